@@ -1,0 +1,66 @@
+/**
+ * A frozen (or, for `full`, trainable) ViT with optional prompts and a task head: the model every
+ * method of the project trains. `forwardFeatures -> pool -> head`, as timm.
+ */
+import { type PromptParams, asPromptInput, disposePrompts } from '../prompts/prompt-params';
+import { type Tensor, tf } from '../tf';
+import { type HeadParams, applyHead, disposeHead } from './head';
+import { type ForwardOptions, type Pool, forwardFeatures, pool } from './vit';
+import type { ViTConfig } from './vit-config';
+import { type ViTWeights, backboneParamCount, backboneTensors, disposeViTWeights } from './vit-weights';
+
+/** What is trained: `linear` head only; `vpt`/`spt` prompts + head; `full` everything. */
+export type Method = 'linear' | 'vpt' | 'spt' | 'full';
+
+export interface ModelOutput {
+  logits: Tensor; // [B, C]
+  attention: Map<number, Tensor>; // layer -> [B, H, L, L]
+}
+
+export class PromptedViT {
+  constructor(
+    readonly cfg: ViTConfig,
+    readonly backbone: ViTWeights,
+    readonly head: HeadParams,
+    readonly poolMode: Pool,
+    readonly method: Method,
+    readonly prompts?: PromptParams,
+  ) {
+    if (method === 'linear' && prompts) throw new Error('method linear trains no prompts: set prompt.length to 0');
+    if ((method === 'vpt' || method === 'spt') && !prompts) throw new Error(`method ${method} needs prompts`);
+  }
+
+  /** images [B, H, W, 3] normalised -> logits [B, C]. */
+  forward(images: Tensor, opts: ForwardOptions = {}): ModelOutput {
+    const prompts = this.prompts ? asPromptInput(this.prompts) : undefined;
+    const { tokens, attention } = forwardFeatures(images, this.backbone, this.cfg, prompts, opts); // [B, L, D]
+    const pooled = pool(tokens, this.backbone, this.cfg, this.poolMode); // [B, D]
+    return { logits: applyHead(pooled, this.head), attention }; // [B, C]
+  }
+
+  /** The variables the optimizer updates, in a stable order: prompts, head, then backbone (full). */
+  trainableVariables(): tf.Variable[] {
+    const vars: tf.Variable[] = [...(this.prompts?.sets ?? []), this.head.w, this.head.b];
+    if (this.method === 'full') {
+      for (const t of backboneTensors(this.backbone)) {
+        if (!(t instanceof tf.Variable)) throw new Error('full fine-tuning needs a trainable backbone');
+        vars.push(t);
+      }
+    }
+    return vars;
+  }
+
+  paramCounts(): { trainable: number; prompts: number; head: number; backbone: number } {
+    const promptCount = (this.prompts?.sets ?? []).reduce((n, v) => n + v.size, 0);
+    const head = this.head.w.size + this.head.b.size;
+    const backbone = backboneParamCount(this.backbone);
+    const trainable = promptCount + head + (this.method === 'full' ? backbone : 0);
+    return { trainable, prompts: promptCount, head, backbone };
+  }
+
+  dispose(): void {
+    disposeViTWeights(this.backbone);
+    disposeHead(this.head);
+    if (this.prompts) disposePrompts(this.prompts);
+  }
+}

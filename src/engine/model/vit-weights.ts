@@ -1,0 +1,111 @@
+/**
+ * The frozen (or, for full fine-tuning, trainable) backbone weights as tf tensors, built from a
+ * canonical timm-named state dict (PyTorch shapes) as the checkpoint layouts produce it.
+ */
+import { type HostTensor, type TensorMap, formatShape, sameShape } from '../checkpoint/host-tensor';
+import { type Tensor, tf } from '../tf';
+import type { AttentionWeights } from './attention';
+import type { LayerNormWeights, LinearWeights } from './layers';
+import { type ViTConfig, patchGrid } from './vit-config';
+
+export interface BlockWeights {
+  norm1: LayerNormWeights;
+  attn: AttentionWeights;
+  norm2: LayerNormWeights;
+  fc1: LinearWeights; // [D, 4D]
+  fc2: LinearWeights; // [4D, D]
+}
+
+export interface ViTWeights {
+  patch: LinearWeights; // [C*P*P, D]: the patch conv as a matmul over (C, ph, pw)-flattened patches
+  cls: Tensor; // [1, 1, D]
+  pos: Tensor; // [1, 1+T, D]
+  blocks: BlockWeights[];
+  norm: LayerNormWeights; // final norm
+}
+
+export interface WeightOptions {
+  /** Make every backbone tensor a tf.Variable (the `full` fine-tuning baseline). */
+  trainable: boolean;
+}
+
+function get(state: TensorMap, key: string, shape: number[]): HostTensor {
+  const t = state.get(key);
+  if (!t) throw new Error(`backbone state has no '${key}'`);
+  if (!sameShape(t.shape, shape)) {
+    throw new Error(`backbone '${key}' has shape ${formatShape(t.shape)}, expected ${formatShape(shape)}`);
+  }
+  return t;
+}
+
+/** Builds all backbone tensors; `state` must already be checked and its pos_embed resampled to cfg's grid. */
+export function vitWeightsFromState(state: TensorMap, cfg: ViTConfig, opts: WeightOptions): ViTWeights {
+  const D = cfg.embedDim;
+  const H = D * cfg.mlpRatio;
+  const { numPatches } = patchGrid(cfg);
+  const patchIn = cfg.inChans * cfg.patchSize * cfg.patchSize;
+  const param = (t: HostTensor, shape = t.shape): Tensor => {
+    const x = tf.tensor(t.data as Float32Array, shape, 'float32');
+    return opts.trainable ? tf.variable(x, true) : x;
+  };
+  // PyTorch (out, in) -> w [in, out] (+ the (out, in) original for frozen input gradients).
+  const lin = (prefix: string, out: number, inp: number): LinearWeights => {
+    const wt = tf.tensor2d(get(state, `${prefix}.weight`, prefix === 'patch_embed.proj' ? [out, cfg.inChans, cfg.patchSize, cfg.patchSize] : [out, inp]).data as Float32Array, [out, inp]);
+    const w = tf.transpose(wt); // [in, out]
+    const b = param(get(state, `${prefix}.bias`, [out]));
+    if (opts.trainable) {
+      wt.dispose();
+      return { w: tf.variable(w, true), b };
+    }
+    return { w, wt, b };
+  };
+  const ln = (prefix: string): LayerNormWeights => ({
+    g: param(get(state, `${prefix}.weight`, [D])),
+    b: param(get(state, `${prefix}.bias`, [D])),
+  });
+  const blocks: BlockWeights[] = [];
+  for (let i = 0; i < cfg.depth; i++) {
+    const p = `blocks.${i}`;
+    blocks.push({
+      norm1: ln(`${p}.norm1`),
+      attn: { qkv: lin(`${p}.attn.qkv`, 3 * D, D), proj: lin(`${p}.attn.proj`, D, D) },
+      norm2: ln(`${p}.norm2`),
+      fc1: lin(`${p}.mlp.fc1`, H, D),
+      fc2: lin(`${p}.mlp.fc2`, D, H),
+    });
+  }
+  return {
+    patch: lin('patch_embed.proj', D, patchIn),
+    cls: param(get(state, 'cls_token', [1, 1, D])),
+    pos: param(get(state, 'pos_embed', [1, 1 + numPatches, D])),
+    blocks,
+    norm: ln('norm'),
+  };
+}
+
+/** Every tensor of the backbone, for disposal, parameter counts and the `full` trainable set. */
+export function backboneTensors(w: ViTWeights): Tensor[] {
+  const lin = (l: LinearWeights) => (l.wt ? [l.w, l.wt, l.b] : [l.w, l.b]);
+  const ln = (l: LayerNormWeights) => [l.g, l.b];
+  return [
+    ...lin(w.patch),
+    w.cls,
+    w.pos,
+    ...w.blocks.flatMap((b) => [...ln(b.norm1), ...lin(b.attn.qkv), ...lin(b.attn.proj), ...ln(b.norm2), ...lin(b.fc1), ...lin(b.fc2)]),
+    ...ln(w.norm),
+  ];
+}
+
+/** Parameter count as PyTorch counts it (the pre-transposed copies are not parameters). */
+export function backboneParamCount(w: ViTWeights): number {
+  const lin = (l: LinearWeights) => l.w.size + l.b.size;
+  const ln = (l: LayerNormWeights) => l.g.size + l.b.size;
+  let n = lin(w.patch) + w.cls.size + w.pos.size + ln(w.norm);
+  for (const b of w.blocks) n += ln(b.norm1) + lin(b.attn.qkv) + lin(b.attn.proj) + ln(b.norm2) + lin(b.fc1) + lin(b.fc2);
+  return n;
+}
+
+export function disposeViTWeights(w: ViTWeights): void {
+  for (const t of backboneTensors(w)) t.dispose();
+}
+
