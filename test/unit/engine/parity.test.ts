@@ -1,0 +1,115 @@
+/**
+ * Parity with PyTorch: logits and gradients of the prompted ViT against the fixtures that
+ * scripts/make_parity_fixtures.py computed in float64 with a timm-structured reference model.
+ */
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { selectBackend } from '../../../src/engine/backend/select-backend';
+import { headFromHost } from '../../../src/engine/model/head';
+import { loadBackbone } from '../../../src/engine/model/load-backbone';
+import { crossEntropy } from '../../../src/engine/model/loss';
+import { PromptedViT } from '../../../src/engine/model/prompted-vit';
+import { vitConfig } from '../../../src/engine/model/vit-config';
+import { vitWeightsFromState } from '../../../src/engine/model/vit-weights';
+import { promptParamsFromHost, promptsToHost } from '../../../src/engine/prompts/prompt-params';
+import { tf } from '../../../src/engine/tf';
+import {
+  PARITY_DIR,
+  type ParityCase,
+  caseTensors,
+  get,
+  maxAbsDiff,
+  normalisedImages,
+  parityBackbone,
+  parityCases,
+} from '../../helpers/parity-fixtures';
+
+const LAYOUT_FILES = [
+  'timm.pth',
+  'timm.safetensors',
+  'mae.pth',
+  'mocov3.pth.tar',
+  'mocov3_linear.pth.tar',
+  'jax.npz',
+  'hf_vit.safetensors',
+  'hf_vitmae.safetensors',
+  'spt_authors_deep.pth',
+  'spt_authors_shallow.pth',
+];
+
+function buildCaseModel(c: ParityCase, checkpoint = 'timm.pth'): PromptedViT {
+  const b = parityBackbone();
+  const cfg = vitConfig(
+    { embed_dim: b.embed_dim, depth: b.depth, num_heads: b.num_heads, patch_size: b.patch_size, image_size: b.image_size },
+    c.image_size,
+  );
+  const loaded = loadBackbone(path.join(PARITY_DIR, checkpoint), 'auto', cfg);
+  const w = vitWeightsFromState(loaded.state, cfg, { trainable: false });
+  const t = caseTensors(c);
+  const head = headFromHost(get(t, 'head.weight'), get(t, 'head.bias'), cfg.embedDim);
+  const prompts = c.mode ? promptParamsFromHost(get(t, 'prompts'), c.mode, cfg.depth, cfg.embedDim) : undefined;
+  return new PromptedViT(cfg, w, head, c.pool, c.method, prompts);
+}
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`parity with PyTorch on ${backend}`, () => {
+    before(async () => {
+      await selectBackend(backend);
+    });
+
+    for (const c of parityCases()) {
+      it(`${c.name}: logits, loss and gradients match (max abs err <= 1e-4)`, async () => {
+        const model = buildCaseModel(c);
+        const { data, shape, labels } = await normalisedImages(c.split);
+        const images = tf.tensor4d(data, shape as [number, number, number, number]);
+        const vars = model.trainableVariables();
+        const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(images).logits, labels) as tf.Scalar, vars);
+        const logits = tf.tidy(() => model.forward(images).logits.dataSync());
+        const t = caseTensors(c);
+        assert.ok(maxAbsDiff(logits, c.logits.flat()) <= 1e-4, `logits differ by ${maxAbsDiff(logits, c.logits.flat())}`);
+        assert.ok(Math.abs(value.dataSync()[0] - c.loss) <= 1e-4, `loss ${value.dataSync()[0]} vs ${c.loss}`);
+        // Gradients, in PyTorch layouts.
+        const gHeadW = tf.transpose(grads[model.head.w.name]).dataSync(); // [D, C] -> (C, D)
+        assert.ok(maxAbsDiff(gHeadW, get(t, 'grad.head.weight').data) <= 1e-4, 'grad head.weight');
+        assert.ok(maxAbsDiff(grads[model.head.b.name].dataSync(), get(t, 'grad.head.bias').data) <= 1e-4, 'grad head.bias');
+        if (model.prompts) {
+          const gp = model.prompts.sets.flatMap((v) => Array.from(grads[v.name].dataSync()));
+          const want = get(t, 'grad.prompts').data;
+          assert.ok(maxAbsDiff(gp, want) <= 1e-4, `grad prompts differ by ${maxAbsDiff(gp, want)}`);
+          assert.ok(
+            Array.from(want).some((v) => Math.abs(v) > 1e-4),
+            'the reference prompt gradient is not trivially zero',
+          );
+        }
+        tf.dispose([images, value, ...Object.values(grads)]);
+        model.dispose();
+      });
+    }
+
+    for (const file of LAYOUT_FILES) {
+      it(`${file} gives the same logits as the timm reference (deep_mean)`, async () => {
+        const c = parityCases().find((x) => x.name === 'deep_mean') as ParityCase;
+        const model = buildCaseModel(c, file);
+        const { data, shape } = await normalisedImages(c.split);
+        const logits = tf.tidy(() =>
+          model.forward(tf.tensor4d(data, shape as [number, number, number, number])).logits.dataSync(),
+        );
+        assert.ok(maxAbsDiff(logits, c.logits.flat()) <= 1e-4, `${file}: logits differ by ${maxAbsDiff(logits, c.logits.flat())}`);
+        model.dispose();
+      });
+    }
+
+    it("the SPT authors' deep checkpoint carries the deep_mean prompts and head", () => {
+      const c = parityCases().find((x) => x.name === 'deep_mean') as ParityCase;
+      const b = parityBackbone();
+      const cfg = vitConfig({ embed_dim: b.embed_dim, depth: b.depth, num_heads: b.num_heads, patch_size: b.patch_size, image_size: 32 });
+      const loaded = loadBackbone(path.join(PARITY_DIR, 'spt_authors_deep.pth'), 'auto', cfg);
+      assert.equal(loaded.format, 'spt');
+      assert.ok(loaded.prompts && loaded.head);
+      const t = caseTensors(c);
+      const p = promptParamsFromHost(loaded.prompts, 'deep', cfg.depth, cfg.embedDim);
+      assert.equal(maxAbsDiff(promptsToHost(p).data, get(t, 'prompts').data), 0);
+      assert.equal(maxAbsDiff(loaded.head.weight.data, get(t, 'head.weight').data), 0);
+    });
+  });
+}
