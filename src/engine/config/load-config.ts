@@ -1,0 +1,124 @@
+/**
+ * Experiment file -> resolved, typed config, or a ConfigError that lists every problem with its
+ * file, line and column. Relative paths resolve against the experiment file's folder.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type Document, LineCounter, parseDocument } from 'yaml';
+import { type ViTConfig, vitConfig } from '../model/vit-config';
+import { type ExperimentConfig, experimentSchema } from './experiment-schema';
+import { archSize, effectiveInit, semanticProblems } from './semantic-rules';
+import { type ConfigProblem, validateAgainstSchema } from './validate-config';
+
+export interface LocatedProblem extends ConfigProblem {
+  /** 1-based. */
+  line: number;
+  column: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: LocatedProblem[],
+  ) {
+    super(
+      `${file}: ${problems.filter((p) => p.severity === 'error').length} problem(s)\n${problems
+        .map((p) => `  ${file}:${p.line}:${p.column}: ${p.severity}: ${p.message}`)
+        .join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ParsedExperiment {
+  config?: ExperimentConfig;
+  problems: LocatedProblem[];
+  doc: Document;
+  lineCounter: LineCounter;
+}
+
+/** Parses and validates experiment text (pure; used by the language server too). */
+export function parseExperiment(text: string, overrides: string[] = []): ParsedExperiment {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const locate = (p: ConfigProblem): LocatedProblem => {
+    const { line, col } = lineCounter.linePos(p.range[0]);
+    return { ...p, line, column: col };
+  };
+  const syntax: ConfigProblem[] = [...doc.errors, ...doc.warnings].map((e) => ({
+    path: [],
+    message: `YAML ${e.name === 'YAMLWarning' ? 'warning' : 'syntax error'}: ${e.message.split('\n')[0]}`,
+    severity: e.name === 'YAMLWarning' ? 'warning' : 'error',
+    range: [e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)],
+  }));
+  if (syntax.some((p) => p.severity === 'error')) return { problems: syntax.map(locate), doc, lineCounter };
+  for (const o of overrides) applyOverride(doc, o);
+  const { value, problems } = validateAgainstSchema(doc, experimentSchema);
+  const all = [...syntax, ...problems];
+  let config: ExperimentConfig | undefined;
+  if (!problems.some((p) => p.severity === 'error')) {
+    config = value as ExperimentConfig;
+    all.push(...semanticProblems(config, doc));
+  }
+  return { config: all.some((p) => p.severity === 'error') ? undefined : config, problems: all.map(locate), doc, lineCounter };
+}
+
+/** `--set train.lr=0.01`: the value is parsed as YAML (numbers, null, strings, {inline: maps}). */
+export function applyOverride(doc: Document, assignment: string): void {
+  const eq = assignment.indexOf('=');
+  if (eq < 1) throw new Error(`--set expects key=value (for example train.lr=0.01), got '${assignment}'`);
+  const keyPath = assignment.slice(0, eq).trim().split('.');
+  const value = parseDocument(assignment.slice(eq + 1)).toJS();
+  doc.setIn(keyPath, doc.createNode(value));
+}
+
+export interface ResolvedExperiment {
+  file: string;
+  config: ExperimentConfig;
+  vit: ViTConfig;
+  /** The initialiser used (method default when not written), or null (linear, full). */
+  init: string | null;
+  /** Prompt tokens per set actually used (0 for linear). */
+  promptLength: number;
+  paths: { checkpoint: string | null; dataRoot: string; outputDir: string };
+  warnings: LocatedProblem[];
+}
+
+export function resolveExperiment(file: string, config: ExperimentConfig, warnings: LocatedProblem[] = []): ResolvedExperiment {
+  const dir = path.dirname(path.resolve(file));
+  const arch = config.backbone.arch;
+  const size = archSize(arch);
+  const vit = vitConfig(
+    typeof arch === 'string'
+      ? arch
+      : { embed_dim: size.dim, depth: size.depth, num_heads: size.heads, patch_size: size.patch, image_size: size.image },
+    config.data.image_size ?? size.image,
+  );
+  return {
+    file: path.resolve(file),
+    config,
+    vit,
+    init: effectiveInit(config),
+    promptLength: config.prompt.method === 'linear' ? 0 : config.prompt.length,
+    paths: {
+      checkpoint: config.backbone.checkpoint === null ? null : path.resolve(dir, config.backbone.checkpoint),
+      dataRoot: path.resolve(dir, config.data.root),
+      outputDir: path.resolve(dir, config.output.dir),
+    },
+    warnings,
+  };
+}
+
+/** Reads, validates and resolves an experiment file; throws ConfigError listing every problem. */
+export function loadExperiment(file: string, overrides: string[] = []): ResolvedExperiment {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
+    throw new ConfigError(file, [{ path: [], message: `${why}; create it with \`spt init\` or check the path`, severity: 'error', range: [0, 0], line: 1, column: 1 }]);
+  }
+  const parsed = parseExperiment(text, overrides);
+  if (!parsed.config) throw new ConfigError(file, parsed.problems);
+  return resolveExperiment(file, parsed.config, parsed.problems.filter((p) => p.severity === 'warning'));
+}

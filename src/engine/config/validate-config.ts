@@ -1,0 +1,198 @@
+/**
+ * Validates a parsed YAML document against a schema, keeping source ranges so that every problem
+ * can be shown where it is (the conventions of Red Hat's YAML server: a wrong type or enum value
+ * marks the value, an unknown key marks the key, a missing required key marks the parent key).
+ * Returns the value with defaults applied and every problem found (not just the first).
+ */
+import { type Document, isMap, isScalar, isSeq, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import type { Field, ObjectField } from './schema-dsl';
+
+export type Severity = 'error' | 'warning';
+
+export interface ConfigProblem {
+  /** Key path, e.g. ['train', 'lr']. */
+  path: (string | number)[];
+  message: string;
+  severity: Severity;
+  /** Character offsets [start, end) in the source text. */
+  range: [number, number];
+}
+
+export interface ValidationResult {
+  value: unknown;
+  problems: ConfigProblem[];
+}
+
+function levenshtein(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0];
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j];
+      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length];
+}
+
+/** The closest candidate within a small edit distance, for "did you mean". */
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const c of candidates) {
+    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+const rangeOf = (n: Node | null | undefined, fallback: [number, number]): [number, number] =>
+  n?.range ? [n.range[0], n.range[1]] : fallback;
+
+function describe(n: Node | null | undefined): string {
+  if (!n) return 'nothing';
+  if (isMap(n)) return 'a mapping';
+  if (isSeq(n)) return 'a list';
+  if (isScalar(n)) {
+    const v = n.value;
+    if (v === null) return 'null';
+    if (typeof v === 'string') return `the string '${v}'`;
+    return `${typeof v} ${String(v)}`;
+  }
+  return 'an unsupported value';
+}
+
+class Validator {
+  problems: ConfigProblem[] = [];
+
+  problem(path: (string | number)[], message: string, range: [number, number], severity: Severity = 'error') {
+    this.problems.push({ path, message, range, severity });
+  }
+
+  /** `keyRange`: the range of the key that holds this node (for missing-key problems). */
+  check(f: Field, node: Node | null | undefined, path: (string | number)[], keyRange: [number, number]): unknown {
+    const range = rangeOf(node, keyRange);
+    const where = path.join('.') || 'the file';
+    switch (f.kind) {
+      case 'nullable':
+        if (!node || (isScalar(node) && node.value === null)) return null;
+        return this.check(f.inner, node, path, keyRange);
+      case 'object':
+        return this.object(f, node, path, keyRange);
+      case 'oneOf': {
+        for (const opt of f.options) {
+          const sub = new Validator();
+          const v = sub.check(opt, node, path, keyRange);
+          if (!sub.problems.some((p) => p.severity === 'error')) {
+            this.problems.push(...sub.problems);
+            return v;
+          }
+        }
+        // Report against the option of the same shape (mapping vs scalar).
+        const same = f.options.find((o) => (isMap(node) ? o.kind === 'object' : o.kind !== 'object')) ?? f.options[0];
+        const enumOpts = f.options.flatMap((o) => (o.kind === 'enum' ? o.values : []));
+        if (isScalar(node) && same.kind !== 'enum' && enumOpts.length) {
+          const hint = typeof node.value === 'string' ? didYouMean(node.value, enumOpts) : undefined;
+          this.problem(path, `${where}: ${describe(node)} is not valid; expected one of ${enumOpts.join(', ')}${f.options.some((o) => o.kind === 'object') ? ' or a mapping' : ''}${hint ? ` (did you mean '${hint}'?)` : ''}`, range);
+          return undefined;
+        }
+        return this.check(same, node, path, keyRange);
+      }
+      case 'enum': {
+        const v = isScalar(node) ? node.value : undefined;
+        if (typeof v === 'string' && (f.values as readonly string[]).includes(v)) return v;
+        const hint = typeof v === 'string' ? didYouMean(v, f.values) : undefined;
+        this.problem(path, `${where}: ${describe(node)} is not one of ${f.values.join(', ')}${hint ? ` (did you mean '${hint}'?)` : ''}`, range);
+        return undefined;
+      }
+      case 'number': {
+        const v = isScalar(node) ? node.value : undefined;
+        if (typeof v !== 'number' || Number.isNaN(v)) {
+          this.problem(path, `${where}: expected ${f.integer ? 'an integer' : 'a number'}, found ${describe(node)}`, range);
+          return undefined;
+        }
+        if (f.integer && !Number.isInteger(v)) this.problem(path, `${where}: expected an integer, found ${v}`, range);
+        if (f.min !== undefined && (f.exclusiveMin ? v <= f.min : v < f.min)) {
+          this.problem(path, `${where}: must be ${f.exclusiveMin ? '>' : '>='} ${f.min}, found ${v}`, range);
+        }
+        if (f.max !== undefined && v > f.max) this.problem(path, `${where}: must be <= ${f.max}, found ${v}`, range);
+        return v;
+      }
+      case 'string': {
+        const v = isScalar(node) ? node.value : undefined;
+        if (typeof v !== 'string') {
+          this.problem(path, `${where}: expected a string, found ${describe(node)}`, range);
+          return undefined;
+        }
+        if (f.pattern && !f.pattern.test(v)) this.problem(path, `${where}: '${v}' must match ${f.pattern}`, range);
+        return v;
+      }
+      case 'boolean': {
+        const v = isScalar(node) ? node.value : undefined;
+        if (typeof v !== 'boolean') {
+          this.problem(path, `${where}: expected true or false, found ${describe(node)}`, range);
+          return undefined;
+        }
+        return v;
+      }
+    }
+  }
+
+  private object(f: ObjectField, node: Node | null | undefined, path: (string | number)[], keyRange: [number, number]) {
+    const out: Record<string, unknown> = {};
+    const where = path.join('.') || 'the file';
+    if (node && !isMap(node)) {
+      this.problem(path, `${where}: expected a mapping of ${Object.keys(f.fields).join(', ')}, found ${describe(node)}`, rangeOf(node, keyRange));
+      return undefined;
+    }
+    const map = node as YAMLMap | undefined;
+    const seen = new Map<string, Pair>();
+    for (const item of map?.items ?? []) {
+      const keyNode = item.key as Scalar | null;
+      const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
+      const kr = rangeOf(keyNode as Node, keyRange);
+      if (key === undefined) {
+        this.problem(path, `${where}: keys must be plain names`, kr);
+        continue;
+      }
+      if (seen.has(key)) {
+        this.problem([...path, key], `${[...path, key].join('.')}: duplicate key`, kr);
+        continue;
+      }
+      seen.set(key, item);
+      const field = f.fields[key];
+      if (!field) {
+        const hint = didYouMean(key, Object.keys(f.fields));
+        this.problem([...path, key], `${where === 'the file' ? '' : `${where}: `}unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : `; expected one of ${Object.keys(f.fields).join(', ')}`}`, kr);
+        continue;
+      }
+      out[key] = this.check(field, item.value as Node, [...path, key], kr);
+    }
+    for (const [key, field] of Object.entries(f.fields)) {
+      if (seen.has(key)) continue;
+      if (f.required?.includes(key)) {
+        this.problem([...path, key], `${where === 'the file' ? '' : `${where}: `}missing required key '${key}' (${field.doc})`, keyRange);
+      } else if ('default' in field && field.default !== undefined) {
+        out[key] = field.default;
+      } else if (field.kind === 'nullable') {
+        out[key] = null;
+      } else if (field.kind === 'object') {
+        out[key] = this.object(field, undefined, [...path, key], keyRange);
+      }
+    }
+    return out;
+  }
+}
+
+/** Validates `doc` (already parsed) against `schema`. */
+export function validateAgainstSchema(doc: Document, schema: Field): ValidationResult {
+  const v = new Validator();
+  const end = doc.range?.[1] ?? 0;
+  const value = v.check(schema, doc.contents as Node, [], [0, Math.min(end, 1)]);
+  return { value, problems: v.problems };
+}
