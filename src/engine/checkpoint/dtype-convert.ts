@@ -76,16 +76,11 @@ export function halfToFloat(h: number): number {
   return sign * f16Exp[exp] * (1 + frac / 1024);
 }
 
-/** A copy of `bytes` into a fresh, aligned buffer (typed-array views need element alignment). */
-function aligned(bytes: Uint8Array): ArrayBuffer {
-  const copy = new Uint8Array(bytes.length);
-  copy.set(bytes);
-  return copy.buffer;
-}
-
 /**
  * Converts `count` little-endian elements of `dtype` from `bytes` into the matching host array.
  * `what` names the tensor for messages (for example `"'encoder.weight' in model.pth"`).
+ * With `owned`, the caller hands `bytes` over (a fresh buffer nobody else uses): float32/int32 data
+ * is then viewed in place instead of copied.
  */
 export function convertRaw(
   bytes: Uint8Array,
@@ -93,6 +88,7 @@ export function convertRaw(
   count: number,
   file: string,
   what: string,
+  owned = false,
 ): HostArray {
   const need = count * RAW_INFO[dtype].bytes;
   if (bytes.length < need) {
@@ -103,9 +99,19 @@ export function convertRaw(
     );
   }
   const src = bytes.subarray(0, need);
+  /** The bytes as an aligned buffer: a fresh copy (typed-array views need element alignment). */
+  const aligned = (b: Uint8Array): ArrayBuffer => {
+    const copy = new Uint8Array(b.length);
+    copy.set(b);
+    return copy.buffer;
+  };
   switch (dtype) {
     case 'float32':
+      if (owned && src.byteOffset % 4 === 0) return new Float32Array(src.buffer, src.byteOffset, count);
       return new Float32Array(aligned(src));
+    case 'int32':
+      if (owned && src.byteOffset % 4 === 0) return new Int32Array(src.buffer, src.byteOffset, count);
+      return new Int32Array(aligned(src));
     case 'float64': {
       const f = new Float64Array(aligned(src));
       return Float32Array.from(f);
@@ -122,8 +128,6 @@ export function convertRaw(
       for (let i = 0; i < count; i++) bits[i] = u[i] << 16;
       return new Float32Array(bits.buffer);
     }
-    case 'int32':
-      return new Int32Array(aligned(src));
     case 'int16':
       return Int32Array.from(new Int16Array(aligned(src)));
     case 'int8':

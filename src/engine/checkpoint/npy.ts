@@ -122,8 +122,11 @@ export function parseNpyHeader(bytes: Uint8Array, file: string, what = 'array'):
   };
 }
 
-/** Parses a whole .npy (header and data) into a row-major HostTensor. */
-export function parseNpy(bytes: Uint8Array, file: string, what = 'array'): HostTensor {
+/**
+ * Parses a whole .npy (header and data) into a row-major HostTensor. With `owned`, `bytes` is
+ * handed over and float32/int32 data may be viewed in place rather than copied.
+ */
+export function parseNpy(bytes: Uint8Array, file: string, what = 'array', owned = false): HostTensor {
   const h = parseNpyHeader(bytes, file, what);
   const n = numel(h.shape);
   const size = n * rawByteSize(h.rawDType);
@@ -139,7 +142,7 @@ export function parseNpy(bytes: Uint8Array, file: string, what = 'array'): HostT
     raw = raw.slice();
     byteswapInPlace(raw, rawByteSize(h.rawDType));
   }
-  let data = convertRaw(raw, h.rawDType, n, file, what);
+  let data = convertRaw(raw, h.rawDType, n, file, what, owned || h.bigEndian);
   if (h.fortranOrder && h.shape.length > 1) {
     // Column-major data is a row-major array of the reversed shape; read it through transposed strides.
     const reversedStrides = contiguousStrides([...h.shape].reverse()).reverse();
@@ -156,5 +159,5 @@ export function readNpy(file: string): HostTensor {
   } catch (e) {
     throw new CheckpointError(file, `cannot read the file (${(e as Error).message})`);
   }
-  return parseNpy(bytes, file);
+  return parseNpy(bytes, file, 'array', true);
 }

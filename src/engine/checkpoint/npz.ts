@@ -41,7 +41,7 @@ export function readNpz(file: string): TensorMap {
   return ZipReader.with(file, (zip) => {
     const tensors: TensorMap = new Map();
     for (const { name, entry } of arrayEntries(zip)) {
-      tensors.set(name, parseNpy(zip.read(entry), file, `array '${name}'`));
+      tensors.set(name, parseNpy(zip.read(entry), file, `array '${name}'`, true));
     }
     return tensors;
   });

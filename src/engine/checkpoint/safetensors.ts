@@ -212,7 +212,7 @@ export function readSafetensors(file: string): { tensors: TensorMap; metadata: R
     for (const e of header.entries) {
       const bytes = new Uint8Array(e.end - e.begin);
       readExactly(fd, file, bytes, header.dataStart + e.begin);
-      const data = convertRaw(bytes, DTYPES[e.dtype], numel(e.shape), file, `tensor '${e.name}'`);
+      const data = convertRaw(bytes, DTYPES[e.dtype], numel(e.shape), file, `tensor '${e.name}'`, true);
       tensors.set(e.name, { dtype: e.hostDType, shape: [...e.shape], data, sourceDType: e.dtype });
     }
     return { tensors, metadata: header.metadata };

@@ -200,7 +200,7 @@ export function readTorchCheckpoint(file: string): CheckpointValue {
           bytes = bytes.slice();
           byteswapInPlace(bytes, rawByteSize(t.dtype));
         }
-        arr = convertRaw(bytes, t.dtype, elements, file, `tensor '${where}'`);
+        arr = convertRaw(bytes, t.dtype, elements, file, `tensor '${where}'`, true);
         decoded.set(cacheKey, arr);
       }
       return arr;

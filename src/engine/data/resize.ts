@@ -50,7 +50,7 @@ export function pilBicubicTaps(inSize: number, outSize: number): FixedTaps {
     throw new Error(`pilBicubicTaps: sizes must be positive integers (got ${inSize} -> ${outSize})`);
   }
   const scale = inSize / outSize;
-  const filterScale = scale < 1 ? 1 : scale;
+  const filterScale = Math.max(scale, 1);
   const support = 2 * filterScale;
   const ksize = Math.ceil(support) * 2 + 1;
   const start = new Int32Array(outSize);
@@ -83,7 +83,7 @@ export function pilBicubicTaps(inSize: number, outSize: number): FixedTaps {
 function clip8(acc: number): number {
   // acc is an exact integer (|acc| < 2^53); the shift of C's int becomes a floor division.
   const v = Math.floor(acc / ONE);
-  return v < 0 ? 0 : v > 255 ? 255 : v;
+  return Math.min(Math.max(v, 0), 255);
 }
 
 /**

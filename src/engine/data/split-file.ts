@@ -6,7 +6,7 @@
  * `001.Black_footed_Albatross/Black_Footed_Albatross_0009_34.jpg 0`). Parsing is tolerant of a UTF-8
  * byte-order mark, Windows (CRLF) or old Mac (CR) line endings, blank lines, leading/trailing whitespace
  * and paths containing spaces: the label is the LAST whitespace-separated field and the path is
- * everything before it (trimmed). Lines whose first non-blank character is `#` are comments.
+ * everything before it (trimmed). There are no comment lines (a path may start with `#`).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -97,7 +97,7 @@ export function parseSplitFile(file: string, options: SplitOptions = {}): SplitF
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
     const trimmed = lines[i].trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    if (trimmed === '') continue;
     const m = /^(.*?)\s+(\S+)$/.exec(trimmed);
     if (!m) {
       throw new DataError(

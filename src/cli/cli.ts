@@ -1,0 +1,70 @@
+/**
+ * The `spt` command line. Exit codes: 0 ok, 1 the run failed, 2 bad input.
+ * Logs go to stderr; stdout carries only results (tables, JSON).
+ */
+import { parseArgs } from 'node:util';
+import { doctorCommand, doctorHelp } from './commands/doctor';
+import { predictCommand, predictHelp } from './commands/predict';
+import { validateCommand, validateHelp } from './commands/validate';
+import { EXIT, UsageError, exitCodeFor } from './exit-codes';
+
+const HELP = `spt: SPT Studio's command line (Self-Prompt Tuning of frozen Vision Transformers)
+
+${validateHelp}
+
+${predictHelp}
+
+${doctorHelp}
+
+spt lsp --stdio
+  The experiment-file language server, for editors other than VS Code.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      images: { type: 'string' },
+      weights: { type: 'string' },
+      out: { type: 'string' },
+      set: { type: 'string', multiple: true, default: [] },
+      'batch-size': { type: 'string' },
+      verbose: { type: 'boolean', short: 'v', default: false },
+      stdio: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (!command || command === 'help' || command === '--help' || command === '-h' || values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return command ? EXIT.ok : EXIT.badInput;
+  }
+  switch (command) {
+    case 'doctor':
+      return doctorCommand({ json: values.json ?? false });
+    case 'predict':
+      return predictCommand(positionals[0], { ...values, set: values.set ?? [], verbose: values.verbose ?? false });
+    case 'validate':
+      return validateCommand(positionals[0], { set: values.set ?? [] });
+    case 'lsp': {
+      const { startServer } = await import('../server/server');
+      startServer();
+      return new Promise<number>(() => {}); // runs until the client exits
+    }
+    default:
+      throw new UsageError(`unknown command '${command}'\n\n${HELP}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const code = exitCodeFor(err);
+    const message = err instanceof Error ? (code === EXIT.failed && process.env.SPT_DEBUG ? err.stack : err.message) : String(err);
+    process.stderr.write(`spt: ${message}\n`);
+    process.exitCode = code;
+  },
+);

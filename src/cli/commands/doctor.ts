@@ -1,0 +1,10 @@
+import { formatDoctorReport, runDoctor } from '../../engine/backend/doctor';
+
+export const doctorHelp = `spt doctor [--json]
+  Which compute backends are installed and load here, and which CUDA/cuDNN libraries the GPU backend misses.`;
+
+export async function doctorCommand(args: { json: boolean }): Promise<number> {
+  const report = await runDoctor();
+  process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDoctorReport(report)}\n`);
+  return 0;
+}

@@ -1,0 +1,79 @@
+/**
+ * `spt predict`: logits and predicted class for every image of a split file, one JSON object per
+ * line: {"image": <path as in the split file>, "logits": [...], "pred": <int>}.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type LogFn, selectBackend } from '../backend/select-backend';
+import type { ResolvedExperiment } from '../config/load-config';
+import { imageBatches } from '../data/image-batches';
+import { parseSplitFile, readVptJson, type SplitEntry } from '../data/split-file';
+import type { TransformKind } from '../data/transforms';
+import { buildModel } from '../model/build-model';
+import { tf } from '../tf';
+import { writeFileAtomic } from '../util/atomic-write';
+
+export interface PredictOptions {
+  images: string;
+  weights?: string;
+  out: string;
+  batchSize?: number;
+  log?: LogFn;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface PredictSummary {
+  images: number;
+  backend: string;
+  out: string;
+  seconds: number;
+}
+
+export function evalTransform(exp: ResolvedExperiment): TransformKind {
+  const t = exp.config.predict.transform;
+  if (t !== 'auto') return t;
+  return exp.config.data.augment === 'fgvc' ? 'fgvc' : 'vtab';
+}
+
+/** Split entries; image paths resolve against data.root, else against the split file's folder. */
+export function readImageList(file: string, exp: ResolvedExperiment): SplitEntry[] {
+  const read = (root?: string) =>
+    file.endsWith('.json') ? readVptJson(file, { root, numClasses: exp.config.data.num_classes }) : parseSplitFile(file, { root, numClasses: exp.config.data.num_classes });
+  const underRoot = read(exp.paths.dataRoot);
+  if (underRoot.entries.length && fs.existsSync(underRoot.entries[0].path)) return underRoot.entries;
+  return read().entries;
+}
+
+export async function predict(exp: ResolvedExperiment, opts: PredictOptions): Promise<PredictSummary> {
+  const t0 = Date.now();
+  const log = opts.log ?? (() => {});
+  const backend = await selectBackend(exp.config.device.backend, log);
+  const entries = readImageList(opts.images, exp);
+  const size = exp.vit.imageSize;
+  const kind = evalTransform(exp);
+  const trainSplit = path.resolve(exp.paths.dataRoot, exp.config.data.train);
+  const { model, origin } = await buildModel(exp, {
+    weights: opts.weights,
+    initImages: () => imageBatches(readImageList(trainSplit, exp), size, kind, opts.batchSize ?? 16),
+    log: (m) => log('info', m),
+  });
+  log('info', `prompts and head: ${origin}`);
+  const lines: string[] = [];
+  try {
+    for await (const { images, ids } of imageBatches(entries, size, kind, opts.batchSize ?? 16)) {
+      const logits = tf.tidy(() => model.forward(images).logits); // [B, C]
+      const rows = (await logits.array()) as number[][];
+      logits.dispose();
+      rows.forEach((row, i) => {
+        let pred = 0;
+        for (let c = 1; c < row.length; c++) if (row[c] > row[pred]) pred = c;
+        lines.push(JSON.stringify({ image: entries[ids[i]].image, logits: row, pred }));
+      });
+      opts.onProgress?.(lines.length, entries.length);
+    }
+  } finally {
+    model.dispose();
+  }
+  writeFileAtomic(opts.out, `${lines.join('\n')}\n`);
+  return { images: lines.length, backend: backend.name, out: path.resolve(opts.out), seconds: (Date.now() - t0) / 1000 };
+}

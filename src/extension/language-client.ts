@@ -1,0 +1,47 @@
+/**
+ * The language client for `*.spt.yaml`, talking to dist/server.js over Node IPC. Its lifetime is
+ * the extension's: stop() is called on deactivate (and again, harmlessly, by dispose()).
+ */
+import * as path from 'node:path';
+import type * as vscode from 'vscode';
+import {
+  LanguageClient,
+  type LanguageClientOptions,
+  type ServerOptions,
+  TransportKind,
+} from 'vscode-languageclient/node';
+import { errorMessage, type Logger } from './logger';
+
+export interface RunningClient extends vscode.Disposable {
+  stop(): Promise<void>;
+}
+
+export function startLanguageClient(extensionPath: string, logger: Logger): RunningClient {
+  const serverModule = path.join(extensionPath, 'dist', 'server.js');
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: {
+      module: serverModule,
+      transport: TransportKind.ipc,
+      options: { execArgv: ['--nolazy', '--inspect=6009'] },
+    },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ scheme: 'file', pattern: '**/*.spt.yaml' }],
+    outputChannel: logger.channel,
+  };
+  const client = new LanguageClient('spt', 'SPT Studio language server', serverOptions, clientOptions);
+  const started = client.start().then(
+    () => logger.info('language server started'),
+    (err) => logger.showError('The SPT language server failed to start', err),
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= started
+      .then(() => client.dispose())
+      .catch((err) => logger.warn(`language server did not stop cleanly: ${errorMessage(err)}`));
+    return stopping;
+  };
+  return { stop, dispose: () => void stop() };
+}

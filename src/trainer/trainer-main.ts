@@ -1,0 +1,47 @@
+/**
+ * The trainer process: forked by the extension with an IPC channel (the job is the first message)
+ * or run by the CLI (`node dist/trainer.js '<json job>'`, events as JSON lines on stdout). It runs
+ * one job, sends one `result` or `error` event and exits. TensorFlow.js is only ever loaded here
+ * and in the CLI, never in the extension host.
+ */
+import { runDoctor } from '../engine/backend/doctor';
+import { parseTrainerJob, type TrainerEvent, type TrainerJob } from '../shared/trainer-contract';
+
+let finished = false;
+
+/** Sends the event over IPC when there is a channel, else as one JSON line on stdout, then exits. */
+function finish(event: TrainerEvent, code: number): void {
+  if (finished) return;
+  finished = true;
+  const exit = () => process.exit(code);
+  if (process.send && process.connected) process.send(event, undefined, {}, exit);
+  else process.stdout.write(`${JSON.stringify(event)}\n`, exit);
+}
+
+function fail(err: unknown): void {
+  // The stack goes to stderr (the extension logs it); the event carries the message.
+  if (err instanceof Error && err.stack && !finished) process.stderr.write(`${err.stack}\n`);
+  finish({ type: 'error', message: err instanceof Error ? err.message : String(err) }, 1);
+}
+
+function readJob(): Promise<unknown> {
+  if (process.argv[2] !== undefined) return Promise.resolve(process.argv[2]);
+  if (!process.send) {
+    return Promise.reject(new Error('no job: pass a JSON job as the first argument or send it over IPC'));
+  }
+  return new Promise((resolve) => process.once('message', resolve));
+}
+
+async function run(job: TrainerJob): Promise<unknown> {
+  switch (job.kind) {
+    case 'doctor':
+      return runDoctor();
+  }
+}
+
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+
+readJob()
+  .then((raw) => run(parseTrainerJob(raw)))
+  .then((data) => finish({ type: 'result', data }, 0), fail);
