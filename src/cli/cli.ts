@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { doctorCommand, doctorHelp } from './commands/doctor';
 import { predictCommand, predictHelp } from './commands/predict';
 import { validateCommand, validateHelp } from './commands/validate';
-import { EXIT, UsageError, exitCodeFor } from './exit-codes';
+import { EXIT, exitCodeFor, UsageError } from './exit-codes';
 
 const HELP = `spt: SPT Studio's command line (Self-Prompt Tuning of frozen Vision Transformers)
 
@@ -44,7 +44,11 @@ async function main(argv: string[]): Promise<number> {
     case 'doctor':
       return doctorCommand({ json: values.json ?? false });
     case 'predict':
-      return predictCommand(positionals[0], { ...values, set: values.set ?? [], verbose: values.verbose ?? false });
+      return predictCommand(positionals[0], {
+        ...values,
+        set: values.set ?? [],
+        verbose: values.verbose ?? false,
+      });
     case 'validate':
       return validateCommand(positionals[0], { set: values.set ?? [] });
     case 'lsp': {
@@ -63,7 +67,12 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const code = exitCodeFor(err);
-    const message = err instanceof Error ? (code === EXIT.failed && process.env.SPT_DEBUG ? err.stack : err.message) : String(err);
+    const message =
+      err instanceof Error
+        ? code === EXIT.failed && process.env.SPT_DEBUG
+          ? err.stack
+          : err.message
+        : String(err);
     process.stderr.write(`spt: ${message}\n`);
     process.exitCode = code;
   },

@@ -10,7 +10,10 @@ export class UsageError extends Error {
 }
 
 export function exitCodeFor(err: unknown): number {
-  return err instanceof ConfigError || err instanceof DataError || err instanceof CheckpointError || err instanceof UsageError
+  return err instanceof ConfigError ||
+    err instanceof DataError ||
+    err instanceof CheckpointError ||
+    err instanceof UsageError
     ? EXIT.badInput
     : EXIT.failed;
 }

@@ -12,7 +12,9 @@ export class Progress {
     if (this.tty) {
       const width = 30;
       const filled = Math.round((width * pct) / 100);
-      process.stderr.write(`\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${secs.toFixed(1)}s`);
+      process.stderr.write(
+        `\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${secs.toFixed(1)}s`,
+      );
       if (done >= total) process.stderr.write('\n');
     } else if (pct >= this.lastPct + 10 || done >= total) {
       this.lastPct = pct;

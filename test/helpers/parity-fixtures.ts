@@ -52,21 +52,27 @@ export function splitEntries(split: string): { image: string; label: number }[] 
 }
 
 /** Independent of the product's pipeline: sharp decode, /255, ImageNet normalisation, NHWC. */
-export async function normalisedImages(split: string): Promise<{ data: Float32Array; shape: number[]; labels: number[] }> {
+export async function normalisedImages(
+  split: string,
+): Promise<{ data: Float32Array; shape: number[]; labels: number[] }> {
   const entries = splitEntries(split);
   const mean = [0.485, 0.456, 0.406];
   const std = [0.229, 0.224, 0.225];
   const parts: Float32Array[] = [];
   let size = 0;
   for (const e of entries) {
-    const { data, info } = await sharp(path.join(PARITY_DIR, e.image)).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(path.join(PARITY_DIR, e.image))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     size = info.width;
     const f = new Float32Array(info.width * info.height * 3);
     for (let i = 0; i < f.length; i++) f[i] = (data[i] / 255 - mean[i % 3]) / std[i % 3];
     parts.push(f);
   }
   const data = new Float32Array(parts.length * size * size * 3);
-  parts.forEach((p, i) => data.set(p, i * p.length));
+  parts.forEach((p, i) => {
+    data.set(p, i * p.length);
+  });
   return { data, shape: [parts.length, size, size, 3], labels: entries.map((e) => e.label) };
 }
 

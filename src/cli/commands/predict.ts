@@ -11,18 +11,33 @@ export const predictHelp = `spt predict <experiment.spt.yaml> --images <split fi
 
 export async function predictCommand(
   file: string | undefined,
-  args: { images?: string; weights?: string; out?: string; set: string[]; 'batch-size'?: string; verbose: boolean },
+  args: {
+    images?: string;
+    weights?: string;
+    out?: string;
+    set: string[];
+    'batch-size'?: string;
+    verbose: boolean;
+  },
 ): Promise<number> {
   if (!file) throw new UsageError(`missing the experiment file\n${predictHelp}`);
   if (!args.images) throw new UsageError(`missing --images <split file>\n${predictHelp}`);
   if (!args.out) throw new UsageError(`missing --out <file.jsonl>\n${predictHelp}`);
   const batchSize = args['batch-size'] ? Number(args['batch-size']) : undefined;
-  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw new UsageError('--batch-size must be a positive integer');
+  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))
+    throw new UsageError('--batch-size must be a positive integer');
   const exp = loadExperiment(file, args.set);
   const log = cliLogger(args.verbose);
   for (const w of exp.warnings) log('warn', `${file}:${w.line}:${w.column}: ${w.message}`);
   const progress = new Progress('predict');
-  const s = await predict(exp, { images: args.images, weights: args.weights, out: args.out, batchSize, log, onProgress: (d, t) => progress.update(d, t) });
+  const s = await predict(exp, {
+    images: args.images,
+    weights: args.weights,
+    out: args.out,
+    batchSize,
+    log,
+    onProgress: (d, t) => progress.update(d, t),
+  });
   log('info', `wrote ${s.images} predictions to ${s.out} (${s.backend}, ${s.seconds.toFixed(1)} s)`);
   return 0;
 }

@@ -28,7 +28,11 @@ export interface CudaReport {
 function ldconfigLibraries(): Map<string, string> {
   const libs = new Map<string, string>();
   try {
-    const out = execFileSync('ldconfig', ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    const out = execFileSync('ldconfig', ['-p'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 5000,
+    });
     for (const line of out.split('\n')) {
       const m = /^\s*(\S+) .*=> (.+)$/.exec(line);
       if (m) libs.set(m[1], m[2]);

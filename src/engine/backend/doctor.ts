@@ -4,7 +4,7 @@
  */
 import * as os from 'node:os';
 import { BACKEND_NAMES, BACKEND_PACKAGES, type BackendName } from './backend-names';
-import { TFJS_GPU_CUDA_LIBS, findCudaLibraries } from './cuda-libs';
+import { findCudaLibraries, TFJS_GPU_CUDA_LIBS } from './cuda-libs';
 import { packageVersion, resolvePackageJson } from './load-package';
 import { selectBackend } from './select-backend';
 
@@ -33,8 +33,10 @@ export interface DoctorReport {
 const HINTS: Record<BackendName, string> = {
   'tensorflow-gpu':
     'npm i @tensorflow/tfjs-node-gpu (downloads libtensorflow at install time; needs an NVIDIA driver, CUDA 11.2 and cuDNN 8.1), or run "SPT: Install GPU Backend"',
-  tensorflow: 'npm i @tensorflow/tfjs-node (downloads libtensorflow at install time), or run "SPT: Install GPU Backend"',
-  webgpu: 'npm i webgpu @tensorflow/tfjs-backend-webgpu, and a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) GPU driver',
+  tensorflow:
+    'npm i @tensorflow/tfjs-node (downloads libtensorflow at install time), or run "SPT: Install GPU Backend"',
+  webgpu:
+    'npm i webgpu @tensorflow/tfjs-backend-webgpu, and a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) GPU driver',
   wasm: 'reinstall SPT Studio: the wasm backend ships with it',
   cpu: 'reinstall SPT Studio: the cpu backend ships with it',
 };
@@ -48,7 +50,13 @@ const probeInProcess: BackendProbe = async (name) => {
     return { ok: true, detail: choice.attempts[choice.attempts.length - 1].reason };
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    return { ok: false, detail: msg.split('\n').slice(-1)[0].replace(/^\s*\S+: /, '') };
+    return {
+      ok: false,
+      detail: msg
+        .split('\n')
+        .slice(-1)[0]
+        .replace(/^\s*\S+: /, ''),
+    };
   }
 };
 

@@ -46,6 +46,8 @@ export async function importInstalled(pkg: string): Promise<Record<string, unkno
   if (!pkgJson) throw new Error(`${pkg} is not installed`);
   const entry = createRequire(pkgJson).resolve(pkg);
   // A real dynamic import (not rewritten by the bundler into require()).
-  const dynamicImport = new Function('u', 'return import(u)') as (u: string) => Promise<Record<string, unknown>>;
+  const dynamicImport = new Function('u', 'return import(u)') as (
+    u: string,
+  ) => Promise<Record<string, unknown>>;
   return dynamicImport(`file://${entry}`);
 }

@@ -59,7 +59,9 @@ async function tryBackend(name: BackendName): Promise<string> {
       if (!extra || !resolvePackageJson(extra)) throw new Error(`${extra} (Dawn for Node) is not installed`);
       if (!resolvePackageJson(pkg)) throw new Error(`${pkg} is not installed`);
       const dawn = (await importInstalled(extra)) as {
-        create: (flags: string[]) => { requestAdapter(): Promise<{ info?: { description?: string } } | null> };
+        create: (flags: string[]) => {
+          requestAdapter(): Promise<{ info?: { description?: string } } | null>;
+        };
         globals: Record<string, unknown>;
       };
       const gpu = dawn.create([]);

@@ -16,10 +16,26 @@ export interface PromptWeights {
 export function readPromptWeights(file: string): PromptWeights {
   const decoded = readCheckpointFile(file);
   const v = decoded.value;
-  if (decoded.kind === 'safetensors' && v && typeof v === 'object' && !Array.isArray(v) && 'head.weight' in v && !('cls_token' in v)) {
+  if (
+    decoded.kind === 'safetensors' &&
+    v &&
+    typeof v === 'object' &&
+    !Array.isArray(v) &&
+    'head.weight' in v &&
+    !('cls_token' in v)
+  ) {
     const t = v as Record<string, HostTensor>;
-    if (!t['head.bias']) throw new CheckpointError(file, "has 'head.weight' but no 'head.bias'", 'use a checkpoint written by `spt train`');
-    return { prompts: t.prompts, head: { weight: t['head.weight'], bias: t['head.bias'] }, source: 'spt-studio' };
+    if (!t['head.bias'])
+      throw new CheckpointError(
+        file,
+        "has 'head.weight' but no 'head.bias'",
+        'use a checkpoint written by `spt train`',
+      );
+    return {
+      prompts: t.prompts,
+      head: { weight: t['head.weight'], bias: t['head.bias'] },
+      source: 'spt-studio',
+    };
   }
   const mapped = mapCheckpoint(v, 'auto', file);
   if (mapped.format !== 'spt' || !mapped.head) {

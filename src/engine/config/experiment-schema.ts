@@ -4,7 +4,7 @@
  */
 import { BACKEND_NAMES } from '../backend/backend-names';
 import { NAMED_VITS } from '../model/vit-config';
-import { type Infer, bool, enm, int, nullable, num, obj, oneOf, str } from './schema-dsl';
+import { bool, enm, type Infer, int, nullable, num, obj, oneOf, str } from './schema-dsl';
 
 const customSize = obj(
   {
@@ -12,7 +12,10 @@ const customSize = obj(
     depth: int('Number of transformer blocks.', { min: 1, example: 12 }),
     num_heads: int('Attention heads; embed_dim must be divisible by it.', { min: 1, example: 3 }),
     patch_size: int('Patch side P in pixels (conv kernel = stride = P).', { min: 1, example: 16 }),
-    image_size: int('Native input side in pixels; must be divisible by patch_size.', { min: 1, example: 224 }),
+    image_size: int('Native input side in pixels; must be divisible by patch_size.', {
+      min: 1,
+      example: 224,
+    }),
   },
   'A custom ViT size (timm structure, MLP ratio 4, LayerNorm eps 1e-6).',
   { required: ['embed_dim', 'depth', 'num_heads', 'patch_size', 'image_size'] },
@@ -26,38 +29,55 @@ export const experimentSchema = obj(
       pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
       example: 'cub-spt-deep',
     }),
-    seed: int('Seed of every random choice (data split, shuffling, augmentation, prompt and head init). Recorded in the run.', {
-      min: 0,
-      default: 42,
-    }),
+    seed: int(
+      'Seed of every random choice (data split, shuffling, augmentation, prompt and head init). Recorded in the run.',
+      {
+        min: 0,
+        default: 42,
+      },
+    ),
     backbone: obj(
       {
-        arch: oneOf([enm(namedArchs, 'A timm ViT name.'), customSize], 'The frozen ViT: a timm name or a custom size.', {
-          example: 'vit_base_patch16_224',
-        }),
+        arch: oneOf(
+          [enm(namedArchs, 'A timm ViT name.'), customSize],
+          'The frozen ViT: a timm name or a custom size.',
+          {
+            example: 'vit_base_patch16_224',
+          },
+        ),
         checkpoint: nullable(
-          str('Pretrained weights: .pth/.pth.tar (PyTorch zip), .safetensors, or .npz (Google JAX).', { path: 'file' }),
+          str('Pretrained weights: .pth/.pth.tar (PyTorch zip), .safetensors, or .npz (Google JAX).', {
+            path: 'file',
+          }),
           'Pretrained weights file, relative to this file. null: random weights (only for tests).',
           { example: './checkpoints/mae_pretrain_vit_base.pth' },
         ),
-        format: enm(['auto', 'timm', 'mae', 'mocov3', 'jax', 'hf'], 'Key layout of the checkpoint; auto detects it from the keys.', {
-          default: 'auto',
-          valueDocs: {
-            auto: 'Detect from the keys.',
-            timm: 'timm state dict (cls_token, pos_embed, blocks.N....).',
-            mae: "MAE: the encoder under 'model'.",
-            mocov3: "MoCo v3: 'state_dict' with module.base_encoder. (or module.) prefixes.",
-            jax: "Google's original ViT .npz (Transformer/encoderblock_N/...).",
-            hf: 'Hugging Face ViTModel / ViTMAEModel safetensors.',
+        format: enm(
+          ['auto', 'timm', 'mae', 'mocov3', 'jax', 'hf'],
+          'Key layout of the checkpoint; auto detects it from the keys.',
+          {
+            default: 'auto',
+            valueDocs: {
+              auto: 'Detect from the keys.',
+              timm: 'timm state dict (cls_token, pos_embed, blocks.N....).',
+              mae: "MAE: the encoder under 'model'.",
+              mocov3: "MoCo v3: 'state_dict' with module.base_encoder. (or module.) prefixes.",
+              jax: "Google's original ViT .npz (Transformer/encoderblock_N/...).",
+              hf: 'Hugging Face ViTModel / ViTMAEModel safetensors.',
+            },
           },
-        }),
-        pool: enm(['cls', 'mean'], 'How the head reads the tokens: cls (supervised, MoCo v3) or mean of all but CLS then norm (MAE).', {
-          default: 'cls',
-          valueDocs: {
-            cls: 'Final norm, then the CLS token (supervised IN-21k and MoCo v3 backbones).',
-            mean: 'Mean of all tokens except CLS (prompts and patches), then the final norm (MAE backbones).',
+        ),
+        pool: enm(
+          ['cls', 'mean'],
+          'How the head reads the tokens: cls (supervised, MoCo v3) or mean of all but CLS then norm (MAE).',
+          {
+            default: 'cls',
+            valueDocs: {
+              cls: 'Final norm, then the CLS token (supervised IN-21k and MoCo v3 backbones).',
+              mean: 'Mean of all tokens except CLS (prompts and patches), then the final norm (MAE backbones).',
+            },
           },
-        }),
+        ),
       },
       'The frozen Vision Transformer.',
       { required: ['arch'] },
@@ -69,19 +89,48 @@ export const experimentSchema = obj(
           valueDocs: {
             imagefolder: 'One folder per class under root (train/val/test name sub-folders).',
             vtab: 'VTAB-1k split files: `<path> <label>` lines (train800.txt, val200.txt, test.txt).',
-            fgvc: 'FGVC split files in the SPT authors\' layout (`<path> <label>` lines).',
+            fgvc: "FGVC split files in the SPT authors' layout (`<path> <label>` lines).",
             'vpt-json': 'VPT layout: {train,val,test}.json mapping relative paths to labels.',
             synthetic: 'Images generated from the seed (tests and benchmarks).',
           },
         }),
-        root: str('Dataset folder, relative to this file; split files and image paths are relative to it.', { path: 'dir', example: './data/CUB_200_2011' }),
-        train: str('Training split file (or folder/json for imagefolder and vpt-json), relative to root.', { example: 'train800.txt' }),
-        val: nullable(str('Validation split, relative to root.'), 'Validation split; null holds out val_fraction of train, stratified and seeded.', { default: null }),
-        val_fraction: num('Share of train held out for validation when val is null.', { min: 0, exclusiveMin: true, max: 0.5, default: 0.1 }),
-        test: nullable(str('Test split, relative to root.'), 'Test split, evaluated once with the epoch chosen on val.', { default: null }),
+        root: str('Dataset folder, relative to this file; split files and image paths are relative to it.', {
+          path: 'dir',
+          example: './data/CUB_200_2011',
+        }),
+        train: str('Training split file (or folder/json for imagefolder and vpt-json), relative to root.', {
+          example: 'train800.txt',
+        }),
+        val: nullable(
+          str('Validation split, relative to root.'),
+          'Validation split; null holds out val_fraction of train, stratified and seeded.',
+          { default: null },
+        ),
+        val_fraction: num('Share of train held out for validation when val is null.', {
+          min: 0,
+          exclusiveMin: true,
+          max: 0.5,
+          default: 0.1,
+        }),
+        test: nullable(
+          str('Test split, relative to root.'),
+          'Test split, evaluated once with the epoch chosen on val.',
+          { default: null },
+        ),
         num_classes: int('Number of classes; labels must be in [0, num_classes).', { min: 1, example: 200 }),
-        image_size: nullable(int('Input side in pixels; position embeddings are resampled when it differs from the checkpoint.', { min: 1 }), 'Model input side; null: the backbone\'s native size.', { default: null }),
-        augment: enm(['none', 'fgvc'], 'Training augmentation: none (VTAB) or fgvc (random resized crop + flip).', { default: 'none' }),
+        image_size: nullable(
+          int(
+            'Input side in pixels; position embeddings are resampled when it differs from the checkpoint.',
+            { min: 1 },
+          ),
+          "Model input side; null: the backbone's native size.",
+          { default: null },
+        ),
+        augment: enm(
+          ['none', 'fgvc'],
+          'Training augmentation: none (VTAB) or fgvc (random resized crop + flip).',
+          { default: 'none' },
+        ),
       },
       'The downstream dataset.',
       { required: ['root', 'train', 'num_classes'] },
@@ -91,19 +140,26 @@ export const experimentSchema = obj(
         method: enm(['spt', 'vpt', 'linear', 'full'], 'What is trained.', {
           default: 'spt',
           valueDocs: {
-            spt: 'Self-Prompt Tuning: prompts initialised from the training images\' own tokens, + head.',
+            spt: "Self-Prompt Tuning: prompts initialised from the training images' own tokens, + head.",
             vpt: 'Visual Prompt Tuning: xavier-initialised prompts + head.',
             linear: 'Linear probe: the head only (no prompts).',
             full: 'Full fine-tuning: every backbone weight + head (a baseline).',
           },
         }),
-        mode: enm(['shallow', 'deep'], 'shallow: one prompt set before block 0; deep: a set before every block (replaced, not accumulated).', { default: 'deep' }),
-        length: int('Prompt tokens per set N (deep default 20, shallow 100 in the paper).', { min: 0, default: 20 }),
+        mode: enm(
+          ['shallow', 'deep'],
+          'shallow: one prompt set before block 0; deep: a set before every block (replaced, not accumulated).',
+          { default: 'deep' },
+        ),
+        length: int('Prompt tokens per set N (deep default 20, shallow 100 in the paper).', {
+          min: 0,
+          default: 20,
+        }),
         init: nullable(
           enm(['random', 'mean', 'max', 'kmeans', 'xavier'], 'Prompt initialiser.', {
             valueDocs: {
               random: 'SPT: N patch tokens drawn uniformly from all training images.',
-              mean: 'SPT: mean-pooled windows of each image\'s tokens, N of them drawn.',
+              mean: "SPT: mean-pooled windows of each image's tokens, N of them drawn.",
               max: 'SPT: max-pooled windows, N of them drawn.',
               kmeans: 'SPT: k-means centres of a sample of the training tokens.',
               xavier: 'VPT: Xavier-uniform.',
@@ -112,7 +168,14 @@ export const experimentSchema = obj(
           'Prompt initialiser; null picks random for spt and xavier for vpt.',
           { default: null },
         ),
-        init_images: oneOf([enm(['all'], 'Every training image.'), int('A seeded random subset of this many training images.', { min: 1 })], 'Training images streamed through the backbone for the SPT initialisers.', { default: 'all' }),
+        init_images: oneOf(
+          [
+            enm(['all'], 'Every training image.'),
+            int('A seeded random subset of this many training images.', { min: 1 }),
+          ],
+          'Training images streamed through the backbone for the SPT initialisers.',
+          { default: 'all' },
+        ),
       },
       'Prompts and the trainable set.',
     ),
@@ -120,46 +183,80 @@ export const experimentSchema = obj(
       {
         epochs: int('Training epochs.', { min: 1, default: 100 }),
         warmup_epochs: num('Linear warm-up epochs, then cosine decay to min_lr.', { min: 0, default: 10 }),
-        batch_size: int('Global batch (drop_last); split into micro-batches with gradient accumulation when memory requires.', { min: 1, default: 32 }),
-        lr: num('Base learning rate (not scaled by batch size).', { min: 0, exclusiveMin: true, default: 0.001 }),
+        batch_size: int(
+          'Global batch (drop_last); split into micro-batches with gradient accumulation when memory requires.',
+          { min: 1, default: 32 },
+        ),
+        lr: num('Base learning rate (not scaled by batch size).', {
+          min: 0,
+          exclusiveMin: true,
+          default: 0.001,
+        }),
         min_lr: num('Learning rate at the end of the cosine schedule.', { min: 0, default: 1e-8 }),
         weight_decay: num('AdamW decoupled weight decay of the prompts.', { min: 0, default: 0.01 }),
-        wd_head: num('Weight decay of the head weight (deliberately strong in the recipe); biases get none.', { min: 0, default: 0.5 }),
-        micro_batch: nullable(int('Micro-batch size.', { min: 1 }), 'Micro-batch size; null chooses one from the memory budget.', { default: null }),
+        wd_head: num(
+          'Weight decay of the head weight (deliberately strong in the recipe); biases get none.',
+          { min: 0, default: 0.5 },
+        ),
+        micro_batch: nullable(
+          int('Micro-batch size.', { min: 1 }),
+          'Micro-batch size; null chooses one from the memory budget.',
+          { default: null },
+        ),
       },
       'The optimisation recipe (AdamW, warm-up + cosine, set every step).',
     ),
     device: obj(
       {
-        backend: enm(['auto', ...BACKEND_NAMES], 'Compute backend; auto tries tensorflow-gpu, tensorflow, webgpu, then wasm.', {
-          default: 'auto',
-          valueDocs: {
-            auto: 'The fastest that loads here (see `spt doctor`).',
-            'tensorflow-gpu': '@tensorflow/tfjs-node-gpu (CUDA 11.2, cuDNN 8.1).',
-            tensorflow: '@tensorflow/tfjs-node (libtensorflow on the CPU).',
-            webgpu: 'WebGPU through Dawn (npm webgpu).',
-            wasm: 'WebAssembly with XNNPACK (ships with SPT Studio).',
-            cpu: 'Pure JavaScript: slow, for debugging.',
+        backend: enm(
+          ['auto', ...BACKEND_NAMES],
+          'Compute backend; auto tries tensorflow-gpu, tensorflow, webgpu, then wasm.',
+          {
+            default: 'auto',
+            valueDocs: {
+              auto: 'The fastest that loads here (see `spt doctor`).',
+              'tensorflow-gpu': '@tensorflow/tfjs-node-gpu (CUDA 11.2, cuDNN 8.1).',
+              tensorflow: '@tensorflow/tfjs-node (libtensorflow on the CPU).',
+              webgpu: 'WebGPU through Dawn (npm webgpu).',
+              wasm: 'WebAssembly with XNNPACK (ships with SPT Studio).',
+              cpu: 'Pure JavaScript: slow, for debugging.',
+            },
           },
-        }),
+        ),
       },
       'Where the numbers are computed.',
     ),
-    output: obj({ dir: str('Folder for runs, relative to this file.', { path: 'dir', default: 'runs' }) }, 'Where runs are written.'),
+    output: obj(
+      { dir: str('Folder for runs, relative to this file.', { path: 'dir', default: 'runs' }) },
+      'Where runs are written.',
+    ),
     analysis: obj(
       {
-        every_epochs: int('Analyse prompts and attention every this many epochs (0: never).', { min: 0, default: 5 }),
-        probe_images: int('Fixed validation images used for attention maps and prototype plots.', { min: 0, default: 8 }),
+        every_epochs: int('Analyse prompts and attention every this many epochs (0: never).', {
+          min: 0,
+          default: 5,
+        }),
+        probe_images: int('Fixed validation images used for attention maps and prototype plots.', {
+          min: 0,
+          default: 8,
+        }),
       },
       'Prompt and attention analysis for the dashboard.',
     ),
     predict: obj(
       {
-        transform: enm(['auto', 'vtab', 'fgvc', 'none'], 'Evaluation transform: auto follows data.augment (fgvc -> resize 256/224 + centre crop; else VTAB resize + centre crop).', { default: 'auto' }),
+        transform: enm(
+          ['auto', 'vtab', 'fgvc', 'none'],
+          'Evaluation transform: auto follows data.augment (fgvc -> resize 256/224 + centre crop; else VTAB resize + centre crop).',
+          { default: 'auto' },
+        ),
       },
       'Options of `spt predict` and evaluation.',
     ),
-    debug: obj({ nan_check: bool('Check every step for non-finite values (slower).', { default: true }) }, 'Diagnostics.'),
+    debug: obj(
+      { nan_check: bool('Check every step for non-finite values (slower).', { default: true }) },
+      'Diagnostics.',
+    ),
   },
   'An SPT Studio experiment.',
   { required: ['name', 'backbone', 'data'] },

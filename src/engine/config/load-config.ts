@@ -60,7 +60,12 @@ export function parseExperiment(text: string, overrides: string[] = []): ParsedE
     config = value as ExperimentConfig;
     all.push(...semanticProblems(config, doc));
   }
-  return { config: all.some((p) => p.severity === 'error') ? undefined : config, problems: all.map(locate), doc, lineCounter };
+  return {
+    config: all.some((p) => p.severity === 'error') ? undefined : config,
+    problems: all.map(locate),
+    doc,
+    lineCounter,
+  };
 }
 
 /** `--set train.lr=0.01`: the value is parsed as YAML (numbers, null, strings, {inline: maps}). */
@@ -84,14 +89,24 @@ export interface ResolvedExperiment {
   warnings: LocatedProblem[];
 }
 
-export function resolveExperiment(file: string, config: ExperimentConfig, warnings: LocatedProblem[] = []): ResolvedExperiment {
+export function resolveExperiment(
+  file: string,
+  config: ExperimentConfig,
+  warnings: LocatedProblem[] = [],
+): ResolvedExperiment {
   const dir = path.dirname(path.resolve(file));
   const arch = config.backbone.arch;
   const size = archSize(arch);
   const vit = vitConfig(
     typeof arch === 'string'
       ? arch
-      : { embed_dim: size.dim, depth: size.depth, num_heads: size.heads, patch_size: size.patch, image_size: size.image },
+      : {
+          embed_dim: size.dim,
+          depth: size.depth,
+          num_heads: size.heads,
+          patch_size: size.patch,
+          image_size: size.image,
+        },
     config.data.image_size ?? size.image,
   );
   return {
@@ -116,9 +131,22 @@ export function loadExperiment(file: string, overrides: string[] = []): Resolved
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
-    throw new ConfigError(file, [{ path: [], message: `${why}; create it with \`spt init\` or check the path`, severity: 'error', range: [0, 0], line: 1, column: 1 }]);
+    throw new ConfigError(file, [
+      {
+        path: [],
+        message: `${why}; create it with \`spt init\` or check the path`,
+        severity: 'error',
+        range: [0, 0],
+        line: 1,
+        column: 1,
+      },
+    ]);
   }
   const parsed = parseExperiment(text, overrides);
   if (!parsed.config) throw new ConfigError(file, parsed.problems);
-  return resolveExperiment(file, parsed.config, parsed.problems.filter((p) => p.severity === 'warning'));
+  return resolveExperiment(
+    file,
+    parsed.config,
+    parsed.problems.filter((p) => p.severity === 'warning'),
+  );
 }

@@ -55,43 +55,69 @@ export interface ObjectField<S extends Record<string, Field> = Record<string, Fi
   /** Keys that must be written (the others have defaults or are optional). */
   required?: readonly (keyof S & string)[];
 }
-export type Field = NumberField | StringField | BooleanField | EnumField | NullableField | OneOfField | ObjectField;
+export type Field =
+  | NumberField
+  | StringField
+  | BooleanField
+  | EnumField
+  | NullableField
+  | OneOfField
+  | ObjectField;
 
 /** The TypeScript type of a value that passed validation (defaults applied). */
-export type Infer<F> = F extends ObjectField<infer S>
-  ? { [K in keyof S]: Infer<S[K]> }
-  : F extends NumberField
-    ? number
-    : F extends StringField
-      ? string
-      : F extends BooleanField
-        ? boolean
-        : F extends EnumField<infer V>
-          ? V
-          : F extends NullableField<infer G>
-            ? Infer<G> | null
-            : F extends OneOfField<infer Fs>
-              ? Infer<Fs[number]>
-              : never;
+export type Infer<F> =
+  F extends ObjectField<infer S>
+    ? { [K in keyof S]: Infer<S[K]> }
+    : F extends NumberField
+      ? number
+      : F extends StringField
+        ? string
+        : F extends BooleanField
+          ? boolean
+          : F extends EnumField<infer V>
+            ? V
+            : F extends NullableField<infer G>
+              ? Infer<G> | null
+              : F extends OneOfField<infer Fs>
+                ? Infer<Fs[number]>
+                : never;
 
-export const num = (doc: string, o: Omit<NumberField, 'kind' | 'doc'> = {}): NumberField => ({ kind: 'number', doc, ...o });
+export const num = (doc: string, o: Omit<NumberField, 'kind' | 'doc'> = {}): NumberField => ({
+  kind: 'number',
+  doc,
+  ...o,
+});
 export const int = (doc: string, o: Omit<NumberField, 'kind' | 'doc' | 'integer'> = {}): NumberField => ({
   kind: 'number',
   integer: true,
   doc,
   ...o,
 });
-export const str = (doc: string, o: Omit<StringField, 'kind' | 'doc'> = {}): StringField => ({ kind: 'string', doc, ...o });
-export const bool = (doc: string, o: Omit<BooleanField, 'kind' | 'doc'> = {}): BooleanField => ({ kind: 'boolean', doc, ...o });
+export const str = (doc: string, o: Omit<StringField, 'kind' | 'doc'> = {}): StringField => ({
+  kind: 'string',
+  doc,
+  ...o,
+});
+export const bool = (doc: string, o: Omit<BooleanField, 'kind' | 'doc'> = {}): BooleanField => ({
+  kind: 'boolean',
+  doc,
+  ...o,
+});
 export const enm = <const V extends string>(
   values: readonly V[],
   doc: string,
   o: Omit<EnumField<V>, 'kind' | 'doc' | 'values'> = {},
 ): EnumField<V> => ({ kind: 'enum', values, doc, ...o });
-export const nullable = <F extends Field>(inner: F, doc: string, o: Omit<NullableField<F>, 'kind' | 'doc' | 'inner'> = {}) =>
-  ({ kind: 'nullable', inner, doc, ...o }) as NullableField<F>;
-export const oneOf = <const Fs extends readonly Field[]>(options: Fs, doc: string, o: Omit<OneOfField<Fs>, 'kind' | 'doc' | 'options'> = {}) =>
-  ({ kind: 'oneOf', options, doc, ...o }) as OneOfField<Fs>;
+export const nullable = <F extends Field>(
+  inner: F,
+  doc: string,
+  o: Omit<NullableField<F>, 'kind' | 'doc' | 'inner'> = {},
+) => ({ kind: 'nullable', inner, doc, ...o }) as NullableField<F>;
+export const oneOf = <const Fs extends readonly Field[]>(
+  options: Fs,
+  doc: string,
+  o: Omit<OneOfField<Fs>, 'kind' | 'doc' | 'options'> = {},
+) => ({ kind: 'oneOf', options, doc, ...o }) as OneOfField<Fs>;
 export const obj = <S extends Record<string, Field>>(
   fields: S,
   doc: string,
@@ -100,7 +126,10 @@ export const obj = <S extends Record<string, Field>>(
 
 /** Whether a field has a default (so it may be left out). */
 export function hasDefault(f: Field): boolean {
-  return 'default' in f && f.default !== undefined ? true : f.kind === 'nullable' || (f.kind === 'object' && !f.required?.length && Object.values(f.fields).every(hasDefault));
+  return 'default' in f && f.default !== undefined
+    ? true
+    : f.kind === 'nullable' ||
+        (f.kind === 'object' && !f.required?.length && Object.values(f.fields).every(hasDefault));
 }
 
 /** Walks a dotted path ('train.lr') to its field. */
@@ -110,7 +139,7 @@ export function fieldAt(root: Field, path: readonly (string | number)[]): Field 
     while (f && (f.kind === 'nullable' || f.kind === 'oneOf')) {
       f = f.kind === 'nullable' ? f.inner : f.options.find((o) => o.kind === 'object');
     }
-    if (!f || f.kind !== 'object') return undefined;
+    if (f?.kind !== 'object') return undefined;
     f = f.fields[String(key)];
   }
   return f;

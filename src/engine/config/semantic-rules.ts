@@ -21,7 +21,8 @@ export function rangeAt(doc: Document, path: string[], part: 'value' | 'key' = '
     const k = pair.key as Node;
     if (k.range) best = [k.range[0], k.range[1]];
     node = pair.value as Node | null;
-    if (key === path[path.length - 1] && part === 'value' && node?.range) best = [node.range[0], node.range[1]];
+    if (key === path[path.length - 1] && part === 'value' && node?.range)
+      best = [node.range[0], node.range[1]];
   }
   return best;
 }
@@ -32,7 +33,13 @@ export function archSize(arch: ExperimentConfig['backbone']['arch']) {
     const n = NAMED_VITS[arch];
     return { patch: n.patchSize, image: n.imageSize, dim: n.embedDim, heads: n.numHeads, depth: n.depth };
   }
-  return { patch: arch.patch_size, image: arch.image_size, dim: arch.embed_dim, heads: arch.num_heads, depth: arch.depth };
+  return {
+    patch: arch.patch_size,
+    image: arch.image_size,
+    dim: arch.embed_dim,
+    heads: arch.num_heads,
+    depth: arch.depth,
+  };
 }
 
 /** The initialiser actually used: the written one, or the method's default. */
@@ -50,20 +57,32 @@ export function semanticProblems(c: ExperimentConfig, doc: Document): ConfigProb
   const size = archSize(c.backbone.arch);
   const imageSize = c.data.image_size ?? size.image;
   if (size.dim % size.heads !== 0) {
-    add(['backbone', 'arch', 'num_heads'], `backbone.arch: embed_dim ${size.dim} is not divisible by num_heads ${size.heads}`);
+    add(
+      ['backbone', 'arch', 'num_heads'],
+      `backbone.arch: embed_dim ${size.dim} is not divisible by num_heads ${size.heads}`,
+    );
   }
   if (imageSize % size.patch !== 0) {
     const path = c.data.image_size !== null ? ['data', 'image_size'] : ['backbone', 'arch', 'image_size'];
     const lo = imageSize - (imageSize % size.patch);
-    add(path, `image size ${imageSize} is not divisible by the patch size ${size.patch} (try ${lo} or ${lo + size.patch})`);
+    add(
+      path,
+      `image size ${imageSize} is not divisible by the patch size ${size.patch} (try ${lo} or ${lo + size.patch})`,
+    );
   }
   const { method, mode, length } = c.prompt;
   const written = c.prompt.init;
   if (written) {
     if (method === 'spt' && !(SPT_INITS as readonly string[]).includes(written)) {
-      add(['prompt', 'init'], `prompt.init: ${written} is a VPT initialiser; spt uses random, mean, max or kmeans (or set method: vpt)`);
+      add(
+        ['prompt', 'init'],
+        `prompt.init: ${written} is a VPT initialiser; spt uses random, mean, max or kmeans (or set method: vpt)`,
+      );
     } else if (method === 'vpt' && written !== 'xavier') {
-      add(['prompt', 'init'], `prompt.init: ${written} is an SPT initialiser; vpt uses xavier (or set method: spt)`);
+      add(
+        ['prompt', 'init'],
+        `prompt.init: ${written} is an SPT initialiser; vpt uses xavier (or set method: spt)`,
+      );
     } else if (method === 'linear' || method === 'full') {
       add(['prompt', 'init'], `prompt.init: method ${method} has no prompts to initialise; remove init`);
     }
@@ -72,19 +91,39 @@ export function semanticProblems(c: ExperimentConfig, doc: Document): ConfigProb
     add(['prompt', 'length'], `prompt.length must be >= 1 for method ${method}`);
   }
   if (method === 'linear' && length > 0 && doc.getIn(['prompt', 'length']) !== undefined) {
-    add(['prompt', 'length'], 'prompt.length is ignored by method linear (it trains the head only); remove it or set 0', 'warning');
+    add(
+      ['prompt', 'length'],
+      'prompt.length is ignored by method linear (it trains the head only); remove it or set 0',
+      'warning',
+    );
   }
   if (method === 'full' && length > 0 && mode === 'deep' && doc.getIn(['prompt', 'length']) !== undefined) {
-    add(['prompt', 'mode'], 'method full with deep prompts trains both the whole backbone and the prompts; the full fine-tuning baseline has none (set length: 0)', 'warning');
+    add(
+      ['prompt', 'mode'],
+      'method full with deep prompts trains both the whole backbone and the prompts; the full fine-tuning baseline has none (set length: 0)',
+      'warning',
+    );
   }
   const init = effectiveInit(c);
   if (method === 'spt' && (init === 'mean' || init === 'max')) {
     const T = (imageSize / size.patch) ** 2;
-    if (length - 1 > T) add(['prompt', 'length'], `prompt.length ${length} needs at least ${length - 1} patches per image for ${init} pooling; the image has ${T}`);
+    if (length - 1 > T)
+      add(
+        ['prompt', 'length'],
+        `prompt.length ${length} needs at least ${length - 1} patches per image for ${init} pooling; the image has ${T}`,
+      );
   }
   if (c.train.warmup_epochs >= c.train.epochs) {
-    add(['train', 'warmup_epochs'], `train.warmup_epochs (${c.train.warmup_epochs}) must be less than train.epochs (${c.train.epochs})`);
+    add(
+      ['train', 'warmup_epochs'],
+      `train.warmup_epochs (${c.train.warmup_epochs}) must be less than train.epochs (${c.train.epochs})`,
+    );
   }
-  if (c.train.min_lr > c.train.lr) add(['train', 'min_lr'], `train.min_lr (${c.train.min_lr}) is larger than train.lr (${c.train.lr})`, 'warning');
+  if (c.train.min_lr > c.train.lr)
+    add(
+      ['train', 'min_lr'],
+      `train.min_lr (${c.train.min_lr}) is larger than train.lr (${c.train.lr})`,
+      'warning',
+    );
   return out;
 }

@@ -75,7 +75,12 @@ class Validator {
   }
 
   /** `keyRange`: the range of the key that holds this node (for missing-key problems). */
-  check(f: Field, node: Node | null | undefined, path: (string | number)[], keyRange: [number, number]): unknown {
+  check(
+    f: Field,
+    node: Node | null | undefined,
+    path: (string | number)[],
+    keyRange: [number, number],
+  ): unknown {
     const range = rangeOf(node, keyRange);
     const where = path.join('.') || 'the file';
     switch (f.kind) {
@@ -94,11 +99,16 @@ class Validator {
           }
         }
         // Report against the option of the same shape (mapping vs scalar).
-        const same = f.options.find((o) => (isMap(node) ? o.kind === 'object' : o.kind !== 'object')) ?? f.options[0];
+        const same =
+          f.options.find((o) => (isMap(node) ? o.kind === 'object' : o.kind !== 'object')) ?? f.options[0];
         const enumOpts = f.options.flatMap((o) => (o.kind === 'enum' ? o.values : []));
         if (isScalar(node) && same.kind !== 'enum' && enumOpts.length) {
           const hint = typeof node.value === 'string' ? didYouMean(node.value, enumOpts) : undefined;
-          this.problem(path, `${where}: ${describe(node)} is not valid; expected one of ${enumOpts.join(', ')}${f.options.some((o) => o.kind === 'object') ? ' or a mapping' : ''}${hint ? ` (did you mean '${hint}'?)` : ''}`, range);
+          this.problem(
+            path,
+            `${where}: ${describe(node)} is not valid; expected one of ${enumOpts.join(', ')}${f.options.some((o) => o.kind === 'object') ? ' or a mapping' : ''}${hint ? ` (did you mean '${hint}'?)` : ''}`,
+            range,
+          );
           return undefined;
         }
         return this.check(same, node, path, keyRange);
@@ -107,20 +117,30 @@ class Validator {
         const v = isScalar(node) ? node.value : undefined;
         if (typeof v === 'string' && (f.values as readonly string[]).includes(v)) return v;
         const hint = typeof v === 'string' ? didYouMean(v, f.values) : undefined;
-        this.problem(path, `${where}: ${describe(node)} is not one of ${f.values.join(', ')}${hint ? ` (did you mean '${hint}'?)` : ''}`, range);
+        this.problem(
+          path,
+          `${where}: ${describe(node)} is not one of ${f.values.join(', ')}${hint ? ` (did you mean '${hint}'?)` : ''}`,
+          range,
+        );
         return undefined;
       }
       case 'number': {
         const v = isScalar(node) ? node.value : undefined;
         if (typeof v !== 'number' || Number.isNaN(v)) {
-          this.problem(path, `${where}: expected ${f.integer ? 'an integer' : 'a number'}, found ${describe(node)}`, range);
+          this.problem(
+            path,
+            `${where}: expected ${f.integer ? 'an integer' : 'a number'}, found ${describe(node)}`,
+            range,
+          );
           return undefined;
         }
-        if (f.integer && !Number.isInteger(v)) this.problem(path, `${where}: expected an integer, found ${v}`, range);
+        if (f.integer && !Number.isInteger(v))
+          this.problem(path, `${where}: expected an integer, found ${v}`, range);
         if (f.min !== undefined && (f.exclusiveMin ? v <= f.min : v < f.min)) {
           this.problem(path, `${where}: must be ${f.exclusiveMin ? '>' : '>='} ${f.min}, found ${v}`, range);
         }
-        if (f.max !== undefined && v > f.max) this.problem(path, `${where}: must be <= ${f.max}, found ${v}`, range);
+        if (f.max !== undefined && v > f.max)
+          this.problem(path, `${where}: must be <= ${f.max}, found ${v}`, range);
         return v;
       }
       case 'string': {
@@ -129,7 +149,8 @@ class Validator {
           this.problem(path, `${where}: expected a string, found ${describe(node)}`, range);
           return undefined;
         }
-        if (f.pattern && !f.pattern.test(v)) this.problem(path, `${where}: '${v}' must match ${f.pattern}`, range);
+        if (f.pattern && !f.pattern.test(v))
+          this.problem(path, `${where}: '${v}' must match ${f.pattern}`, range);
         return v;
       }
       case 'boolean': {
@@ -143,11 +164,20 @@ class Validator {
     }
   }
 
-  private object(f: ObjectField, node: Node | null | undefined, path: (string | number)[], keyRange: [number, number]) {
+  private object(
+    f: ObjectField,
+    node: Node | null | undefined,
+    path: (string | number)[],
+    keyRange: [number, number],
+  ) {
     const out: Record<string, unknown> = {};
     const where = path.join('.') || 'the file';
     if (node && !isMap(node)) {
-      this.problem(path, `${where}: expected a mapping of ${Object.keys(f.fields).join(', ')}, found ${describe(node)}`, rangeOf(node, keyRange));
+      this.problem(
+        path,
+        `${where}: expected a mapping of ${Object.keys(f.fields).join(', ')}, found ${describe(node)}`,
+        rangeOf(node, keyRange),
+      );
       return undefined;
     }
     const map = node as YAMLMap | undefined;
@@ -168,7 +198,11 @@ class Validator {
       const field = f.fields[key];
       if (!field) {
         const hint = didYouMean(key, Object.keys(f.fields));
-        this.problem([...path, key], `${where === 'the file' ? '' : `${where}: `}unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : `; expected one of ${Object.keys(f.fields).join(', ')}`}`, kr);
+        this.problem(
+          [...path, key],
+          `${where === 'the file' ? '' : `${where}: `}unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : `; expected one of ${Object.keys(f.fields).join(', ')}`}`,
+          kr,
+        );
         continue;
       }
       out[key] = this.check(field, item.value as Node, [...path, key], kr);
@@ -176,7 +210,11 @@ class Validator {
     for (const [key, field] of Object.entries(f.fields)) {
       if (seen.has(key)) continue;
       if (f.required?.includes(key)) {
-        this.problem([...path, key], `${where === 'the file' ? '' : `${where}: `}missing required key '${key}' (${field.doc})`, keyRange);
+        this.problem(
+          [...path, key],
+          `${where === 'the file' ? '' : `${where}: `}missing required key '${key}' (${field.doc})`,
+          keyRange,
+        );
       } else if ('default' in field && field.default !== undefined) {
         out[key] = field.default;
       } else if (field.kind === 'nullable') {

@@ -127,7 +127,8 @@ export function toModelInput(
 ): Float32Array {
   checkSize(size);
   // The FGVC evaluation transform always resizes to 256/224 x size first, even for a size x size image.
-  if (kind !== 'fgvc' && img.width === size && img.height === size) return identityTransform(img, out, offset);
+  if (kind !== 'fgvc' && img.width === size && img.height === size)
+    return identityTransform(img, out, offset);
   switch (kind) {
     case 'vtab':
       return vtabTransform(img, size, out, offset);

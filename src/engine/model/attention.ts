@@ -16,12 +16,18 @@ export interface AttentionOutput {
   probs?: Tensor;
 }
 
-export function attention(x: Tensor, w: AttentionWeights, numHeads: number, keepProbs = false): AttentionOutput {
+export function attention(
+  x: Tensor,
+  w: AttentionWeights,
+  numHeads: number,
+  keepProbs = false,
+): AttentionOutput {
   const [B, L, D] = x.shape;
   const hd = D / numHeads;
   const qkv = linear(x, w.qkv); // [B, L, 3D]
   const heads = tf.transpose(tf.reshape(qkv, [B, L, 3, numHeads, hd]), [2, 0, 3, 1, 4]); // [3, B, H, L, hd]
-  const part = (i: number) => tf.reshape(tf.slice(heads, [i, 0, 0, 0, 0], [1, B, numHeads, L, hd]), [B * numHeads, L, hd]);
+  const part = (i: number) =>
+    tf.reshape(tf.slice(heads, [i, 0, 0, 0, 0], [1, B, numHeads, L, hd]), [B * numHeads, L, hd]);
   const q = tf.mul(part(0), hd ** -0.5); // [B*H, L, hd], scaled before the product as timm does
   const k = part(1); // [B*H, L, hd]
   const v = part(2); // [B*H, L, hd]

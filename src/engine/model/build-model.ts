@@ -4,7 +4,12 @@
  */
 import { readPromptWeights } from '../checkpoint/prompt-weights';
 import type { ResolvedExperiment } from '../config/load-config';
-import { type SptInit, type ImageBatches, type PromptProvenance, sptInitialPrompts } from '../prompts/init-spt';
+import {
+  type ImageBatches,
+  type PromptProvenance,
+  type SptInit,
+  sptInitialPrompts,
+} from '../prompts/init-spt';
 import { xavierPrompts } from '../prompts/init-xavier';
 import { promptParamsFromHost, promptSetCount } from '../prompts/prompt-params';
 import { Rng } from '../util/rng';
@@ -32,7 +37,8 @@ export interface BuiltModel {
 export async function buildModel(exp: ResolvedExperiment, opts: BuildOptions = {}): Promise<BuiltModel> {
   const { config, vit } = exp;
   const log = opts.log ?? (() => {});
-  if (!exp.paths.checkpoint) throw new Error(`${exp.file}: backbone.checkpoint is null; set it to a pretrained weights file`);
+  if (!exp.paths.checkpoint)
+    throw new Error(`${exp.file}: backbone.checkpoint is null; set it to a pretrained weights file`);
   const loaded = loadBackbone(exp.paths.checkpoint, config.backbone.format, vit);
   log(
     `backbone: ${loaded.format} weights from ${loaded.file}${loaded.resampled ? ` (pos_embed resampled from a ${loaded.checkpointGrid}x${loaded.checkpointGrid} grid)` : ''}`,
@@ -42,7 +48,11 @@ export async function buildModel(exp: ResolvedExperiment, opts: BuildOptions = {
   const rng = new Rng(config.seed);
   const backbone = vitWeightsFromState(loaded.state, vit, { trainable: method === 'full' });
 
-  const trained = opts.weights ? readPromptWeights(opts.weights) : loaded.head ? { prompts: loaded.prompts, head: loaded.head } : undefined;
+  const trained = opts.weights
+    ? readPromptWeights(opts.weights)
+    : loaded.head
+      ? { prompts: loaded.prompts, head: loaded.head }
+      : undefined;
   let head: HeadParams;
   let promptsHost = trained?.prompts;
   let provenance: PromptProvenance[] = [];
@@ -50,11 +60,18 @@ export async function buildModel(exp: ResolvedExperiment, opts: BuildOptions = {
   if (trained) {
     head = headFromHost(trained.head.weight, trained.head.bias, vit.embedDim);
     if (head.b.shape[0] !== config.data.num_classes) {
-      throw new Error(`${opts.weights ?? loaded.file}: the head has ${head.b.shape[0]} classes, data.num_classes is ${config.data.num_classes}`);
+      throw new Error(
+        `${opts.weights ?? loaded.file}: the head has ${head.b.shape[0]} classes, data.num_classes is ${config.data.num_classes}`,
+      );
     }
     origin = `trained weights from ${opts.weights ?? loaded.file}`;
   } else {
-    head = initHead(vit.embedDim, config.data.num_classes, rng.fork('head'), loaded.format === 'mocov3' ? 0.01 : 0.02);
+    head = initHead(
+      vit.embedDim,
+      config.data.num_classes,
+      rng.fork('head'),
+      loaded.format === 'mocov3' ? 0.01 : 0.02,
+    );
     origin = `initialised (seed ${config.seed})`;
   }
   const length = exp.promptLength;
@@ -64,7 +81,12 @@ export async function buildModel(exp: ResolvedExperiment, opts: BuildOptions = {
       promptsHost = xavierPrompts(rng.fork('prompts'), sets, length, vit.embedDim, vit.patchSize);
     } else {
       if (!opts.initImages) throw new Error(`SPT ${exp.init} initialisation needs the training images`);
-      const r = await sptInitialPrompts(opts.initImages(), backbone, vit, { init: exp.init as SptInit, mode, length, rng: rng.fork('prompts') });
+      const r = await sptInitialPrompts(opts.initImages(), backbone, vit, {
+        init: exp.init as SptInit,
+        mode,
+        length,
+        rng: rng.fork('prompts'),
+      });
       promptsHost = r.prompts;
       provenance = r.provenance;
       log(`prompts: SPT ${exp.init} initialisation from ${r.imagesSeen} training images`);

@@ -1,5 +1,5 @@
 /** The task head (spec section 4): a linear layer on the pooled feature. */
-import { type HostTensor, formatShape } from '../checkpoint/host-tensor';
+import { formatShape, type HostTensor } from '../checkpoint/host-tensor';
 import { type Tensor, tf } from '../tf';
 import { type Rng, truncNormal } from '../util/rng';
 
@@ -20,7 +20,12 @@ export function initHead(embedDim: number, numClasses: number, rng: Rng, std = 0
 /** PyTorch layout: weight (C, D), bias (C,). */
 export function headFromHost(weight: HostTensor, bias: HostTensor, embedDim?: number): HeadParams {
   const [C, D] = weight.shape;
-  if (weight.shape.length !== 2 || (embedDim !== undefined && D !== embedDim) || bias.shape.length !== 1 || bias.shape[0] !== C) {
+  if (
+    weight.shape.length !== 2 ||
+    (embedDim !== undefined && D !== embedDim) ||
+    bias.shape.length !== 1 ||
+    bias.shape[0] !== C
+  ) {
     throw new Error(
       `head has weight ${formatShape(weight.shape)} and bias ${formatShape(bias.shape)}, expected (C, ${embedDim ?? 'D'}) and (C,)`,
     );

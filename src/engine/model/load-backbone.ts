@@ -4,11 +4,11 @@
  * position embedding when the image size differs from the checkpoint's (bicubic, as timm).
  */
 import type { HostTensor, TensorMap } from '../checkpoint/host-tensor';
-import { type CheckpointFormat, type RequestedFormat, mapCheckpoint } from '../checkpoint/layouts';
+import { type CheckpointFormat, mapCheckpoint, type RequestedFormat } from '../checkpoint/layouts';
 import { readCheckpointFile } from '../checkpoint/read-checkpoint';
 import { posEmbedGrid, resamplePosEmbed } from '../checkpoint/resample-pos-embed';
 import { checkBackbone } from '../checkpoint/validate-backbone';
-import { type ViTConfig, patchGrid } from './vit-config';
+import { patchGrid, type ViTConfig } from './vit-config';
 
 export interface LoadedBackbone {
   file: string;

@@ -2,12 +2,12 @@
  * A frozen (or, for `full`, trainable) ViT with optional prompts and a task head: the model every
  * method of the project trains. `forwardFeatures -> pool -> head`, as timm.
  */
-import { type PromptParams, asPromptInput, disposePrompts } from '../prompts/prompt-params';
+import { asPromptInput, disposePrompts, type PromptParams } from '../prompts/prompt-params';
 import { type Tensor, tf } from '../tf';
-import { type HeadParams, applyHead, disposeHead } from './head';
-import { type ForwardOptions, type Pool, forwardFeatures, pool } from './vit';
+import { applyHead, disposeHead, type HeadParams } from './head';
+import { type ForwardOptions, forwardFeatures, type Pool, pool } from './vit';
 import type { ViTConfig } from './vit-config';
-import { type ViTWeights, backboneParamCount, backboneTensors, disposeViTWeights } from './vit-weights';
+import { backboneParamCount, backboneTensors, disposeViTWeights, type ViTWeights } from './vit-weights';
 
 /** What is trained: `linear` head only; `vpt`/`spt` prompts + head; `full` everything. */
 export type Method = 'linear' | 'vpt' | 'spt' | 'full';
@@ -26,7 +26,8 @@ export class PromptedViT {
     readonly method: Method,
     readonly prompts?: PromptParams,
   ) {
-    if (method === 'linear' && prompts) throw new Error('method linear trains no prompts: set prompt.length to 0');
+    if (method === 'linear' && prompts)
+      throw new Error('method linear trains no prompts: set prompt.length to 0');
     if ((method === 'vpt' || method === 'spt') && !prompts) throw new Error(`method ${method} needs prompts`);
   }
 

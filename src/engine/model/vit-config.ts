@@ -52,7 +52,13 @@ export function vitConfig(arch: NamedViT | CustomViTSize, imageSize?: number): V
           imageSize: arch.image_size,
         };
   if (!base) throw new Error(`unknown ViT architecture '${String(arch)}'`);
-  const cfg: ViTConfig = { ...base, imageSize: imageSize ?? base.imageSize, mlpRatio: 4, inChans: 3, layerNormEps: 1e-6 };
+  const cfg: ViTConfig = {
+    ...base,
+    imageSize: imageSize ?? base.imageSize,
+    mlpRatio: 4,
+    inChans: 3,
+    layerNormEps: 1e-6,
+  };
   checkViTConfig(cfg);
   return cfg;
 }
@@ -60,10 +66,13 @@ export function vitConfig(arch: NamedViT | CustomViTSize, imageSize?: number): V
 export function checkViTConfig(cfg: ViTConfig): void {
   const problems: string[] = [];
   for (const k of ['embedDim', 'depth', 'numHeads', 'patchSize', 'imageSize'] as const) {
-    if (!Number.isInteger(cfg[k]) || cfg[k] < 1) problems.push(`${k} must be a positive integer (got ${cfg[k]})`);
+    if (!Number.isInteger(cfg[k]) || cfg[k] < 1)
+      problems.push(`${k} must be a positive integer (got ${cfg[k]})`);
   }
-  if (cfg.embedDim % cfg.numHeads !== 0) problems.push(`embed_dim ${cfg.embedDim} is not divisible by num_heads ${cfg.numHeads}`);
-  if (cfg.imageSize % cfg.patchSize !== 0) problems.push(`image_size ${cfg.imageSize} is not divisible by patch_size ${cfg.patchSize}`);
+  if (cfg.embedDim % cfg.numHeads !== 0)
+    problems.push(`embed_dim ${cfg.embedDim} is not divisible by num_heads ${cfg.numHeads}`);
+  if (cfg.imageSize % cfg.patchSize !== 0)
+    problems.push(`image_size ${cfg.imageSize} is not divisible by patch_size ${cfg.patchSize}`);
   if (problems.length) throw new Error(`invalid ViT size: ${problems.join('; ')}`);
 }
 

@@ -2,11 +2,11 @@
  * The frozen (or, for full fine-tuning, trainable) backbone weights as tf tensors, built from a
  * canonical timm-named state dict (PyTorch shapes) as the checkpoint layouts produce it.
  */
-import { type HostTensor, type TensorMap, formatShape, sameShape } from '../checkpoint/host-tensor';
+import { formatShape, type HostTensor, sameShape, type TensorMap } from '../checkpoint/host-tensor';
 import { type Tensor, tf } from '../tf';
 import type { AttentionWeights } from './attention';
 import type { LayerNormWeights, LinearWeights } from './layers';
-import { type ViTConfig, patchGrid } from './vit-config';
+import { patchGrid, type ViTConfig } from './vit-config';
 
 export interface BlockWeights {
   norm1: LayerNormWeights;
@@ -50,7 +50,14 @@ export function vitWeightsFromState(state: TensorMap, cfg: ViTConfig, opts: Weig
   };
   // PyTorch (out, in) -> w [in, out] (+ the (out, in) original for frozen input gradients).
   const lin = (prefix: string, out: number, inp: number): LinearWeights => {
-    const wt = tf.tensor2d(get(state, `${prefix}.weight`, prefix === 'patch_embed.proj' ? [out, cfg.inChans, cfg.patchSize, cfg.patchSize] : [out, inp]).data as Float32Array, [out, inp]);
+    const wt = tf.tensor2d(
+      get(
+        state,
+        `${prefix}.weight`,
+        prefix === 'patch_embed.proj' ? [out, cfg.inChans, cfg.patchSize, cfg.patchSize] : [out, inp],
+      ).data as Float32Array,
+      [out, inp],
+    );
     const w = tf.transpose(wt); // [in, out]
     const b = param(get(state, `${prefix}.bias`, [out]));
     if (opts.trainable) {
@@ -91,7 +98,14 @@ export function backboneTensors(w: ViTWeights): Tensor[] {
     ...lin(w.patch),
     w.cls,
     w.pos,
-    ...w.blocks.flatMap((b) => [...ln(b.norm1), ...lin(b.attn.qkv), ...lin(b.attn.proj), ...ln(b.norm2), ...lin(b.fc1), ...lin(b.fc2)]),
+    ...w.blocks.flatMap((b) => [
+      ...ln(b.norm1),
+      ...lin(b.attn.qkv),
+      ...lin(b.attn.proj),
+      ...ln(b.norm2),
+      ...lin(b.fc1),
+      ...lin(b.fc2),
+    ]),
     ...ln(w.norm),
   ];
 }
@@ -101,11 +115,11 @@ export function backboneParamCount(w: ViTWeights): number {
   const lin = (l: LinearWeights) => l.w.size + l.b.size;
   const ln = (l: LayerNormWeights) => l.g.size + l.b.size;
   let n = lin(w.patch) + w.cls.size + w.pos.size + ln(w.norm);
-  for (const b of w.blocks) n += ln(b.norm1) + lin(b.attn.qkv) + lin(b.attn.proj) + ln(b.norm2) + lin(b.fc1) + lin(b.fc2);
+  for (const b of w.blocks)
+    n += ln(b.norm1) + lin(b.attn.qkv) + lin(b.attn.proj) + ln(b.norm2) + lin(b.fc1) + lin(b.fc2);
   return n;
 }
 
 export function disposeViTWeights(w: ViTWeights): void {
   for (const t of backboneTensors(w)) t.dispose();
 }
-

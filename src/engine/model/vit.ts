@@ -43,7 +43,12 @@ export function patchEmbed(images: Tensor, w: ViTWeights, cfg: ViTConfig): Tenso
   return tf.reshape(linear(patches, w.patch), [B, gh * gw, cfg.embedDim]); // [B, T, D]
 }
 
-function block(x: Tensor, b: BlockWeights, cfg: ViTConfig, keepProbs: boolean): { x: Tensor; probs?: Tensor } {
+function block(
+  x: Tensor,
+  b: BlockWeights,
+  cfg: ViTConfig,
+  keepProbs: boolean,
+): { x: Tensor; probs?: Tensor } {
   const a = attention(layerNorm(x, b.norm1, cfg.layerNormEps), b.attn, cfg.numHeads, keepProbs);
   const x1 = tf.add(x, a.out); // [B, L, D]
   const h = gelu(linear(layerNorm(x1, b.norm2, cfg.layerNormEps), b.fc1)); // [B, L, 4D]

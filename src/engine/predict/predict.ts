@@ -38,7 +38,9 @@ export function evalTransform(exp: ResolvedExperiment): TransformKind {
 /** Split entries; image paths resolve against data.root, else against the split file's folder. */
 export function readImageList(file: string, exp: ResolvedExperiment): SplitEntry[] {
   const read = (root?: string) =>
-    file.endsWith('.json') ? readVptJson(file, { root, numClasses: exp.config.data.num_classes }) : parseSplitFile(file, { root, numClasses: exp.config.data.num_classes });
+    file.endsWith('.json')
+      ? readVptJson(file, { root, numClasses: exp.config.data.num_classes })
+      : parseSplitFile(file, { root, numClasses: exp.config.data.num_classes });
   const underRoot = read(exp.paths.dataRoot);
   if (underRoot.entries.length && fs.existsSync(underRoot.entries[0].path)) return underRoot.entries;
   return read().entries;
@@ -75,5 +77,10 @@ export async function predict(exp: ResolvedExperiment, opts: PredictOptions): Pr
     model.dispose();
   }
   writeFileAtomic(opts.out, `${lines.join('\n')}\n`);
-  return { images: lines.length, backend: backend.name, out: path.resolve(opts.out), seconds: (Date.now() - t0) / 1000 };
+  return {
+    images: lines.length,
+    backend: backend.name,
+    out: path.resolve(opts.out),
+    seconds: (Date.now() - t0) / 1000,
+  };
 }

@@ -12,7 +12,7 @@
  *   kmeans   N k-means centres of a uniform subset of the candidates (k-means++, mini-batch Lloyd).
  */
 import type { HostTensor } from '../checkpoint/host-tensor';
-import { type PromptMode, forwardFeatures, patchEmbed } from '../model/vit';
+import { forwardFeatures, type PromptMode, patchEmbed } from '../model/vit';
 import type { ViTConfig } from '../model/vit-config';
 import type { ViTWeights } from '../model/vit-weights';
 import { type Tensor, tf } from '../tf';
@@ -62,7 +62,10 @@ export interface SptInitResult {
 export function poolingWindows(T: number, N: number): [number, number][] {
   if (N === 1) return [[0, T]];
   const w = Math.floor(T / (N - 1));
-  if (w < 1) throw new Error(`mean/max pooling needs prompt.length <= ${T + 1} (one window per prompt over ${T} patches), got ${N}`);
+  if (w < 1)
+    throw new Error(
+      `mean/max pooling needs prompt.length <= ${T + 1} (one window per prompt over ${T} patches), got ${N}`,
+    );
   const windows: [number, number][] = [];
   for (let i = 0; i < N - 1; i++) windows.push([i * w, (i + 1) * w]);
   const rest = T % w === 0 ? w : T % w;
@@ -110,7 +113,12 @@ export async function sptInitialPrompts(
     const s = samplers[set];
     const accepted = s.plan.next(candidates.shape[0]);
     if (!accepted.length) return;
-    const rows = tf.gather(candidates, accepted.map((a) => a.offset)).dataSync() as Float32Array; // [A, D]
+    const rows = tf
+      .gather(
+        candidates,
+        accepted.map((a) => a.offset),
+      )
+      .dataSync() as Float32Array; // [A, D]
     accepted.forEach((a, r) => {
       s.rows.set(rows.subarray(r * D, (r + 1) * D), a.slot * D);
       const image = ids[Math.floor(a.offset / perImage)];
@@ -146,7 +154,9 @@ export async function sptInitialPrompts(
     const sampler = samplers[s];
     const have = Math.min(sampler.plan.itemsSeen, capacity);
     if (have < needed) {
-      throw new Error(`SPT ${opts.init} initialisation needs at least ${needed} candidate tokens per set, the training images gave ${have}`);
+      throw new Error(
+        `SPT ${opts.init} initialisation needs at least ${needed} candidate tokens per set, the training images gave ${have}`,
+      );
     }
     const layer = opts.mode === 'deep' ? s - 1 : -1; // set i samples the output of block i-1
     if (opts.init === 'kmeans') {
@@ -154,10 +164,12 @@ export async function sptInitialPrompts(
         iterations: opts.kmeansIterations,
       });
       prompts.set(km.centers, s * N * D);
-      for (let n = 0; n < N; n++) provenance.push({ set: s, index: n, layer, kind: 'kmeans', clusterSize: km.sizes[n] });
+      for (let n = 0; n < N; n++)
+        provenance.push({ set: s, index: n, layer, kind: 'kmeans', clusterSize: km.sizes[n] });
     } else {
       prompts.set(sampler.rows.subarray(0, N * D), s * N * D);
-      for (let n = 0; n < N; n++) provenance.push({ set: s, index: n, layer, kind: opts.init, ...sampler.origin[n] });
+      for (let n = 0; n < N; n++)
+        provenance.push({ set: s, index: n, layer, kind: opts.init, ...sampler.origin[n] });
     }
   }
   return { prompts: { dtype: 'float32', shape: [sets, N, D], data: prompts }, provenance, imagesSeen };

@@ -10,7 +10,17 @@ export function xavierBound(patchSize: number, embedDim: number, inChans = 3): n
 }
 
 /** (S, N, D) prompts, S = 1 (shallow) or depth (deep). */
-export function xavierPrompts(rng: Rng, sets: number, length: number, embedDim: number, patchSize: number): HostTensor {
+export function xavierPrompts(
+  rng: Rng,
+  sets: number,
+  length: number,
+  embedDim: number,
+  patchSize: number,
+): HostTensor {
   const bound = xavierBound(patchSize, embedDim);
-  return { dtype: 'float32', shape: [sets, length, embedDim], data: uniformArray(rng, sets * length * embedDim, bound) };
+  return {
+    dtype: 'float32',
+    shape: [sets, length, embedDim],
+    data: uniformArray(rng, sets * length * embedDim, bound),
+  };
 }

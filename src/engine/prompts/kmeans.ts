@@ -28,7 +28,13 @@ function sqDist(a: Float32Array, ai: number, b: Float32Array, bi: number, D: num
 }
 
 /** Index of the nearest centre and its squared distance. */
-export function nearestCenter(points: Float32Array, p: number, centers: Float32Array, K: number, D: number): [number, number] {
+export function nearestCenter(
+  points: Float32Array,
+  p: number,
+  centers: Float32Array,
+  K: number,
+  D: number,
+): [number, number] {
   let best = 0;
   let bestD = Number.POSITIVE_INFINITY;
   for (let k = 0; k < K; k++) {
@@ -42,7 +48,13 @@ export function nearestCenter(points: Float32Array, p: number, centers: Float32A
 }
 
 /** k-means++: the first centre uniform, each next one with probability proportional to D(x)^2. */
-export function kmeansPlusPlus(points: Float32Array, M: number, D: number, K: number, rng: Rng): Float32Array {
+export function kmeansPlusPlus(
+  points: Float32Array,
+  M: number,
+  D: number,
+  K: number,
+  rng: Rng,
+): Float32Array {
   const centers = new Float32Array(K * D);
   const first = rng.int(M);
   centers.set(points.subarray(first * D, first * D + D), 0);
@@ -81,9 +93,16 @@ export function assign(points: Float32Array, M: number, centers: Float32Array, K
   return { assignment, sizes, inertia };
 }
 
-export function kmeans(points: Float32Array, D: number, K: number, rng: Rng, opts: KMeansOptions = {}): KMeansResult {
+export function kmeans(
+  points: Float32Array,
+  D: number,
+  K: number,
+  rng: Rng,
+  opts: KMeansOptions = {},
+): KMeansResult {
   const M = points.length / D;
-  if (!Number.isInteger(M) || M < K) throw new Error(`k-means needs at least K=${K} points of width ${D}, got ${M}`);
+  if (!Number.isInteger(M) || M < K)
+    throw new Error(`k-means needs at least K=${K} points of width ${D}, got ${M}`);
   const centers = kmeansPlusPlus(points, M, D, K, rng);
   const iterations = opts.iterations ?? 100;
   const batch = Math.min(opts.batchSize ?? 1024, M);

@@ -3,7 +3,7 @@
  * prompts need no slicing in the forward pass; serialised as one (S, N, D) tensor, S = 1 (shallow)
  * or depth (deep), the layout of the SPT authors' `prompt_token`.
  */
-import { type HostTensor, formatShape } from '../checkpoint/host-tensor';
+import { formatShape, type HostTensor } from '../checkpoint/host-tensor';
 import type { PromptInput, PromptMode } from '../model/vit';
 import { tf } from '../tf';
 
@@ -18,10 +18,17 @@ export function promptSetCount(mode: PromptMode, depth: number): number {
 }
 
 /** (S, N, D) host tensor -> variables. */
-export function promptParamsFromHost(t: HostTensor, mode: PromptMode, depth: number, embedDim: number): PromptParams {
+export function promptParamsFromHost(
+  t: HostTensor,
+  mode: PromptMode,
+  depth: number,
+  embedDim: number,
+): PromptParams {
   const S = promptSetCount(mode, depth);
   if (t.shape.length !== 3 || t.shape[0] !== S || t.shape[2] !== embedDim) {
-    throw new Error(`prompts have shape ${formatShape(t.shape)}, expected (${S}, N, ${embedDim}) for ${mode} prompts`);
+    throw new Error(
+      `prompts have shape ${formatShape(t.shape)}, expected (${S}, N, ${embedDim}) for ${mode} prompts`,
+    );
   }
   const [, N, D] = t.shape;
   const data = t.data as Float32Array;
@@ -37,7 +44,9 @@ export function promptsToHost(p: PromptParams): HostTensor {
   const parts = p.sets.map((v) => v.dataSync() as Float32Array);
   const [, N, D] = p.sets[0].shape;
   const data = new Float32Array(parts.length * N * D);
-  parts.forEach((part, s) => data.set(part, s * N * D));
+  parts.forEach((part, s) => {
+    data.set(part, s * N * D);
+  });
   return { dtype: 'float32', shape: [parts.length, N, D], data };
 }
 

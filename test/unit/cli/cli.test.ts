@@ -16,7 +16,11 @@ const PARITY = path.join(ROOT, 'test', 'fixtures', 'parity');
 const FORMATS = path.join(ROOT, 'test', 'fixtures', 'formats');
 
 function spt(args: string[], cwd = ROOT) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'spt.js'), ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'spt.js'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -36,14 +40,25 @@ describe('spt CLI', () => {
   for (const weights of ['case_deep_mean.safetensors', 'spt_authors_deep.pth']) {
     it(`predict with --weights ${weights} writes the PyTorch logits as JSONL`, () => {
       const out = path.join(tmp, `${weights}.jsonl`);
-      const r = spt(['predict', EXPERIMENT, '--images', path.join(PARITY, 'images.txt'), '--weights', path.join(PARITY, weights), '--out', out]);
+      const r = spt([
+        'predict',
+        EXPERIMENT,
+        '--images',
+        path.join(PARITY, 'images.txt'),
+        '--weights',
+        path.join(PARITY, weights),
+        '--out',
+        out,
+      ]);
       assert.equal(r.code, 0, r.stderr);
       const rows = readJsonl(out);
       const want = parityCases().find((c) => c.name === 'deep_mean')!;
       assert.equal(rows.length, 6);
       rows.forEach((row, i) => {
         assert.equal(row.image, `images/img_${i}.png`, 'the path as written in the split file');
-        row.logits.forEach((v, c) => assert.ok(Math.abs(v - want.logits[i][c]) <= 1e-4));
+        row.logits.forEach((v, c) => {
+          assert.ok(Math.abs(v - want.logits[i][c]) <= 1e-4);
+        });
         assert.equal(row.pred, row.logits.indexOf(Math.max(...row.logits)));
       });
     });
@@ -52,7 +67,18 @@ describe('spt CLI', () => {
   it('predict without --weights initialises SPT prompts from the training images, reproducibly', () => {
     const outs = [1, 2].map((k) => path.join(tmp, `init${k}.jsonl`));
     for (const out of outs) {
-      const r = spt(['predict', EXPERIMENT, '--images', path.join(PARITY, 'images.txt'), '--out', out, '--set', 'prompt.method=spt', '--set', 'prompt.init=mean']);
+      const r = spt([
+        'predict',
+        EXPERIMENT,
+        '--images',
+        path.join(PARITY, 'images.txt'),
+        '--out',
+        out,
+        '--set',
+        'prompt.method=spt',
+        '--set',
+        'prompt.init=mean',
+      ]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /SPT mean initialisation from 6 training images/);
     }
@@ -64,14 +90,28 @@ describe('spt CLI', () => {
     fs.writeFileSync(bad, fs.readFileSync(EXPERIMENT, 'utf8').replace('method: vpt', 'method: vtp'));
     const r = spt(['validate', bad]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:14:11: error: prompt.method: the string 'vtp' is not one of spt, vpt, linear, full \\(did you mean 'vpt'\\?\\)`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:14:11: error: prompt.method: the string 'vtp' is not one of spt, vpt, linear, full \\(did you mean 'vpt'\\?\\)`,
+      ),
+    );
     assert.equal(spt(['validate', EXPERIMENT]).code, 0);
   });
 
   it('refuses a checkpoint whose pickle calls os.system, running nothing', () => {
     const marker = '/tmp/spt_pwned_marker';
     fs.rmSync(marker, { force: true });
-    const r = spt(['predict', EXPERIMENT, '--images', path.join(PARITY, 'images.txt'), '--out', path.join(tmp, 'x.jsonl'), '--set', `backbone.checkpoint=${path.join(FORMATS, 'evil_os_system.pth')}`]);
+    const r = spt([
+      'predict',
+      EXPERIMENT,
+      '--images',
+      path.join(PARITY, 'images.txt'),
+      '--out',
+      path.join(tmp, 'x.jsonl'),
+      '--set',
+      `backbone.checkpoint=${path.join(FORMATS, 'evil_os_system.pth')}`,
+    ]);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /evil_os_system\.pth/);
     assert.match(r.stderr, /(os|posix)\.system/);
@@ -80,7 +120,14 @@ describe('spt CLI', () => {
   });
 
   it('names the missing split file and exits 2', () => {
-    const r = spt(['predict', EXPERIMENT, '--images', path.join(tmp, 'nope.txt'), '--out', path.join(tmp, 'y.jsonl')]);
+    const r = spt([
+      'predict',
+      EXPERIMENT,
+      '--images',
+      path.join(tmp, 'nope.txt'),
+      '--out',
+      path.join(tmp, 'y.jsonl'),
+    ]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /nope\.txt: split file not found/);
   });

@@ -15,14 +15,19 @@ describe('experiment config', () => {
     const r = loadExperiment(EXAMPLE);
     assert.equal(r.config.prompt.init, 'random');
     assert.equal(r.vit.embedDim, 768);
-    assert.equal(r.paths.checkpoint, path.join(path.dirname(EXAMPLE), 'checkpoints', 'mae_pretrain_vit_base.pth'));
+    assert.equal(
+      r.paths.checkpoint,
+      path.join(path.dirname(EXAMPLE), 'checkpoints', 'mae_pretrain_vit_base.pth'),
+    );
     assert.equal(r.paths.dataRoot, path.join(path.dirname(EXAMPLE), 'data', 'CUB_200_2011'));
     assert.equal(r.config.train.lr, 0.05);
     assert.deepEqual(r.warnings, []);
   });
 
   it('fills defaults for left-out sections and picks the method default initialiser', () => {
-    const r = parseExperiment('name: t\nbackbone: {arch: vit_tiny_patch16_224, checkpoint: null}\ndata: {root: d, train: t.txt, num_classes: 3}\nprompt: {method: vpt}\n');
+    const r = parseExperiment(
+      'name: t\nbackbone: {arch: vit_tiny_patch16_224, checkpoint: null}\ndata: {root: d, train: t.txt, num_classes: 3}\nprompt: {method: vpt}\n',
+    );
     assert.ok(r.config, JSON.stringify(r.problems));
     assert.equal(r.config.train.epochs, 100);
     assert.equal(r.config.device.backend, 'auto');
@@ -32,13 +37,18 @@ describe('experiment config', () => {
   it('locates a wrong enum value at the value, with a did-you-mean', () => {
     const p = problemsOf(example.replace('method: spt ', 'method: sptt'));
     assert.equal(p.length, 1);
-    assert.match(p[0].message, /prompt\.method: the string 'sptt' is not one of spt, vpt, linear, full \(did you mean 'spt'\?\)/);
+    assert.match(
+      p[0].message,
+      /prompt\.method: the string 'sptt' is not one of spt, vpt, linear, full \(did you mean 'spt'\?\)/,
+    );
     assert.equal(p[0].line, 19);
     assert.equal(p[0].column, 11);
   });
 
   it('locates an unknown key at the key and a wrong type at the value', () => {
-    const p = problemsOf(example.replace('  lr: 0.05', '  lrr: 0.05').replace('batch_size: 32', 'batch_size: big'));
+    const p = problemsOf(
+      example.replace('  lr: 0.05', '  lrr: 0.05').replace('batch_size: 32', 'batch_size: big'),
+    );
     const unknown = p.find((x) => /unknown key 'lrr'/.test(x.message));
     const type = p.find((x) => /batch_size: expected an integer, found the string 'big'/.test(x.message));
     assert.ok(unknown && type, JSON.stringify(p));
@@ -55,7 +65,12 @@ describe('experiment config', () => {
   });
 
   it('reports cross-field problems: image size vs patch, init vs method, warm-up vs epochs', () => {
-    const p = problemsOf(example.replace('image_size: 224', 'image_size: 230').replace('init: random', 'init: xavier').replace('warmup_epochs: 10', 'warmup_epochs: 100'));
+    const p = problemsOf(
+      example
+        .replace('image_size: 224', 'image_size: 230')
+        .replace('init: random', 'init: xavier')
+        .replace('warmup_epochs: 10', 'warmup_epochs: 100'),
+    );
     const msgs = p.map((x) => x.message).join('\n');
     assert.match(msgs, /image size 230 is not divisible by the patch size 16 \(try 224 or 240\)/);
     assert.match(msgs, /xavier is a VPT initialiser/);
@@ -74,7 +89,11 @@ describe('experiment config', () => {
     const r = parseExperiment(example, ['train.lr=0.01', 'prompt.mode=shallow']);
     assert.equal(r.config?.train.lr, 0.01);
     assert.equal(r.config?.prompt.mode, 'shallow');
-    assert.ok(parseExperiment(example, ['train.lr=fast']).problems.some((x) => /train.lr: expected a number/.test(x.message)));
+    assert.ok(
+      parseExperiment(example, ['train.lr=fast']).problems.some((x) =>
+        /train.lr: expected a number/.test(x.message),
+      ),
+    );
   });
 
   it('throws a ConfigError naming the file, line and column of every problem', () => {
@@ -83,7 +102,11 @@ describe('experiment config', () => {
     fs.writeFileSync(f, example.replace('length: 20', 'length: -1').replace('seed: 42', 'seed: x'));
     assert.throws(
       () => loadExperiment(f),
-      (e: unknown) => e instanceof ConfigError && e.problems.length === 2 && e.message.includes(`${f}:2:7`) && /length: must be >= 0/.test(e.message),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.problems.length === 2 &&
+        e.message.includes(`${f}:2:7`) &&
+        /length: must be >= 0/.test(e.message),
     );
     assert.throws(() => loadExperiment(path.join(dir, 'missing.spt.yaml')), /file not found/);
   });

@@ -25,7 +25,11 @@ function makeModel(mode: PromptMode | null, pool: Pool, method: Method): Prompte
   const sets = mode === 'deep' ? cfg.depth : 1;
   const prompts = mode
     ? promptParamsFromHost(
-        { dtype: 'float32', shape: [sets, 3, 16], data: new Float32Array(sets * 3 * 16).map(() => rng.normal() * 0.5) },
+        {
+          dtype: 'float32',
+          shape: [sets, 3, 16],
+          data: new Float32Array(sets * 3 * 16).map(() => rng.normal() * 0.5),
+        },
         mode,
         cfg.depth,
         cfg.embedDim,
@@ -37,10 +41,16 @@ function makeModel(mode: PromptMode | null, pool: Pool, method: Method): Prompte
 /** Checks d loss / d v for a few coordinates of every trainable variable (up to `perVar`). */
 function checkGradients(model: PromptedViT, perVar: number) {
   const rng = new Rng(9);
-  const images = tf.tensor4d(new Float32Array(3 * 8 * 8 * 3).map(() => rng.normal()), [3, 8, 8, 3]);
+  const images = tf.tensor4d(
+    new Float32Array(3 * 8 * 8 * 3).map(() => rng.normal()),
+    [3, 8, 8, 3],
+  );
   const lossOf = () => tf.tidy(() => crossEntropy(model.forward(images).logits, labels).dataSync()[0]);
   const vars = model.trainableVariables();
-  const { grads } = tf.variableGrads(() => crossEntropy(model.forward(images).logits, labels) as tf.Scalar, vars);
+  const { grads } = tf.variableGrads(
+    () => crossEntropy(model.forward(images).logits, labels) as tf.Scalar,
+    vars,
+  );
   const eps = 1e-2;
   let checked = 0;
   for (const v of vars) {

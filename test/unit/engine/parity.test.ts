@@ -14,12 +14,12 @@ import { vitWeightsFromState } from '../../../src/engine/model/vit-weights';
 import { promptParamsFromHost, promptsToHost } from '../../../src/engine/prompts/prompt-params';
 import { tf } from '../../../src/engine/tf';
 import {
-  PARITY_DIR,
-  type ParityCase,
   caseTensors,
   get,
   maxAbsDiff,
   normalisedImages,
+  PARITY_DIR,
+  type ParityCase,
   parityBackbone,
   parityCases,
 } from '../../helpers/parity-fixtures';
@@ -40,14 +40,22 @@ const LAYOUT_FILES = [
 function buildCaseModel(c: ParityCase, checkpoint = 'timm.pth'): PromptedViT {
   const b = parityBackbone();
   const cfg = vitConfig(
-    { embed_dim: b.embed_dim, depth: b.depth, num_heads: b.num_heads, patch_size: b.patch_size, image_size: b.image_size },
+    {
+      embed_dim: b.embed_dim,
+      depth: b.depth,
+      num_heads: b.num_heads,
+      patch_size: b.patch_size,
+      image_size: b.image_size,
+    },
     c.image_size,
   );
   const loaded = loadBackbone(path.join(PARITY_DIR, checkpoint), 'auto', cfg);
   const w = vitWeightsFromState(loaded.state, cfg, { trainable: false });
   const t = caseTensors(c);
   const head = headFromHost(get(t, 'head.weight'), get(t, 'head.bias'), cfg.embedDim);
-  const prompts = c.mode ? promptParamsFromHost(get(t, 'prompts'), c.mode, cfg.depth, cfg.embedDim) : undefined;
+  const prompts = c.mode
+    ? promptParamsFromHost(get(t, 'prompts'), c.mode, cfg.depth, cfg.embedDim)
+    : undefined;
   return new PromptedViT(cfg, w, head, c.pool, c.method, prompts);
 }
 
@@ -63,15 +71,24 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const { data, shape, labels } = await normalisedImages(c.split);
         const images = tf.tensor4d(data, shape as [number, number, number, number]);
         const vars = model.trainableVariables();
-        const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(images).logits, labels) as tf.Scalar, vars);
+        const { value, grads } = tf.variableGrads(
+          () => crossEntropy(model.forward(images).logits, labels) as tf.Scalar,
+          vars,
+        );
         const logits = tf.tidy(() => model.forward(images).logits.dataSync());
         const t = caseTensors(c);
-        assert.ok(maxAbsDiff(logits, c.logits.flat()) <= 1e-4, `logits differ by ${maxAbsDiff(logits, c.logits.flat())}`);
+        assert.ok(
+          maxAbsDiff(logits, c.logits.flat()) <= 1e-4,
+          `logits differ by ${maxAbsDiff(logits, c.logits.flat())}`,
+        );
         assert.ok(Math.abs(value.dataSync()[0] - c.loss) <= 1e-4, `loss ${value.dataSync()[0]} vs ${c.loss}`);
         // Gradients, in PyTorch layouts.
         const gHeadW = tf.transpose(grads[model.head.w.name]).dataSync(); // [D, C] -> (C, D)
         assert.ok(maxAbsDiff(gHeadW, get(t, 'grad.head.weight').data) <= 1e-4, 'grad head.weight');
-        assert.ok(maxAbsDiff(grads[model.head.b.name].dataSync(), get(t, 'grad.head.bias').data) <= 1e-4, 'grad head.bias');
+        assert.ok(
+          maxAbsDiff(grads[model.head.b.name].dataSync(), get(t, 'grad.head.bias').data) <= 1e-4,
+          'grad head.bias',
+        );
         if (model.prompts) {
           const gp = model.prompts.sets.flatMap((v) => Array.from(grads[v.name].dataSync()));
           const want = get(t, 'grad.prompts').data;
@@ -94,7 +111,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const logits = tf.tidy(() =>
           model.forward(tf.tensor4d(data, shape as [number, number, number, number])).logits.dataSync(),
         );
-        assert.ok(maxAbsDiff(logits, c.logits.flat()) <= 1e-4, `${file}: logits differ by ${maxAbsDiff(logits, c.logits.flat())}`);
+        assert.ok(
+          maxAbsDiff(logits, c.logits.flat()) <= 1e-4,
+          `${file}: logits differ by ${maxAbsDiff(logits, c.logits.flat())}`,
+        );
         model.dispose();
       });
     }
@@ -102,7 +122,13 @@ for (const backend of ['cpu', 'wasm'] as const) {
     it("the SPT authors' deep checkpoint carries the deep_mean prompts and head", () => {
       const c = parityCases().find((x) => x.name === 'deep_mean') as ParityCase;
       const b = parityBackbone();
-      const cfg = vitConfig({ embed_dim: b.embed_dim, depth: b.depth, num_heads: b.num_heads, patch_size: b.patch_size, image_size: 32 });
+      const cfg = vitConfig({
+        embed_dim: b.embed_dim,
+        depth: b.depth,
+        num_heads: b.num_heads,
+        patch_size: b.patch_size,
+        image_size: 32,
+      });
       const loaded = loadBackbone(path.join(PARITY_DIR, 'spt_authors_deep.pth'), 'auto', cfg);
       assert.equal(loaded.format, 'spt');
       assert.ok(loaded.prompts && loaded.head);

@@ -12,8 +12,8 @@ import { vitConfig } from '../../../src/engine/model/vit-config';
 import { type ViTWeights, vitWeightsFromState } from '../../../src/engine/model/vit-weights';
 import {
   type ImageBatches,
-  type SptInit,
   poolingWindows,
+  type SptInit,
   sptInitialPrompts,
 } from '../../../src/engine/prompts/init-spt';
 import { xavierBound, xavierPrompts } from '../../../src/engine/prompts/init-xavier';
@@ -21,10 +21,16 @@ import { kmeans } from '../../../src/engine/prompts/kmeans';
 import { ReservoirPlan } from '../../../src/engine/prompts/reservoir';
 import { tf } from '../../../src/engine/tf';
 import { Rng } from '../../../src/engine/util/rng';
-import { PARITY_DIR, get, normalisedImages, parityBackbone } from '../../helpers/parity-fixtures';
+import { get, normalisedImages, PARITY_DIR, parityBackbone } from '../../helpers/parity-fixtures';
 
 const b = parityBackbone();
-const cfg = vitConfig({ embed_dim: b.embed_dim, depth: b.depth, num_heads: b.num_heads, patch_size: b.patch_size, image_size: 32 });
+const cfg = vitConfig({
+  embed_dim: b.embed_dim,
+  depth: b.depth,
+  num_heads: b.num_heads,
+  patch_size: b.patch_size,
+  image_size: 32,
+});
 const T = 16;
 const D = b.embed_dim;
 
@@ -39,7 +45,12 @@ async function* batchesOf(data: Float32Array, n: number, batch: number): ImageBa
 }
 
 /** Reference candidate token of set s (PyTorch): patch embed for set 0, block s input without CLS. */
-function refToken(features: Map<string, HostTensor>, set: number, image: number, patch: number): Float32Array {
+function refToken(
+  features: Map<string, HostTensor>,
+  set: number,
+  image: number,
+  patch: number,
+): Float32Array {
   if (set === 0) {
     const t = get(features, 'patch_embed'); // (6, T, D)
     return t.data.slice((image * T + patch) * D, (image * T + patch + 1) * D) as Float32Array;
@@ -62,7 +73,9 @@ describe('prompt initialisation', () => {
   let features: Map<string, HostTensor>;
   before(async () => {
     await selectBackend('cpu');
-    w = vitWeightsFromState(loadBackbone(path.join(PARITY_DIR, 'timm.pth'), 'auto', cfg).state, cfg, { trainable: false });
+    w = vitWeightsFromState(loadBackbone(path.join(PARITY_DIR, 'timm.pth'), 'auto', cfg).state, cfg, {
+      trainable: false,
+    });
     images = (await normalisedImages('images.txt')).data;
     features = readSafetensors(path.join(PARITY_DIR, 'features.safetensors')).tensors;
   });
@@ -89,8 +102,13 @@ describe('prompt initialisation', () => {
     const a2 = await run('random', 'shallow', 7, 4, 1); // streamed one image at a time
     const c = await run('random', 'shallow', 8);
     assert.deepEqual(a.prompts.shape, [1, 4, D]);
-    for (const p of a.provenance) assert.ok(close(row(a.prompts, 0, p.index, 4), refToken(features, 0, p.image!, p.patch!)));
-    assert.deepEqual(Array.from(a.prompts.data), Array.from(a2.prompts.data), 'batching does not change the sample');
+    for (const p of a.provenance)
+      assert.ok(close(row(a.prompts, 0, p.index, 4), refToken(features, 0, p.image!, p.patch!)));
+    assert.deepEqual(
+      Array.from(a.prompts.data),
+      Array.from(a2.prompts.data),
+      'batching does not change the sample',
+    );
     assert.notDeepEqual(Array.from(a.prompts.data), Array.from(c.prompts.data));
   });
 
@@ -102,7 +120,8 @@ describe('prompt initialisation', () => {
         const ref = new Float32Array(D).fill(how === 'max' ? Number.NEGATIVE_INFINITY : 0);
         for (let k = s; k < e; k++) {
           const t = refToken(features, p.set, p.image!, k);
-          for (let d = 0; d < D; d++) ref[d] = how === 'max' ? Math.max(ref[d], t[d]) : ref[d] + t[d] / (e - s);
+          for (let d = 0; d < D; d++)
+            ref[d] = how === 'max' ? Math.max(ref[d], t[d]) : ref[d] + t[d] / (e - s);
         }
         assert.ok(close(row(r.prompts, p.set, p.index, 4), ref), `set ${p.set} prompt ${p.index}`);
       }
