@@ -28,7 +28,7 @@ export function renderDoctorMarkdown(raw: unknown): string {
     '| --- | --- | --- | --- | --- |',
     ...r.backends.map(
       (b) =>
-        `| ${cell(b.name)} | ${cell(b.version)} | ${b.loads ? '✅ yes' : '❌ no'} | ${cell(b.detail)} | ${cell(b.loads ? '' : b.hint)} |`,
+        `| ${cell(b.name)} | ${cell(b.version)} | ${b.loads ? 'yes' : '**no**'} | ${cell(b.detail)} | ${cell(b.loads ? '' : b.hint)} |`,
     ),
     '',
   );

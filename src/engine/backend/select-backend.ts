@@ -30,6 +30,17 @@ export function wasmBinaryDir(): string {
   return `${dir}${path.sep}`;
 }
 
+interface GpuAdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: {
+    vendor?: string;
+    architecture?: string;
+    device?: string;
+    description?: string;
+    isFallbackAdapter?: boolean;
+  };
+}
+
 async function activate(tfName: string): Promise<void> {
   const ok = await tf.setBackend(tfName);
   if (!ok) throw new Error(`tf.setBackend('${tfName}') failed to initialise`);
@@ -60,18 +71,33 @@ async function tryBackend(name: BackendName): Promise<string> {
       if (!resolvePackageJson(pkg)) throw new Error(`${pkg} is not installed`);
       const dawn = (await importInstalled(extra)) as {
         create: (flags: string[]) => {
-          requestAdapter(): Promise<{ info?: { description?: string } } | null>;
+          requestAdapter(): Promise<GpuAdapterLike | null>;
         };
         globals: Record<string, unknown>;
       };
       const gpu = dawn.create([]);
       const adapter = await gpu.requestAdapter();
       if (!adapter) throw new Error('no WebGPU adapter (no Vulkan/Metal/D3D12 GPU driver found)');
+      const what = [
+        adapter.info?.vendor,
+        adapter.info?.architecture,
+        adapter.info?.device,
+        adapter.info?.description,
+      ]
+        .filter(Boolean)
+        .join(' ');
+      if (
+        adapter.isFallbackAdapter ||
+        adapter.info?.isFallbackAdapter ||
+        /llvmpipe|lavapipe|swiftshader/i.test(what)
+      ) {
+        throw new Error(`only a software WebGPU adapter (${what || 'fallback'}), slower than wasm`);
+      }
       Object.assign(globalThis, dawn.globals);
       Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
       requireInstalled(pkg);
       await activate(tfName);
-      return adapter.info?.description ?? 'WebGPU adapter';
+      return what || 'WebGPU adapter';
     }
     case 'wasm': {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');

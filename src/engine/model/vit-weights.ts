@@ -27,6 +27,11 @@ export interface ViTWeights {
 export interface WeightOptions {
   /** Make every backbone tensor a tf.Variable (the `full` fine-tuning baseline). */
   trainable: boolean;
+  /**
+   * Frozen linears keep PyTorch's (out, in) copy so their input gradient is a plain matmul (default
+   * true). false lets autodiff use a transposed matmul instead (measured in scripts/measure-wasm-traps.ts).
+   */
+  pretransposed?: boolean;
 }
 
 function get(state: TensorMap, key: string, shape: number[]): HostTensor {
@@ -63,6 +68,10 @@ export function vitWeightsFromState(state: TensorMap, cfg: ViTConfig, opts: Weig
     if (opts.trainable) {
       wt.dispose();
       return { w: tf.variable(w, true), b };
+    }
+    if (opts.pretransposed === false) {
+      wt.dispose();
+      return { w, b };
     }
     return { w, wt, b };
   };
