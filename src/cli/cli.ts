@@ -5,10 +5,13 @@
 import { parseArgs } from 'node:util';
 import { doctorCommand, doctorHelp } from './commands/doctor';
 import { predictCommand, predictHelp } from './commands/predict';
+import { trainCommand, trainHelp } from './commands/train';
 import { validateCommand, validateHelp } from './commands/validate';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes';
 
 const HELP = `spt: SPT Studio's command line (Self-Prompt Tuning of frozen Vision Transformers)
+
+${trainHelp}
 
 ${validateHelp}
 
@@ -28,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       images: { type: 'string' },
       weights: { type: 'string' },
+      resume: { type: 'string' },
       out: { type: 'string' },
       set: { type: 'string', multiple: true, default: [] },
       'batch-size': { type: 'string' },
@@ -49,6 +53,8 @@ async function main(argv: string[]): Promise<number> {
         set: values.set ?? [],
         verbose: values.verbose ?? false,
       });
+    case 'train':
+      return trainCommand(positionals[0], { resume: values.resume, set: values.set ?? [], json: values.json ?? false, verbose: values.verbose ?? false });
     case 'validate':
       return validateCommand(positionals[0], { set: values.set ?? [] });
     case 'lsp': {

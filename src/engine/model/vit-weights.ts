@@ -132,3 +132,33 @@ export function backboneParamCount(w: ViTWeights): number {
 export function disposeViTWeights(w: ViTWeights): void {
   for (const t of backboneTensors(w)) t.dispose();
 }
+
+/** The inverse of vitWeightsFromState: canonical timm names and PyTorch shapes (for full fine-tuning checkpoints). */
+export function vitWeightsToState(w: ViTWeights, cfg: ViTConfig): Map<string, HostTensor> {
+  const out = new Map<string, HostTensor>();
+  const host = (t: Tensor, shape = [...t.shape]): HostTensor => ({ dtype: 'float32', shape, data: t.dataSync() as Float32Array });
+  const lin = (prefix: string, l: LinearWeights, torchShape?: number[]) => {
+    const wt = tf.tidy(() => tf.transpose(l.w)); // [out, in]
+    out.set(`${prefix}.weight`, host(wt, torchShape ?? [...wt.shape]));
+    wt.dispose();
+    out.set(`${prefix}.bias`, host(l.b));
+  };
+  const ln = (prefix: string, l: LayerNormWeights) => {
+    out.set(`${prefix}.weight`, host(l.g));
+    out.set(`${prefix}.bias`, host(l.b));
+  };
+  out.set('cls_token', host(w.cls));
+  out.set('pos_embed', host(w.pos));
+  lin('patch_embed.proj', w.patch, [cfg.embedDim, cfg.inChans, cfg.patchSize, cfg.patchSize]);
+  w.blocks.forEach((b, i) => {
+    const p = `blocks.${i}`;
+    ln(`${p}.norm1`, b.norm1);
+    lin(`${p}.attn.qkv`, b.attn.qkv);
+    lin(`${p}.attn.proj`, b.attn.proj);
+    ln(`${p}.norm2`, b.norm2);
+    lin(`${p}.mlp.fc1`, b.fc1);
+    lin(`${p}.mlp.fc2`, b.fc2);
+  });
+  ln('norm', w.norm);
+  return out;
+}

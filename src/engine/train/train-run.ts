@@ -1,0 +1,294 @@
+/**
+ * One training run, from a resolved experiment to a run folder (spec sections 3, 5, 6):
+ * AdamW with three decay groups, warm-up + cosine set every step, the effective batch split into
+ * micro-batches with gradient accumulation, validation every epoch, the best epoch chosen on val and
+ * only then evaluated on test. Every random choice is keyed by the seed (and epoch, sample), so a run
+ * resumed from a checkpoint continues exactly as if it had never stopped.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import type { MetricLine, RunEvent, RunStatus, RunSummaryFile } from '../../shared/run-events';
+import { PERSISTED_EVENTS } from '../../shared/run-events';
+import { type LogFn, selectBackend } from '../backend/select-backend';
+import { writeSafetensors } from '../checkpoint/safetensors';
+import type { ResolvedExperiment } from '../config/load-config';
+import { BatchLoader } from '../data/batch-loader';
+import { openDataset } from '../data/dataset';
+import { imageBatches } from '../data/image-batches';
+import { buildModel } from '../model/build-model';
+import { crossEntropy } from '../model/loss';
+import type { PromptedViT } from '../model/prompted-vit';
+import { promptsToHost } from '../prompts/prompt-params';
+import { type CheckpointMeta, loadTrainCheckpoint, saveTrainCheckpoint } from '../run/train-checkpoint';
+import { RunFolder, createRunDir, truncateJsonl } from '../run/run-folder';
+import { type Tensor, tf } from '../tf';
+import { Rng } from '../util/rng';
+import { AdamW } from './adamw';
+import { evaluate } from './evaluate';
+import { fractionalEpoch, learningRateAt } from './lr-schedule';
+import { chooseMicroBatch, defaultMemoryBudget, microChunks } from './micro-batch';
+import { paramGroups } from './param-groups';
+import { restoreModelTensors } from './restore-model';
+
+export interface TrainOptions {
+  /** Continue this run folder from its last checkpoint. */
+  resumeDir?: string;
+  onEvent?: (e: RunEvent) => void;
+  log?: LogFn;
+  /** Set `stop = true` (SIGINT/SIGTERM): the run saves a resumable checkpoint at the next step and returns. */
+  control?: { stop: boolean };
+  /** Memory budget for micro-batching (bytes); default by backend. */
+  memoryBudget?: number;
+}
+
+export interface TrainResult {
+  runDir: string;
+  summary: RunSummaryFile;
+}
+
+export class NonFiniteLossError extends Error {
+  override name = 'NonFiniteLossError';
+}
+
+const now = () => Date.now() / 1000;
+
+export async function trainExperiment(exp: ResolvedExperiment, opts: TrainOptions = {}): Promise<TrainResult> {
+  const { config, vit } = exp;
+  const log = opts.log ?? (() => {});
+  const control = opts.control ?? { stop: false };
+  const t0 = Date.now();
+  const runDir = opts.resumeDir ?? createRunDir(exp.paths.outputDir, config.name);
+  const run = new RunFolder(runDir);
+  const emit = (e: RunEvent) => {
+    if (PERSISTED_EVENTS.has(e.type)) run.events.append(e);
+    opts.onEvent?.(e);
+  };
+  const status = (s: RunStatus, message?: string) => emit({ type: 'status', t: now(), status: s, runDir, message });
+
+  let resumed: ReturnType<typeof loadTrainCheckpoint> | undefined;
+  if (opts.resumeDir) {
+    resumed = loadTrainCheckpoint(runDir, 'last');
+    truncateJsonl(run.file('metrics'), resumed.meta.metricsLines);
+    status('initialising', `resuming from epoch ${resumed.meta.position.epoch} step ${resumed.meta.position.stepInEpoch}`);
+  } else {
+    fs.writeFileSync(run.file('config'), stringify({ ...config, backbone: { ...config.backbone, checkpoint: exp.paths.checkpoint }, data: { ...config.data, root: exp.paths.dataRoot }, output: { dir: exp.paths.outputDir } }));
+    status('initialising');
+  }
+
+  const backend = await selectBackend(config.device.backend, log);
+  const data = openDataset(exp);
+  const size = vit.imageSize;
+  const aug = config.data.augment;
+  const loaderLog = (level: 'info' | 'warn', msg: string) => {
+    log(level, msg);
+    if (level === 'warn') emit({ type: 'warning', t: now(), message: msg });
+  };
+  const train = new BatchLoader(data.train, { size, batchSize: config.train.batch_size, mode: 'train', augment: aug, seed: config.seed, dropLast: true, log: loaderLog });
+  const evalLoader = (entries: typeof data.train) =>
+    new BatchLoader(entries, { size, batchSize: config.train.batch_size, mode: 'eval', augment: aug, seed: config.seed, dropLast: false, log: loaderLog });
+  const stepsPerEpoch = train.batchesPerEpoch();
+  if (stepsPerEpoch < 1) throw new Error(`${exp.file}: ${data.train.length} training images do not fill one batch of ${config.train.batch_size}; lower train.batch_size`);
+  log('info', `data: ${data.train.length} train, ${data.val.length} val (${data.valSource}), ${data.test?.length ?? 0} test images; ${stepsPerEpoch} steps per epoch`);
+
+  // Model: initial prompts and head as training starts them, or the checkpoint's.
+  const initEntries = limitInitImages(data.train, config.prompt.init_images, config.seed);
+  const built = await buildModel(exp, {
+    weights: resumed?.file, // resuming: prompts and head come from the checkpoint, no re-initialisation
+    initImages: () => imageBatches(initEntries, size, aug === 'fgvc' ? 'fgvc' : 'vtab', config.train.batch_size),
+    log: (m) => log('info', m),
+  });
+  const model = built.model;
+  try {
+    if (!resumed) {
+      if (model.prompts) writeSafetensors(run.file('promptsInit'), new Map([['prompts', promptsToHost(model.prompts)]]), { init: String(exp.init) });
+      run.writeJson('prototypes', { init: exp.init, mode: config.prompt.mode, length: exp.promptLength, images: initEntries.map((e) => e.image), prompts: built.provenance });
+    }
+    const opt = new AdamW(paramGroups(model, config.train.weight_decay, config.train.wd_head));
+    if (resumed) {
+      restoreModelTensors(model, resumed.tensors);
+      opt.loadState(resumed.tensors, resumed.meta.optimizerStep);
+    }
+    const counts = model.paramCounts();
+    const micro = config.train.micro_batch ?? chooseMicroBatch(config.train.batch_size, vit, exp.promptLength, opts.memoryBudget ?? defaultMemoryBudget(backend.name));
+    log('info', `${config.prompt.method}: ${counts.trainable.toLocaleString('en')} trainable of ${(counts.backbone + counts.head + counts.prompts).toLocaleString('en')} parameters; micro-batch ${micro} of ${config.train.batch_size}`);
+
+    const schedule = { lr: config.train.lr, minLr: config.train.min_lr, warmupEpochs: config.train.warmup_epochs, epochs: config.train.epochs };
+    const meta0 = resumed?.meta;
+    let pos = meta0 ? { ...meta0.position } : { epoch: 0, stepInEpoch: 0, globalStep: 0 };
+    let best = meta0?.best ?? null;
+    let metricsLines = meta0?.metricsLines ?? 0;
+    const history = meta0?.history ? [...meta0.history] : [];
+    let trainImages = meta0?.trainImagesSeen ?? 0;
+    let trainSeconds = 0;
+    let running = (meta0 as (CheckpointMeta & { running?: Running }) | undefined)?.running ?? { lossSum: 0, correct: 0, count: 0 };
+    const wallBefore = meta0?.wallSeconds ?? 0;
+    const metric = (m: Omit<MetricLine, 't'>) => {
+      run.metrics.append({ t: now(), ...m });
+      metricsLines++;
+    };
+    const save = (kind: 'last' | 'best') => {
+      const meta = saveTrainCheckpoint(runDir, model, kind === 'last' ? opt : null, {
+        kind,
+        position: pos,
+        optimizerStep: opt.step,
+        best,
+        metricsLines,
+        epochsCompleted: history.length,
+        history,
+        wallSeconds: wallBefore + (Date.now() - t0) / 1000,
+        trainImagesSeen: trainImages,
+        seed: config.seed,
+        backend: backend.name,
+        ...({ running } as object),
+      });
+      emit({ type: 'checkpoint', t: now(), kind, path: path.join(runDir, 'checkpoints', meta.weights), epoch: pos.epoch, step: pos.globalStep });
+    };
+    const summary = (s: RunStatus, extra: Partial<RunSummaryFile> = {}): RunSummaryFile => ({
+      status: s,
+      name: config.name,
+      method: config.prompt.method,
+      best_epoch: best?.epoch ?? null,
+      val_acc: best?.acc ?? null,
+      test_acc: null,
+      trainable_params: counts.trainable,
+      total_params: counts.backbone + counts.head + counts.prompts,
+      backend: backend.name,
+      images_per_sec: trainSeconds > 0 ? (trainImages - (meta0?.trainImagesSeen ?? 0)) / trainSeconds : 0,
+      wall_seconds: wallBefore + (Date.now() - t0) / 1000,
+      seed: config.seed,
+      epochs_completed: history.length,
+      ...extra,
+    });
+    const finish = (s: RunStatus, extra: Partial<RunSummaryFile> = {}) => {
+      const sum = summary(s, extra);
+      run.writeJson('summary', sum);
+      emit({ type: 'summary', t: now(), summary: sum });
+      status(s, extra.error);
+      return { runDir, summary: sum };
+    };
+
+    status('running');
+    run.writeJson('summary', summary('running'));
+    const totalSteps = config.train.epochs * stepsPerEpoch;
+    for (; pos.epoch < config.train.epochs; pos = { epoch: pos.epoch + 1, stepInEpoch: 0, globalStep: pos.globalStep }) {
+      for await (const batch of train.epoch(pos.epoch, pos.stepInEpoch)) {
+        const lr = learningRateAt(fractionalEpoch(pos.epoch, pos.stepInEpoch, stepsPerEpoch), schedule);
+        const ts = performance.now();
+        const { loss, correct } = trainStep(model, opt, batch.images, batch.labels, size, micro, lr);
+        const secs = (performance.now() - ts) / 1000;
+        const B = batch.labels.length;
+        if (!Number.isFinite(loss)) {
+          const names = batch.indices.slice(0, 4).map((i) => data.train[i].image);
+          const hint = `lower train.lr (now ${config.train.lr}) or check these images: ${names.join(', ')}${B > 4 ? ', ...' : ''}; the last good checkpoint is kept in ${path.join(runDir, 'checkpoints')}`;
+          const message = `non-finite training loss (${loss}) at epoch ${pos.epoch}, step ${pos.globalStep + 1} (batch ${pos.stepInEpoch} of the epoch)`;
+          emit({ type: 'error', t: now(), message, hint });
+          finish('failed', { error: `${message}; ${hint}` });
+          throw new NonFiniteLossError(`${message}\n  hint: ${hint}`);
+        }
+        pos = { ...pos, stepInEpoch: pos.stepInEpoch + 1, globalStep: pos.globalStep + 1 };
+        trainSeconds += secs;
+        trainImages += B;
+        running = { lossSum: running.lossSum + loss * B, correct: running.correct + correct, count: running.count + B };
+        metric({ epoch: pos.epoch, step: pos.globalStep, split: 'train', loss, acc: correct / B, lr, ips: B / secs });
+        emit({ type: 'step', t: now(), epoch: pos.epoch, step: pos.globalStep, totalSteps, loss, lr, ips: B / secs });
+        if (control.stop) {
+          save('last');
+          return finish('stopped');
+        }
+      }
+      // End of epoch: validate, keep the best epoch (chosen on val, never on test).
+      const val = await evaluate(model, evalLoader(data.val).epoch(0), size);
+      metric({ epoch: pos.epoch, step: pos.globalStep, split: 'val', loss: val.loss, acc: val.acc, lr: learningRateAt(pos.epoch + 1, schedule), ips: val.ips });
+      const trainAgg = { loss: running.lossSum / Math.max(1, running.count), acc: running.correct / Math.max(1, running.count) };
+      history.push({ epoch: pos.epoch, trainLoss: trainAgg.loss, trainAcc: trainAgg.acc, valLoss: val.loss, valAcc: val.acc });
+      running = { lossSum: 0, correct: 0, count: 0 };
+      const improved = !best || val.acc > best.acc;
+      if (improved) best = { epoch: pos.epoch, acc: val.acc, loss: val.loss };
+      const next = { epoch: pos.epoch + 1, stepInEpoch: 0, globalStep: pos.globalStep };
+      const here = pos;
+      pos = next; // checkpoints record where to continue
+      if (improved) save('best');
+      save('last');
+      pos = here;
+      emit({ type: 'epoch', t: now(), epoch: pos.epoch, epochs: config.train.epochs, train: trainAgg, val: { loss: val.loss, acc: val.acc }, best: { epoch: best?.epoch ?? 0, acc: best?.acc ?? 0 } });
+      log('info', `epoch ${pos.epoch + 1}/${config.train.epochs}: train loss ${trainAgg.loss.toFixed(4)} acc ${(100 * trainAgg.acc).toFixed(1)}%, val loss ${val.loss.toFixed(4)} acc ${(100 * val.acc).toFixed(1)}%`);
+      if (control.stop) {
+        pos = next;
+        return finish('stopped');
+      }
+    }
+
+    // Test once, with the epoch chosen on val.
+    let testAcc: number | null = null;
+    if (data.test && best) {
+      restoreModelTensors(model, loadTrainCheckpoint(runDir, 'best').tensors);
+      const test = await evaluate(model, evalLoader(data.test).epoch(0), size);
+      metric({ epoch: best.epoch, step: pos.globalStep, split: 'test', loss: test.loss, acc: test.acc, lr: 0, ips: test.ips });
+      testAcc = test.acc;
+      log('info', `test (epoch ${best.epoch + 1}, chosen on val): acc ${(100 * test.acc).toFixed(2)}%`);
+    }
+    return finish('finished', { test_acc: testAcc });
+  } finally {
+    model.dispose();
+  }
+}
+
+interface Running {
+  lossSum: number;
+  correct: number;
+  count: number;
+}
+
+/** One optimizer step over a batch, accumulating gradients over micro-batches. Returns the batch mean loss. */
+function trainStep(
+  model: PromptedViT,
+  opt: AdamW,
+  images: Float32Array,
+  labels: number[],
+  size: number,
+  micro: number,
+  lr: number,
+): { loss: number; correct: number } {
+  const B = labels.length;
+  const per = size * size * 3;
+  const vars = opt.params();
+  let total: Record<string, Tensor> | undefined;
+  let loss = 0;
+  let correct = 0;
+  for (const [s, e] of microChunks(B, micro)) {
+    const chunk = labels.slice(s, e);
+    const x = tf.tensor4d(images.subarray(s * per, e * per), [e - s, size, size, 3]); // [b, S, S, 3]
+    let hits = 0;
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.forward(x).logits; // [b, C]
+      const pred = tf.argMax(logits, 1).dataSync();
+      hits = chunk.reduce((n, y, i) => n + (pred[i] === y ? 1 : 0), 0);
+      return tf.mul(crossEntropy(logits, chunk), (e - s) / B) as tf.Scalar; // weighted: sum over chunks = batch mean
+    }, vars);
+    x.dispose();
+    loss += value.dataSync()[0];
+    correct += hits;
+    value.dispose();
+    if (!total) total = grads;
+    else {
+      const prev = total;
+      total = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.add(prev[k], g)]));
+      tf.dispose([...Object.values(prev), ...Object.values(grads)]);
+    }
+  }
+  if (Number.isFinite(loss)) opt.apply(total ?? {}, lr);
+  tf.dispose(Object.values(total ?? {}));
+  return { loss, correct };
+}
+
+function limitInitImages<T>(entries: T[], initImages: number | 'all', seed: number): T[] {
+  if (initImages === 'all' || initImages >= entries.length) return entries;
+  const order = entries.map((_, i) => i);
+  // A seeded subset, in dataset order (so provenance indices stay readable).
+  new Rng(seed).fork('init-images').shuffle(order);
+  return order
+    .slice(0, initImages)
+    .sort((a, b) => a - b)
+    .map((i) => entries[i]);
+}
