@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { doctorCommand, doctorHelp } from './commands/doctor';
+import { evalCommand, evalHelp } from './commands/eval';
 import { predictCommand, predictHelp } from './commands/predict';
 import { trainCommand, trainHelp } from './commands/train';
 import { validateCommand, validateHelp } from './commands/validate';
@@ -12,6 +13,8 @@ import { EXIT, exitCodeFor, UsageError } from './exit-codes';
 const HELP = `spt: SPT Studio's command line (Self-Prompt Tuning of frozen Vision Transformers)
 
 ${trainHelp}
+
+${evalHelp}
 
 ${validateHelp}
 
@@ -32,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
       images: { type: 'string' },
       weights: { type: 'string' },
       resume: { type: 'string' },
+      split: { type: 'string' },
       out: { type: 'string' },
       set: { type: 'string', multiple: true, default: [] },
       'batch-size': { type: 'string' },
@@ -55,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'train':
       return trainCommand(positionals[0], { resume: values.resume, set: values.set ?? [], json: values.json ?? false, verbose: values.verbose ?? false });
+    case 'eval':
+      return evalCommand(positionals[0], { split: values.split, json: values.json ?? false, verbose: values.verbose ?? false });
     case 'validate':
       return validateCommand(positionals[0], { set: values.set ?? [] });
     case 'lsp': {

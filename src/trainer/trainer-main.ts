@@ -4,7 +4,10 @@
  * one job, sends one `result` or `error` event and exits. TensorFlow.js is only ever loaded here
  * and in the CLI, never in the extension host.
  */
+import * as path from 'node:path';
 import { runDoctor } from '../engine/backend/doctor';
+import { loadExperiment } from '../engine/config/load-config';
+import { trainExperiment } from '../engine/train/train-run';
 import { parseTrainerJob, type TrainerEvent, type TrainerJob } from '../shared/trainer-contract';
 
 let finished = false;
@@ -32,13 +35,45 @@ function readJob(): Promise<unknown> {
   return new Promise((resolve) => process.once('message', resolve));
 }
 
+/** Streams an event without ending the job (IPC when there is a channel, else a JSON line). */
+function send(event: TrainerEvent): void {
+  if (process.send && process.connected) process.send(event);
+  else process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+const control = { stop: false };
+const requestStop = () => {
+  control.stop = true;
+};
+process.on('SIGINT', requestStop);
+process.on('SIGTERM', requestStop);
+process.on('message', (m) => {
+  if ((m as { kind?: string } | null)?.kind === 'stop') requestStop();
+});
+
 async function run(job: TrainerJob): Promise<unknown> {
   switch (job.kind) {
     case 'doctor':
       return runDoctor();
+    case 'train': {
+      const exp = job.resume
+        ? loadExperiment(path.join(job.resume, 'config.yaml'), job.overrides ?? [])
+        : loadExperiment(job.file as string, job.overrides ?? []);
+      const result = await trainExperiment(exp, {
+        resumeDir: job.resume,
+        control,
+        log: (level, message) => send({ type: 'log', level, message }),
+        onEvent: (event) => send({ type: 'run', event }),
+      });
+      return result;
+    }
+    case 'stop':
+      throw new Error('nothing to stop: send `stop` while a train job runs');
   }
 }
 
+// A closed stdout (the reader went away) ends the job quietly; IPC has its own channel.
+process.stdout.on('error', () => process.exit(1));
 process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 
