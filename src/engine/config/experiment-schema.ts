@@ -246,8 +246,8 @@ export const experimentSchema = obj(
     predict: obj(
       {
         transform: enm(
-          ['auto', 'vtab', 'fgvc', 'none'],
-          'Evaluation transform: auto follows data.augment (fgvc -> resize 256/224 + centre crop; else VTAB resize + centre crop).',
+          ['auto', 'vtab', 'fgvc'],
+          'Evaluation transform: auto follows data.augment (fgvc: shorter side to 256/224 of the input size, then centre crop; otherwise VTAB: shorter side to the input size, then centre crop).',
           { default: 'auto' },
         ),
       },

@@ -1,26 +1,25 @@
-/** A split's images as a stream of tensor batches (decoding overlaps nothing yet: issue 3 adds prefetch). */
+/**
+ * A split's images as a stream of tensor batches in evaluation mode (no augmentation), decoded ahead
+ * by the BatchLoader. Used for SPT initialisation and prediction. An unreadable image is skipped and
+ * named in the log; `ids` are positions in `entries`, so callers can tell which ones came out.
+ */
 import type { ImageBatches } from '../prompts/init-spt';
 import { tf } from '../tf';
-import { loadImages } from './load-batch';
+import { BatchLoader, type LoaderLog } from './batch-loader';
 import type { SplitEntry } from './split-file';
-import type { TransformKind } from './transforms';
 
 export async function* imageBatches(
   entries: readonly SplitEntry[],
   size: number,
-  kind: TransformKind,
+  augment: 'none' | 'fgvc',
   batchSize: number,
+  log?: LoaderLog,
 ): ImageBatches {
-  for (let s = 0; s < entries.length; s += batchSize) {
-    const chunk = entries.slice(s, s + batchSize);
-    const data = await loadImages(
-      chunk.map((e) => e.path),
-      size,
-      kind,
-    );
-    const images = tf.tensor4d(data, [chunk.length, size, size, 3]); // [B, H, W, 3]
+  const loader = new BatchLoader(entries, { size, batchSize, mode: 'eval', augment, seed: 0, dropLast: false, log });
+  for await (const b of loader.epoch(0)) {
+    const images = tf.tensor4d(b.images, [b.labels.length, size, size, 3]); // [B, H, W, 3]
     try {
-      yield { images, ids: chunk.map((_, i) => s + i) };
+      yield { images, ids: b.indices };
     } finally {
       images.dispose();
     }

@@ -4,7 +4,7 @@
  *
  * Ordering follows torchvision's `make_dataset`: class names sorted by code point (Python's `sorted`), and
  * inside a class the folders of `os.walk` (nested folders are walked too) sorted by path, their file names
- * sorted. Image files are recognised by extension, case-insensitively: .jpg .jpeg .png .webp .bmp .gif .tif
+ * sorted. Image files are recognised by extension, case-insensitively: .jpg .jpeg .png .webp .gif .tif
  * .tiff. Hidden files and folders (names starting with '.', e.g. `.DS_Store`, `.ipynb_checkpoints`) are
  * skipped, where torchvision would take a hidden folder as a class. A class folder without images is a
  * DataError (torchvision raises too).

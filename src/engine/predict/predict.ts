@@ -8,7 +8,6 @@ import { type LogFn, selectBackend } from '../backend/select-backend';
 import type { ResolvedExperiment } from '../config/load-config';
 import { imageBatches } from '../data/image-batches';
 import { parseSplitFile, readVptJson, type SplitEntry } from '../data/split-file';
-import type { TransformKind } from '../data/transforms';
 import { buildModel } from '../model/build-model';
 import { tf } from '../tf';
 import { writeFileAtomic } from '../util/atomic-write';
@@ -29,10 +28,11 @@ export interface PredictSummary {
   seconds: number;
 }
 
-export function evalTransform(exp: ResolvedExperiment): TransformKind {
+/** The evaluation transform: FGVC's resize 256/224 + centre crop, or VTAB's resize + centre crop. */
+export function evalAugment(exp: ResolvedExperiment): 'none' | 'fgvc' {
   const t = exp.config.predict.transform;
-  if (t !== 'auto') return t;
-  return exp.config.data.augment === 'fgvc' ? 'fgvc' : 'vtab';
+  if (t === 'fgvc' || (t === 'auto' && exp.config.data.augment === 'fgvc')) return 'fgvc';
+  return 'none';
 }
 
 /** Split entries; image paths resolve against data.root, else against the split file's folder. */
@@ -52,17 +52,18 @@ export async function predict(exp: ResolvedExperiment, opts: PredictOptions): Pr
   const backend = await selectBackend(exp.config.device.backend, log);
   const entries = readImageList(opts.images, exp);
   const size = exp.vit.imageSize;
-  const kind = evalTransform(exp);
+  const kind = evalAugment(exp);
+  const warn = (level: 'info' | 'warn', msg: string) => log(level, msg);
   const trainSplit = path.resolve(exp.paths.dataRoot, exp.config.data.train);
   const { model, origin } = await buildModel(exp, {
     weights: opts.weights,
-    initImages: () => imageBatches(readImageList(trainSplit, exp), size, kind, opts.batchSize ?? 16),
+    initImages: () => imageBatches(readImageList(trainSplit, exp), size, kind, opts.batchSize ?? 16, warn),
     log: (m) => log('info', m),
   });
   log('info', `prompts and head: ${origin}`);
   const lines: string[] = [];
   try {
-    for await (const { images, ids } of imageBatches(entries, size, kind, opts.batchSize ?? 16)) {
+    for await (const { images, ids } of imageBatches(entries, size, kind, opts.batchSize ?? 16, warn)) {
       const logits = tf.tidy(() => model.forward(images).logits); // [B, C]
       const rows = (await logits.array()) as number[][];
       logits.dispose();

@@ -95,7 +95,7 @@ export async function trainExperiment(exp: ResolvedExperiment, opts: TrainOption
   const initEntries = limitInitImages(data.train, config.prompt.init_images, config.seed);
   const built = await buildModel(exp, {
     weights: resumed?.file, // resuming: prompts and head come from the checkpoint, no re-initialisation
-    initImages: () => imageBatches(initEntries, size, aug === 'fgvc' ? 'fgvc' : 'vtab', config.train.batch_size),
+    initImages: () => imageBatches(initEntries, size, aug, config.train.batch_size, loaderLog),
     log: (m) => log('info', m),
   });
   const model = built.model;

@@ -1,0 +1,124 @@
+/**
+ * Runs the model on the fixed probe batch and brings to the host, per analysed layer, the tokens
+ * entering the block ([P, L, D]) and a device-side summary of its attention probabilities.
+ * Bounded: P is small (default 8 images), and the full attention tensors never leave the device.
+ */
+import type { PromptedViT } from '../model/prompted-vit';
+import { forwardFeatures } from '../model/vit';
+import { type Tensor, tf } from '../tf';
+import { type AttentionRows, summariseAttention } from './attention-maps';
+
+export const DEFAULT_PROBE_SIZE = 8;
+
+export interface ProbeTokens {
+  P: number; // probe images
+  N: number; // prompt slots (0 without prompts)
+  T: number; // patches
+  L: number; // 1 + N + T
+  D: number;
+  layers: number[];
+  /** layer -> tokens entering that block, [P, L, D]. */
+  tokens: Map<number, Float32Array>;
+  /** layer -> that block's attention, summarised. */
+  attention: Map<number, AttentionRows>;
+}
+
+/** images [P, H, W, 3] (normalised) -> tokens and attention of `layers`. */
+export function collectProbeTokens(
+  model: PromptedViT,
+  images: Tensor,
+  layers: readonly number[],
+): ProbeTokens {
+  const wanted = new Set(layers);
+  const tokens = new Map<number, Float32Array>();
+  const attention = new Map<number, AttentionRows>();
+  const N = model.prompts?.length ?? 0;
+  tf.tidy(() => {
+    const out = model.forward(images, {
+      onBlockInput: (i, x) => {
+        if (wanted.has(i)) tokens.set(i, Float32Array.from(x.dataSync())); // [P, L, D]
+      },
+      attentionLayers: wanted,
+    });
+    for (const [i, probs] of out.attention) attention.set(i, summariseAttention(probs, N)); // [P, H, L, L]
+  });
+  const ps = model.cfg.patchSize;
+  const [P, Hh, Ww] = images.shape;
+  const T = (Hh / ps) * (Ww / ps);
+  const L = 1 + N + T;
+  const D = model.cfg.embedDim;
+  for (const [i, t] of tokens) {
+    if (t.length !== P * L * D)
+      throw new Error(`layer ${i}: ${t.length} token values, expected ${P}x${L}x${D}`);
+  }
+  return { P, N, T, L, D, layers: [...layers].sort((a, b) => a - b), tokens, attention };
+}
+
+/**
+ * The prompt-slot tokens ([P, N, D]) entering each of `layers` when the model runs with other prompt
+ * sets (the initial ones): for shallow prompts these depend on the image at every layer after 0.
+ */
+export function collectPromptSlots(
+  model: PromptedViT,
+  images: Tensor,
+  sets: Tensor[], // S x [1, N, D]
+  layers: readonly number[],
+): Map<number, Float32Array> {
+  if (!model.prompts) throw new Error('the model has no prompts');
+  const { mode } = model.prompts;
+  const wanted = new Set(layers);
+  const slots = new Map<number, Float32Array>();
+  tf.tidy(() => {
+    forwardFeatures(
+      images,
+      model.backbone,
+      model.cfg,
+      { mode, sets },
+      {
+        onBlockInput: (i, x) => {
+          if (!wanted.has(i)) return;
+          const [P, , D] = x.shape;
+          const N = sets[0].shape[1] as number;
+          slots.set(i, Float32Array.from(tf.slice(x, [0, 1, 0], [P, N, D]).dataSync())); // [P, N, D]
+        },
+      },
+    );
+  });
+  return slots;
+}
+
+/** tokens [P, L, D] -> the patch tokens [P*T, D] (image-major, raster order). */
+export function patchTokensOf(
+  tokens: Float32Array,
+  P: number,
+  L: number,
+  D: number,
+  N: number,
+): Float32Array {
+  const T = L - 1 - N;
+  const out = new Float32Array(P * T * D);
+  for (let p = 0; p < P; p++) {
+    out.set(tokens.subarray((p * L + 1 + N) * D, (p * L + L) * D), p * T * D);
+  }
+  return out;
+}
+
+/** tokens [P, L, D] -> the prompt-slot tokens [P*N, D]. */
+export function promptSlotsOf(
+  tokens: Float32Array,
+  P: number,
+  L: number,
+  D: number,
+  N: number,
+): Float32Array {
+  const out = new Float32Array(P * N * D);
+  for (let p = 0; p < P; p++) out.set(tokens.subarray((p * L + 1) * D, (p * L + 1 + N) * D), p * N * D);
+  return out;
+}
+
+/** rows [S, N, D] -> their mean over S: [N, D]. */
+export function meanOverSets(rows: Float32Array, S: number, N: number, D: number): Float32Array {
+  const out = new Float32Array(N * D);
+  for (let s = 0; s < S; s++) for (let j = 0; j < N * D; j++) out[j] += rows[s * N * D + j] / S;
+  return out;
+}

@@ -1,0 +1,117 @@
+/** A real (tiny) training run in-process: the run folder contract, and a non-finite loss. */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readSafetensors } from '../../../src/engine/checkpoint/safetensors';
+import { loadExperiment, parseExperiment, resolveExperiment } from '../../../src/engine/config/load-config';
+import { readJsonl } from '../../../src/engine/run/run-folder';
+import { NonFiniteLossError, trainExperiment } from '../../../src/engine/train/train-run';
+import type { MetricLine, RunEvent, RunSummaryFile } from '../../../src/shared/run-events';
+
+const PARITY = path.join(__dirname, '..', '..', 'fixtures', 'parity');
+
+function experiment(dir: string, extra = ''): string {
+  const f = path.join(dir, 'tiny.spt.yaml');
+  fs.writeFileSync(
+    f,
+    `name: tiny
+seed: 3
+backbone:
+  arch: {embed_dim: 32, depth: 3, num_heads: 4, patch_size: 8, image_size: 32}
+  checkpoint: ${path.join(PARITY, 'timm.pth')}
+  pool: cls
+data: {root: ${PARITY}, train: images.txt, val: images.txt, test: images.txt, num_classes: 5}
+prompt: {method: spt, mode: deep, length: 4, init: mean}
+train: {epochs: 2, warmup_epochs: 1, batch_size: 3, lr: 0.01}
+device: {backend: wasm}
+analysis: {every_epochs: 0}
+output: {dir: runs}
+${extra}`,
+  );
+  return f;
+}
+
+describe('training run', function () {
+  this.timeout(120_000);
+
+  it('writes the run folder contract', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spt-run-'));
+    const events: RunEvent[] = [];
+    const { runDir, summary } = await trainExperiment(loadExperiment(experiment(dir)), { onEvent: (e) => events.push(e) });
+    assert.match(path.relative(dir, runDir), /^runs[/\\]tiny[/\\]\d{8}-\d{6}$/);
+    for (const f of ['config.yaml', 'metrics.jsonl', 'events.jsonl', 'checkpoints', 'prompts_init.safetensors', 'prototypes.json', 'summary.json']) {
+      assert.ok(fs.existsSync(path.join(runDir, f)), f);
+    }
+    const metrics = readJsonl<MetricLine>(path.join(runDir, 'metrics.jsonl'));
+    for (const m of metrics) for (const k of ['t', 'epoch', 'step', 'split', 'loss', 'acc', 'lr']) assert.ok(k in m, `metric line has ${k}`);
+    assert.deepEqual(
+      metrics.map((m) => m.split),
+      ['train', 'train', 'val', 'train', 'train', 'val', 'test'],
+    );
+    const onDisk: RunSummaryFile = JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
+    assert.deepEqual(onDisk, summary);
+    for (const k of ['status', 'best_epoch', 'val_acc', 'test_acc', 'trainable_params', 'total_params', 'backend', 'images_per_sec', 'wall_seconds']) {
+      assert.ok(k in onDisk, `summary has ${k}`);
+    }
+    assert.equal(onDisk.status, 'finished');
+    assert.equal(onDisk.trainable_params, 3 * 4 * 32 + 5 * 32 + 5);
+    assert.equal(onDisk.backend, 'wasm');
+    // The test line uses the epoch chosen on val.
+    const val = metrics.filter((m) => m.split === 'val');
+    const bestVal = Math.max(...val.map((m) => m.acc));
+    assert.equal(metrics.find((m) => m.split === 'test')?.epoch, val.find((m) => m.acc === bestVal)?.epoch);
+    // Checkpoints: safetensors + JSON sidecar; prompts + head + optimizer moments.
+    const last = JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoints', 'last.json'), 'utf8'));
+    assert.deepEqual(last.position, { epoch: 2, stepInEpoch: 0, globalStep: 4 });
+    const t = readSafetensors(path.join(runDir, 'checkpoints', last.weights)).tensors;
+    assert.deepEqual(t.get('prompts')?.shape, [3, 4, 32]);
+    assert.deepEqual(t.get('head.weight')?.shape, [5, 32]);
+    assert.ok(t.has('opt.m.0') && t.has('opt.v.0'));
+    assert.ok(fs.readdirSync(path.join(runDir, 'checkpoints')).every((f) => !f.endsWith('.tmp')));
+    // Initial prompts and their provenance.
+    assert.deepEqual(readSafetensors(path.join(runDir, 'prompts_init.safetensors')).tensors.get('prompts')?.shape, [3, 4, 32]);
+    const proto = JSON.parse(fs.readFileSync(path.join(runDir, 'prototypes.json'), 'utf8'));
+    assert.equal(proto.prompts.length, 12);
+    assert.ok(proto.prompts.every((p: { window?: number[] }) => Array.isArray(p.window)));
+    // The saved config is the resolved one and loads back to the same experiment.
+    const again = loadExperiment(path.join(runDir, 'config.yaml'));
+    assert.equal(again.config.train.lr, 0.01);
+    assert.equal(again.paths.checkpoint, path.join(PARITY, 'timm.pth'));
+    // Live events mirror the files.
+    assert.deepEqual(
+      events.filter((e) => e.type === 'status').map((e) => (e as { status: string }).status),
+      ['initialising', 'running', 'finished'],
+    );
+    assert.equal(events.filter((e) => e.type === 'step').length, 4);
+    assert.equal(readJsonl<RunEvent>(path.join(runDir, 'events.jsonl')).filter((e) => e.type === 'step').length, 0);
+  });
+
+  it('stops on a non-finite loss with the step, the batch and a hint', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spt-nan-'));
+    const f = experiment(dir);
+    const parsed = parseExperiment(fs.readFileSync(f, 'utf8'), ['train.lr=1e30', 'train.warmup_epochs=0']);
+    assert.ok(parsed.config, JSON.stringify(parsed.problems));
+    const exp = resolveExperiment(f, parsed.config);
+    await assert.rejects(trainExperiment(exp), (err: unknown) => {
+      assert.ok(err instanceof NonFiniteLossError);
+      assert.match(err.message, /non-finite training loss \(\w+\) at epoch \d+, step \d+ \(batch \d+ of the epoch\)/);
+      assert.match(err.message, /lower train\.lr \(now 1e\+30\)/);
+      assert.match(err.message, /images\/img_\d\.png/);
+      return true;
+    });
+    const runDir = path.join(dir, 'runs', 'tiny', fs.readdirSync(path.join(dir, 'runs', 'tiny'))[0]);
+    const summary: RunSummaryFile = JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
+    assert.equal(summary.status, 'failed');
+    assert.match(summary.error ?? '', /non-finite/);
+    const events = readJsonl<RunEvent>(path.join(runDir, 'events.jsonl'));
+    assert.ok(events.some((e) => e.type === 'error' && /lower train\.lr/.test(e.hint ?? '')));
+    // What was saved before the failure is still there and readable.
+    if (summary.epochs_completed > 0) {
+      const last = JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoints', 'last.json'), 'utf8'));
+      assert.equal(last.epochsCompleted, summary.epochs_completed);
+      const t = readSafetensors(path.join(runDir, 'checkpoints', last.weights)).tensors;
+      assert.ok(Array.from(t.get('prompts')?.data ?? []).every(Number.isFinite), 'the kept checkpoint holds finite prompts');
+    }
+  });
+});
