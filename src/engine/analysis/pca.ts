@@ -142,7 +142,7 @@ export function pca2(points: Float32Array, M: number, D: number, opts: PcaOption
   let Q: Float64Array = new Float64Array(D * k);
   for (let i = 0; i < Q.length; i++) Q[i] = rng.normal();
   orthonormalise(Q, D, k);
-  const maxIt = opts.maxIterations ?? 500;
+  const maxIt = opts.maxIterations ?? 300;
   const tol = opts.tolerance ?? 1e-12;
   for (let it = 0; it < maxIt && trace > 0; it++) {
     const Z = multiply(cov, Q, D, k);

@@ -15,7 +15,15 @@ export async function* imageBatches(
   batchSize: number,
   log?: LoaderLog,
 ): ImageBatches {
-  const loader = new BatchLoader(entries, { size, batchSize, mode: 'eval', augment, seed: 0, dropLast: false, log });
+  const loader = new BatchLoader(entries, {
+    size,
+    batchSize,
+    mode: 'eval',
+    augment,
+    seed: 0,
+    dropLast: false,
+    log,
+  });
   for await (const b of loader.epoch(0)) {
     const images = tf.tensor4d(b.images, [b.labels.length, size, size, 3]); // [B, H, W, 3]
     try {

@@ -136,7 +136,11 @@ export function disposeViTWeights(w: ViTWeights): void {
 /** The inverse of vitWeightsFromState: canonical timm names and PyTorch shapes (for full fine-tuning checkpoints). */
 export function vitWeightsToState(w: ViTWeights, cfg: ViTConfig): Map<string, HostTensor> {
   const out = new Map<string, HostTensor>();
-  const host = (t: Tensor, shape = [...t.shape]): HostTensor => ({ dtype: 'float32', shape, data: t.dataSync() as Float32Array });
+  const host = (t: Tensor, shape = [...t.shape]): HostTensor => ({
+    dtype: 'float32',
+    shape,
+    data: t.dataSync() as Float32Array,
+  });
   const lin = (prefix: string, l: LinearWeights, torchShape?: number[]) => {
     const wt = tf.tidy(() => tf.transpose(l.w)); // [out, in]
     out.set(`${prefix}.weight`, host(wt, torchShape ?? [...wt.shape]));

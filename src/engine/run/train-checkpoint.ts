@@ -57,17 +57,27 @@ export function modelTensors(model: PromptedViT): TensorMap {
   return t;
 }
 
-export function saveTrainCheckpoint(runDir: string, model: PromptedViT, opt: AdamW | null, meta: Omit<CheckpointMeta, 'weights' | 'version' | 'savedAt'>): CheckpointMeta {
+export function saveTrainCheckpoint(
+  runDir: string,
+  model: PromptedViT,
+  opt: AdamW | null,
+  meta: Omit<CheckpointMeta, 'weights' | 'version' | 'savedAt'>,
+): CheckpointMeta {
   const dir = path.join(runDir, RUN_FILES.checkpoints);
   fs.mkdirSync(dir, { recursive: true });
   const weights = `${meta.kind}-${String(meta.position.globalStep).padStart(7, '0')}.safetensors`;
   const tensors = modelTensors(model);
   if (opt) for (const [k, v] of opt.stateToHost()) tensors.set(k, v);
   const full: CheckpointMeta = { ...meta, version: 1, weights, savedAt: new Date().toISOString() };
-  writeSafetensors(path.join(dir, weights), tensors, { format: 'spt-studio', kind: meta.kind, step: String(meta.position.globalStep) });
+  writeSafetensors(path.join(dir, weights), tensors, {
+    format: 'spt-studio',
+    kind: meta.kind,
+    step: String(meta.position.globalStep),
+  });
   writeFileAtomic(path.join(dir, `${meta.kind}.json`), `${JSON.stringify(full, null, 2)}\n`);
   for (const f of fs.readdirSync(dir)) {
-    if (f.startsWith(`${meta.kind}-`) && f.endsWith('.safetensors') && f !== weights) fs.rmSync(path.join(dir, f), { force: true });
+    if (f.startsWith(`${meta.kind}-`) && f.endsWith('.safetensors') && f !== weights)
+      fs.rmSync(path.join(dir, f), { force: true });
   }
   return full;
 }
@@ -80,7 +90,10 @@ export interface LoadedTrainCheckpoint {
 
 export function loadTrainCheckpoint(runDir: string, kind: 'last' | 'best'): LoadedTrainCheckpoint {
   const sidecar = path.join(runDir, RUN_FILES.checkpoints, `${kind}.json`);
-  if (!fs.existsSync(sidecar)) throw new Error(`${sidecar}: no ${kind} checkpoint in this run (it stopped before its first epoch ended)`);
+  if (!fs.existsSync(sidecar))
+    throw new Error(
+      `${sidecar}: no ${kind} checkpoint in this run (it stopped before its first epoch ended)`,
+    );
   const meta = JSON.parse(fs.readFileSync(sidecar, 'utf8')) as CheckpointMeta;
   const file = path.join(runDir, RUN_FILES.checkpoints, meta.weights);
   return { meta, tensors: readSafetensors(file).tensors, file };

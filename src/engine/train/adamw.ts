@@ -80,7 +80,11 @@ export class AdamW {
         ['v', this.v],
       ] as const) {
         const t = store.get(p) as tf.Variable;
-        out.set(`opt.${kind}.${i}`, { dtype: 'float32', shape: [...t.shape], data: t.dataSync() as Float32Array });
+        out.set(`opt.${kind}.${i}`, {
+          dtype: 'float32',
+          shape: [...t.shape],
+          data: t.dataSync() as Float32Array,
+        });
       }
     });
     return out;
@@ -93,7 +97,8 @@ export class AdamW {
         ['v', this.v],
       ] as const) {
         const t = state.get(`opt.${kind}.${i}`);
-        if (!t || t.data.length !== p.size) throw new Error(`optimizer state opt.${kind}.${i} is missing or has the wrong size`);
+        if (!t || t.data.length !== p.size)
+          throw new Error(`optimizer state opt.${kind}.${i} is missing or has the wrong size`);
         (store.get(p) as tf.Variable).assign(tf.tensor(t.data as Float32Array, p.shape));
       }
     });

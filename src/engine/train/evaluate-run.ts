@@ -17,7 +17,11 @@ export interface RunEvaluation extends EvalResult {
   backend: string;
 }
 
-export async function evaluateRun(runDir: string, split: 'train' | 'val' | 'test', log: LogFn = () => {}): Promise<RunEvaluation> {
+export async function evaluateRun(
+  runDir: string,
+  split: 'train' | 'val' | 'test',
+  log: LogFn = () => {},
+): Promise<RunEvaluation> {
   const exp = loadExperiment(path.join(runDir, RUN_FILES.config));
   const backend = await selectBackend(exp.config.device.backend, log);
   const ckpt = loadTrainCheckpoint(runDir, 'best');
@@ -28,9 +32,23 @@ export async function evaluateRun(runDir: string, split: 'train' | 'val' | 'test
   try {
     restoreModelTensors(model, ckpt.tensors);
     const c = exp.config;
-    const loader = new BatchLoader(entries, { size: exp.vit.imageSize, batchSize: c.train.batch_size, mode: 'eval', augment: c.data.augment, seed: c.seed, dropLast: false, log });
+    const loader = new BatchLoader(entries, {
+      size: exp.vit.imageSize,
+      batchSize: c.train.batch_size,
+      mode: 'eval',
+      augment: c.data.augment,
+      seed: c.seed,
+      dropLast: false,
+      log,
+    });
     const r = await evaluate(model, loader.epoch(0), exp.vit.imageSize);
-    return { ...r, split, checkpoint: ckpt.file, epoch: ckpt.meta.best?.epoch ?? null, backend: backend.name };
+    return {
+      ...r,
+      split,
+      checkpoint: ckpt.file,
+      epoch: ckpt.meta.best?.epoch ?? null,
+      backend: backend.name,
+    };
   } finally {
     model.dispose();
   }

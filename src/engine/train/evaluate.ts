@@ -1,6 +1,7 @@
 /** Loss and accuracy of a model over a split (no gradients, micro-batched like training). */
-import type { PromptedViT } from '../model/prompted-vit';
+
 import { crossEntropy } from '../model/loss';
+import type { PromptedViT } from '../model/prompted-vit';
 import { tf } from '../tf';
 
 export interface EvalBatch {
@@ -15,7 +16,11 @@ export interface EvalResult {
   ips: number;
 }
 
-export async function evaluate(model: PromptedViT, batches: AsyncIterable<EvalBatch>, size: number): Promise<EvalResult> {
+export async function evaluate(
+  model: PromptedViT,
+  batches: AsyncIterable<EvalBatch>,
+  size: number,
+): Promise<EvalResult> {
   const t0 = performance.now();
   let lossSum = 0;
   let correct = 0;
@@ -36,5 +41,10 @@ export async function evaluate(model: PromptedViT, batches: AsyncIterable<EvalBa
     n += B;
   }
   const secs = (performance.now() - t0) / 1000;
-  return { loss: n ? lossSum / n : Number.NaN, acc: n ? correct / n : Number.NaN, n, ips: secs > 0 ? n / secs : 0 };
+  return {
+    loss: n ? lossSum / n : Number.NaN,
+    acc: n ? correct / n : Number.NaN,
+    n,
+    ips: secs > 0 ? n / secs : 0,
+  };
 }

@@ -17,7 +17,12 @@ export function defaultMemoryBudget(backend: string): number {
   return backend === 'wasm' ? 1.5 * 2 ** 30 : 3 * 2 ** 30;
 }
 
-export function chooseMicroBatch(batchSize: number, cfg: ViTConfig, promptLength: number, budgetBytes: number): number {
+export function chooseMicroBatch(
+  batchSize: number,
+  cfg: ViTConfig,
+  promptLength: number,
+  budgetBytes: number,
+): number {
   const per = activationBytesPerImage(cfg, promptLength);
   return Math.max(1, Math.min(batchSize, Math.floor(budgetBytes / per)));
 }

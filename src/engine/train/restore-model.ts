@@ -1,8 +1,7 @@
 /** Puts checkpoint tensors (prompts, head, and the backbone for full fine-tuning) back into a model. */
 import type { HostTensor } from '../checkpoint/host-tensor';
 import type { PromptedViT } from '../model/prompted-vit';
-import { vitWeightsToState } from '../model/vit-weights';
-import { backboneTensors } from '../model/vit-weights';
+import { backboneTensors, vitWeightsToState } from '../model/vit-weights';
 import { tf } from '../tf';
 
 function need(tensors: Map<string, HostTensor>, key: string): HostTensor {
@@ -20,7 +19,9 @@ export function restoreModelTensors(model: PromptedViT, tensors: Map<string, Hos
     });
   }
   const w = need(tensors, 'head.weight'); // (C, D)
-  tf.tidy(() => model.head.w.assign(tf.transpose(tf.tensor2d(w.data as Float32Array, w.shape as [number, number]))));
+  tf.tidy(() =>
+    model.head.w.assign(tf.transpose(tf.tensor2d(w.data as Float32Array, w.shape as [number, number]))),
+  );
   model.head.b.assign(tf.tensor1d(need(tensors, 'head.bias').data as Float32Array));
   if (model.method === 'full') {
     // Same traversal order as vitWeightsToState / backboneTensors (no pre-transposed copies when trainable).
@@ -32,7 +33,11 @@ export function restoreModelTensors(model: PromptedViT, tensors: Map<string, Hos
       const t = need(tensors, `backbone.${name}`);
       tf.tidy(() => {
         const x = tf.tensor(t.data as Float32Array, t.shape);
-        v.assign(v.rank === 2 && /weight$/.test(name) ? tf.transpose(tf.reshape(x, [t.shape[0], -1])) : tf.reshape(x, v.shape));
+        v.assign(
+          v.rank === 2 && /weight$/.test(name)
+            ? tf.transpose(tf.reshape(x, [t.shape[0], -1]))
+            : tf.reshape(x, v.shape),
+        );
       });
     }
   }
@@ -41,9 +46,20 @@ export function restoreModelTensors(model: PromptedViT, tensors: Map<string, Hos
 /** timm names in backboneTensors() order: patch (w, b), cls, pos, blocks..., norm. */
 function orderedBackboneNames(names: string[]): string[] {
   const blockKeys = (i: number) =>
-    ['norm1.weight', 'norm1.bias', 'attn.qkv.weight', 'attn.qkv.bias', 'attn.proj.weight', 'attn.proj.bias', 'norm2.weight', 'norm2.bias', 'mlp.fc1.weight', 'mlp.fc1.bias', 'mlp.fc2.weight', 'mlp.fc2.bias'].map(
-      (k) => `blocks.${i}.${k}`,
-    );
+    [
+      'norm1.weight',
+      'norm1.bias',
+      'attn.qkv.weight',
+      'attn.qkv.bias',
+      'attn.proj.weight',
+      'attn.proj.bias',
+      'norm2.weight',
+      'norm2.bias',
+      'mlp.fc1.weight',
+      'mlp.fc1.bias',
+      'mlp.fc2.weight',
+      'mlp.fc2.bias',
+    ].map((k) => `blocks.${i}.${k}`);
   const depth = names.filter((n) => /^blocks\.\d+\.norm1\.weight$/.test(n)).length;
   return [
     'patch_embed.proj.weight',

@@ -20,8 +20,8 @@ import { buildModel } from '../model/build-model';
 import { crossEntropy } from '../model/loss';
 import type { PromptedViT } from '../model/prompted-vit';
 import { promptsToHost } from '../prompts/prompt-params';
+import { createRunDir, RunFolder, truncateJsonl } from '../run/run-folder';
 import { type CheckpointMeta, loadTrainCheckpoint, saveTrainCheckpoint } from '../run/train-checkpoint';
-import { RunFolder, createRunDir, truncateJsonl } from '../run/run-folder';
 import { type Tensor, tf } from '../tf';
 import { Rng } from '../util/rng';
 import { AdamW } from './adamw';
@@ -53,7 +53,10 @@ export class NonFiniteLossError extends Error {
 
 const now = () => Date.now() / 1000;
 
-export async function trainExperiment(exp: ResolvedExperiment, opts: TrainOptions = {}): Promise<TrainResult> {
+export async function trainExperiment(
+  exp: ResolvedExperiment,
+  opts: TrainOptions = {},
+): Promise<TrainResult> {
   const { config, vit } = exp;
   const log = opts.log ?? (() => {});
   const control = opts.control ?? { stop: false };
@@ -64,15 +67,27 @@ export async function trainExperiment(exp: ResolvedExperiment, opts: TrainOption
     if (PERSISTED_EVENTS.has(e.type)) run.events.append(e);
     opts.onEvent?.(e);
   };
-  const status = (s: RunStatus, message?: string) => emit({ type: 'status', t: now(), status: s, runDir, message });
+  const status = (s: RunStatus, message?: string) =>
+    emit({ type: 'status', t: now(), status: s, runDir, message });
 
   let resumed: ReturnType<typeof loadTrainCheckpoint> | undefined;
   if (opts.resumeDir) {
     resumed = loadTrainCheckpoint(runDir, 'last');
     truncateJsonl(run.file('metrics'), resumed.meta.metricsLines);
-    status('initialising', `resuming from epoch ${resumed.meta.position.epoch} step ${resumed.meta.position.stepInEpoch}`);
+    status(
+      'initialising',
+      `resuming from epoch ${resumed.meta.position.epoch} step ${resumed.meta.position.stepInEpoch}`,
+    );
   } else {
-    fs.writeFileSync(run.file('config'), stringify({ ...config, backbone: { ...config.backbone, checkpoint: exp.paths.checkpoint }, data: { ...config.data, root: exp.paths.dataRoot }, output: { dir: exp.paths.outputDir } }));
+    fs.writeFileSync(
+      run.file('config'),
+      stringify({
+        ...config,
+        backbone: { ...config.backbone, checkpoint: exp.paths.checkpoint },
+        data: { ...config.data, root: exp.paths.dataRoot },
+        output: { dir: exp.paths.outputDir },
+      }),
+    );
     status('initialising');
   }
 
@@ -84,12 +99,34 @@ export async function trainExperiment(exp: ResolvedExperiment, opts: TrainOption
     log(level, msg);
     if (level === 'warn') emit({ type: 'warning', t: now(), message: msg });
   };
-  const train = new BatchLoader(data.train, { size, batchSize: config.train.batch_size, mode: 'train', augment: aug, seed: config.seed, dropLast: true, log: loaderLog });
+  const train = new BatchLoader(data.train, {
+    size,
+    batchSize: config.train.batch_size,
+    mode: 'train',
+    augment: aug,
+    seed: config.seed,
+    dropLast: true,
+    log: loaderLog,
+  });
   const evalLoader = (entries: typeof data.train) =>
-    new BatchLoader(entries, { size, batchSize: config.train.batch_size, mode: 'eval', augment: aug, seed: config.seed, dropLast: false, log: loaderLog });
+    new BatchLoader(entries, {
+      size,
+      batchSize: config.train.batch_size,
+      mode: 'eval',
+      augment: aug,
+      seed: config.seed,
+      dropLast: false,
+      log: loaderLog,
+    });
   const stepsPerEpoch = train.batchesPerEpoch();
-  if (stepsPerEpoch < 1) throw new Error(`${exp.file}: ${data.train.length} training images do not fill one batch of ${config.train.batch_size}; lower train.batch_size`);
-  log('info', `data: ${data.train.length} train, ${data.val.length} val (${data.valSource}), ${data.test?.length ?? 0} test images; ${stepsPerEpoch} steps per epoch`);
+  if (stepsPerEpoch < 1)
+    throw new Error(
+      `${exp.file}: ${data.train.length} training images do not fill one batch of ${config.train.batch_size}; lower train.batch_size`,
+    );
+  log(
+    'info',
+    `data: ${data.train.length} train, ${data.val.length} val (${data.valSource}), ${data.test?.length ?? 0} test images; ${stepsPerEpoch} steps per epoch`,
+  );
 
   // Model: initial prompts and head as training starts them, or the checkpoint's.
   const initEntries = limitInitImages(data.train, config.prompt.init_images, config.seed);
@@ -101,8 +138,17 @@ export async function trainExperiment(exp: ResolvedExperiment, opts: TrainOption
   const model = built.model;
   try {
     if (!resumed) {
-      if (model.prompts) writeSafetensors(run.file('promptsInit'), new Map([['prompts', promptsToHost(model.prompts)]]), { init: String(exp.init) });
-      run.writeJson('prototypes', { init: exp.init, mode: config.prompt.mode, length: exp.promptLength, images: initEntries.map((e) => e.image), prompts: built.provenance });
+      if (model.prompts)
+        writeSafetensors(run.file('promptsInit'), new Map([['prompts', promptsToHost(model.prompts)]]), {
+          init: String(exp.init),
+        });
+      run.writeJson('prototypes', {
+        init: exp.init,
+        mode: config.prompt.mode,
+        length: exp.promptLength,
+        images: initEntries.map((e) => e.image),
+        prompts: built.provenance,
+      });
     }
     const opt = new AdamW(paramGroups(model, config.train.weight_decay, config.train.wd_head));
     if (resumed) {
@@ -110,10 +156,25 @@ export async function trainExperiment(exp: ResolvedExperiment, opts: TrainOption
       opt.loadState(resumed.tensors, resumed.meta.optimizerStep);
     }
     const counts = model.paramCounts();
-    const micro = config.train.micro_batch ?? chooseMicroBatch(config.train.batch_size, vit, exp.promptLength, opts.memoryBudget ?? defaultMemoryBudget(backend.name));
-    log('info', `${config.prompt.method}: ${counts.trainable.toLocaleString('en')} trainable of ${(counts.backbone + counts.head + counts.prompts).toLocaleString('en')} parameters; micro-batch ${micro} of ${config.train.batch_size}`);
+    const micro =
+      config.train.micro_batch ??
+      chooseMicroBatch(
+        config.train.batch_size,
+        vit,
+        exp.promptLength,
+        opts.memoryBudget ?? defaultMemoryBudget(backend.name),
+      );
+    log(
+      'info',
+      `${config.prompt.method}: ${counts.trainable.toLocaleString('en')} trainable of ${(counts.backbone + counts.head + counts.prompts).toLocaleString('en')} parameters; micro-batch ${micro} of ${config.train.batch_size}`,
+    );
 
-    const schedule = { lr: config.train.lr, minLr: config.train.min_lr, warmupEpochs: config.train.warmup_epochs, epochs: config.train.epochs };
+    const schedule = {
+      lr: config.train.lr,
+      minLr: config.train.min_lr,
+      warmupEpochs: config.train.warmup_epochs,
+      epochs: config.train.epochs,
+    };
     const meta0 = resumed?.meta;
     let pos = meta0 ? { ...meta0.position } : { epoch: 0, stepInEpoch: 0, globalStep: 0 };
     let best = meta0?.best ?? null;
@@ -121,7 +182,11 @@ export async function trainExperiment(exp: ResolvedExperiment, opts: TrainOption
     const history = meta0?.history ? [...meta0.history] : [];
     let trainImages = meta0?.trainImagesSeen ?? 0;
     let trainSeconds = 0;
-    let running = (meta0 as (CheckpointMeta & { running?: Running }) | undefined)?.running ?? { lossSum: 0, correct: 0, count: 0 };
+    let running = (meta0 as (CheckpointMeta & { running?: Running }) | undefined)?.running ?? {
+      lossSum: 0,
+      correct: 0,
+      count: 0,
+    };
     const wallBefore = meta0?.wallSeconds ?? 0;
     const metric = (m: Omit<MetricLine, 't'>) => {
       run.metrics.append({ t: now(), ...m });
@@ -142,7 +207,14 @@ export async function trainExperiment(exp: ResolvedExperiment, opts: TrainOption
         backend: backend.name,
         ...({ running } as object),
       });
-      emit({ type: 'checkpoint', t: now(), kind, path: path.join(runDir, 'checkpoints', meta.weights), epoch: pos.epoch, step: pos.globalStep });
+      emit({
+        type: 'checkpoint',
+        t: now(),
+        kind,
+        path: path.join(runDir, 'checkpoints', meta.weights),
+        epoch: pos.epoch,
+        step: pos.globalStep,
+      });
     };
     const summary = (s: RunStatus, extra: Partial<RunSummaryFile> = {}): RunSummaryFile => ({
       status: s,
@@ -171,17 +243,37 @@ export async function trainExperiment(exp: ResolvedExperiment, opts: TrainOption
     status('running');
     run.writeJson('summary', summary('running'));
     const totalSteps = config.train.epochs * stepsPerEpoch;
-    for (; pos.epoch < config.train.epochs; pos = { epoch: pos.epoch + 1, stepInEpoch: 0, globalStep: pos.globalStep }) {
+    for (
+      ;
+      pos.epoch < config.train.epochs;
+      pos = { epoch: pos.epoch + 1, stepInEpoch: 0, globalStep: pos.globalStep }
+    ) {
       for await (const batch of train.epoch(pos.epoch, pos.stepInEpoch)) {
         const lr = learningRateAt(fractionalEpoch(pos.epoch, pos.stepInEpoch, stepsPerEpoch), schedule);
         const ts = performance.now();
-        const { loss, correct } = trainStep(model, opt, batch.images, batch.labels, size, micro, lr);
+        const { loss: stepLoss, correct } = trainStep(
+          model,
+          opt,
+          batch.images,
+          batch.labels,
+          size,
+          micro,
+          lr,
+        );
+        // A finite loss can still leave overflowed parameters behind: check them before they are saved.
+        const loss =
+          config.debug.nan_check && Number.isFinite(stepLoss) && !allFinite(opt.params())
+            ? Number.POSITIVE_INFINITY
+            : stepLoss;
         const secs = (performance.now() - ts) / 1000;
         const B = batch.labels.length;
         if (!Number.isFinite(loss)) {
           const names = batch.indices.slice(0, 4).map((i) => data.train[i].image);
           const hint = `lower train.lr (now ${config.train.lr}) or check these images: ${names.join(', ')}${B > 4 ? ', ...' : ''}; the last good checkpoint is kept in ${path.join(runDir, 'checkpoints')}`;
-          const message = `non-finite training loss (${loss}) at epoch ${pos.epoch}, step ${pos.globalStep + 1} (batch ${pos.stepInEpoch} of the epoch)`;
+          const what = Number.isFinite(stepLoss)
+            ? `parameters after the update (loss ${stepLoss})`
+            : `training loss (${stepLoss})`;
+          const message = `non-finite ${what} at epoch ${pos.epoch}, step ${pos.globalStep + 1} (batch ${pos.stepInEpoch} of the epoch)`;
           emit({ type: 'error', t: now(), message, hint });
           finish('failed', { error: `${message}; ${hint}` });
           throw new NonFiniteLossError(`${message}\n  hint: ${hint}`);
@@ -189,9 +281,30 @@ export async function trainExperiment(exp: ResolvedExperiment, opts: TrainOption
         pos = { ...pos, stepInEpoch: pos.stepInEpoch + 1, globalStep: pos.globalStep + 1 };
         trainSeconds += secs;
         trainImages += B;
-        running = { lossSum: running.lossSum + loss * B, correct: running.correct + correct, count: running.count + B };
-        metric({ epoch: pos.epoch, step: pos.globalStep, split: 'train', loss, acc: correct / B, lr, ips: B / secs });
-        emit({ type: 'step', t: now(), epoch: pos.epoch, step: pos.globalStep, totalSteps, loss, lr, ips: B / secs });
+        running = {
+          lossSum: running.lossSum + loss * B,
+          correct: running.correct + correct,
+          count: running.count + B,
+        };
+        metric({
+          epoch: pos.epoch,
+          step: pos.globalStep,
+          split: 'train',
+          loss,
+          acc: correct / B,
+          lr,
+          ips: B / secs,
+        });
+        emit({
+          type: 'step',
+          t: now(),
+          epoch: pos.epoch,
+          step: pos.globalStep,
+          totalSteps,
+          loss,
+          lr,
+          ips: B / secs,
+        });
         if (control.stop) {
           save('last');
           return finish('stopped');
@@ -199,9 +312,26 @@ export async function trainExperiment(exp: ResolvedExperiment, opts: TrainOption
       }
       // End of epoch: validate, keep the best epoch (chosen on val, never on test).
       const val = await evaluate(model, evalLoader(data.val).epoch(0), size);
-      metric({ epoch: pos.epoch, step: pos.globalStep, split: 'val', loss: val.loss, acc: val.acc, lr: learningRateAt(pos.epoch + 1, schedule), ips: val.ips });
-      const trainAgg = { loss: running.lossSum / Math.max(1, running.count), acc: running.correct / Math.max(1, running.count) };
-      history.push({ epoch: pos.epoch, trainLoss: trainAgg.loss, trainAcc: trainAgg.acc, valLoss: val.loss, valAcc: val.acc });
+      metric({
+        epoch: pos.epoch,
+        step: pos.globalStep,
+        split: 'val',
+        loss: val.loss,
+        acc: val.acc,
+        lr: learningRateAt(pos.epoch + 1, schedule),
+        ips: val.ips,
+      });
+      const trainAgg = {
+        loss: running.lossSum / Math.max(1, running.count),
+        acc: running.correct / Math.max(1, running.count),
+      };
+      history.push({
+        epoch: pos.epoch,
+        trainLoss: trainAgg.loss,
+        trainAcc: trainAgg.acc,
+        valLoss: val.loss,
+        valAcc: val.acc,
+      });
       running = { lossSum: 0, correct: 0, count: 0 };
       const improved = !best || val.acc > best.acc;
       if (improved) best = { epoch: pos.epoch, acc: val.acc, loss: val.loss };
@@ -211,8 +341,19 @@ export async function trainExperiment(exp: ResolvedExperiment, opts: TrainOption
       if (improved) save('best');
       save('last');
       pos = here;
-      emit({ type: 'epoch', t: now(), epoch: pos.epoch, epochs: config.train.epochs, train: trainAgg, val: { loss: val.loss, acc: val.acc }, best: { epoch: best?.epoch ?? 0, acc: best?.acc ?? 0 } });
-      log('info', `epoch ${pos.epoch + 1}/${config.train.epochs}: train loss ${trainAgg.loss.toFixed(4)} acc ${(100 * trainAgg.acc).toFixed(1)}%, val loss ${val.loss.toFixed(4)} acc ${(100 * val.acc).toFixed(1)}%`);
+      emit({
+        type: 'epoch',
+        t: now(),
+        epoch: pos.epoch,
+        epochs: config.train.epochs,
+        train: trainAgg,
+        val: { loss: val.loss, acc: val.acc },
+        best: { epoch: best?.epoch ?? 0, acc: best?.acc ?? 0 },
+      });
+      log(
+        'info',
+        `epoch ${pos.epoch + 1}/${config.train.epochs}: train loss ${trainAgg.loss.toFixed(4)} acc ${(100 * trainAgg.acc).toFixed(1)}%, val loss ${val.loss.toFixed(4)} acc ${(100 * val.acc).toFixed(1)}%`,
+      );
       if (control.stop) {
         pos = next;
         return finish('stopped');
@@ -224,7 +365,15 @@ export async function trainExperiment(exp: ResolvedExperiment, opts: TrainOption
     if (data.test && best) {
       restoreModelTensors(model, loadTrainCheckpoint(runDir, 'best').tensors);
       const test = await evaluate(model, evalLoader(data.test).epoch(0), size);
-      metric({ epoch: best.epoch, step: pos.globalStep, split: 'test', loss: test.loss, acc: test.acc, lr: 0, ips: test.ips });
+      metric({
+        epoch: best.epoch,
+        step: pos.globalStep,
+        split: 'test',
+        loss: test.loss,
+        acc: test.acc,
+        lr: 0,
+        ips: test.ips,
+      });
       testAcc = test.acc;
       log('info', `test (epoch ${best.epoch + 1}, chosen on val): acc ${(100 * test.acc).toFixed(2)}%`);
     }
@@ -232,6 +381,10 @@ export async function trainExperiment(exp: ResolvedExperiment, opts: TrainOption
   } finally {
     model.dispose();
   }
+}
+
+function allFinite(vars: tf.Variable[]): boolean {
+  return tf.tidy(() => vars.every((v) => tf.all(tf.isFinite(v)).dataSync()[0] === 1));
 }
 
 interface Running {

@@ -23,7 +23,12 @@ describe('learning-rate schedule', () => {
   it('matches the recipe formula (warm-up then cosine) at every tested point', () => {
     const s = fx.schedule;
     for (const [t, want] of s.points) {
-      const got = learningRateAt(t, { lr: s.lr, minLr: s.min_lr, warmupEpochs: s.warmup_epochs, epochs: s.epochs });
+      const got = learningRateAt(t, {
+        lr: s.lr,
+        minLr: s.min_lr,
+        warmupEpochs: s.warmup_epochs,
+        epochs: s.epochs,
+      });
       assert.ok(Math.abs(got - want) <= 1e-12, `t=${t}: ${got} vs ${want}`);
     }
   });

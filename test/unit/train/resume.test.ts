@@ -8,8 +8,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { MetricLine, RunSummaryFile } from '../../../src/shared/run-events';
 import { readJsonl } from '../../../src/engine/run/run-folder';
+import type { MetricLine, RunSummaryFile } from '../../../src/shared/run-events';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'bin', 'spt.js');
@@ -40,7 +40,8 @@ const runDirOf = (dir: string) => {
   const base = path.join(dir, 'runs', 'resume');
   return path.join(base, fs.readdirSync(base)[0]);
 };
-const comparable = (m: MetricLine[]) => m.map(({ epoch, step, split, loss, acc, lr }) => ({ epoch, step, split, loss, acc, lr }));
+const comparable = (m: MetricLine[]) =>
+  m.map(({ epoch, step, split, loss, acc, lr }) => ({ epoch, step, split, loss, acc, lr }));
 
 function trainToEnd(args: string[]) {
   const r = spawnSync(process.execPath, [CLI, 'train', ...args], { encoding: 'utf8', timeout: 300_000 });
@@ -48,7 +49,12 @@ function trainToEnd(args: string[]) {
 }
 
 /** Starts a run and sends `signal` once metrics.jsonl holds `afterLines` lines. */
-async function interrupt(file: string, dir: string, signal: NodeJS.Signals, afterLines: number): Promise<number | null> {
+async function interrupt(
+  file: string,
+  dir: string,
+  signal: NodeJS.Signals,
+  afterLines: number,
+): Promise<number | null> {
   const child = spawn(process.execPath, [CLI, 'train', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => {
@@ -95,7 +101,11 @@ describe('resume after an interrupted run', function () {
     const completed = new Set(before.filter((m) => m.split === 'val').map((m) => m.epoch));
     trainToEnd(['--resume', run]);
     const after = readJsonl<MetricLine>(path.join(run, 'metrics.jsonl'));
-    for (const e of completed) assert.ok(after.some((m) => m.split === 'val' && m.epoch === e), `epoch ${e} kept`);
+    for (const e of completed)
+      assert.ok(
+        after.some((m) => m.split === 'val' && m.epoch === e),
+        `epoch ${e} kept`,
+      );
     const keys = after.map((m) => `${m.split}:${m.step}:${m.epoch}`);
     assert.equal(new Set(keys).size, keys.length, 'no duplicated metric line');
     assert.deepEqual(comparable(after), comparable(reference));
@@ -103,7 +113,14 @@ describe('resume after an interrupted run', function () {
     assert.equal(summary.test_acc, refSummary.test_acc);
     assert.equal(summary.best_epoch, refSummary.best_epoch);
     const text = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8');
-    assert.ok(text.endsWith('\n') && text.split('\n').slice(0, -1).every((l) => JSON.parse(l)), 'no torn line');
+    assert.ok(
+      text.endsWith('\n') &&
+        text
+          .split('\n')
+          .slice(0, -1)
+          .every((l) => JSON.parse(l)),
+      'no torn line',
+    );
   });
 
   it('SIGINT saves a mid-epoch checkpoint; --resume continues exactly', async () => {
