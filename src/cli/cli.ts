@@ -58,9 +58,18 @@ async function main(argv: string[]): Promise<number> {
         verbose: values.verbose ?? false,
       });
     case 'train':
-      return trainCommand(positionals[0], { resume: values.resume, set: values.set ?? [], json: values.json ?? false, verbose: values.verbose ?? false });
+      return trainCommand(positionals[0], {
+        resume: values.resume,
+        set: values.set ?? [],
+        json: values.json ?? false,
+        verbose: values.verbose ?? false,
+      });
     case 'eval':
-      return evalCommand(positionals[0], { split: values.split, json: values.json ?? false, verbose: values.verbose ?? false });
+      return evalCommand(positionals[0], {
+        split: values.split,
+        json: values.json ?? false,
+        verbose: values.verbose ?? false,
+      });
     case 'validate':
       return validateCommand(positionals[0], { set: values.set ?? [] });
     case 'lsp': {

@@ -24,7 +24,16 @@ export interface MetricLine {
 
 export type RunEvent =
   | { type: 'status'; t: number; status: RunStatus; runDir: string; message?: string }
-  | { type: 'step'; t: number; epoch: number; step: number; totalSteps: number; loss: number; lr: number; ips: number }
+  | {
+      type: 'step';
+      t: number;
+      epoch: number;
+      step: number;
+      totalSteps: number;
+      loss: number;
+      lr: number;
+      ips: number;
+    }
   | {
       type: 'epoch';
       t: number;
@@ -59,4 +68,12 @@ export interface RunSummaryFile {
 }
 
 /** Events that also go to events.jsonl (steps are in metrics.jsonl). */
-export const PERSISTED_EVENTS: ReadonlySet<RunEvent['type']> = new Set(['status', 'epoch', 'checkpoint', 'analysis', 'warning', 'error', 'summary']);
+export const PERSISTED_EVENTS: ReadonlySet<RunEvent['type']> = new Set([
+  'status',
+  'epoch',
+  'checkpoint',
+  'analysis',
+  'warning',
+  'error',
+  'summary',
+]);

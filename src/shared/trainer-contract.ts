@@ -32,12 +32,18 @@ export function parseTrainerJob(raw: unknown): TrainerJob {
   const value = typeof raw === 'string' ? JSON.parse(raw) : raw;
   const kind = (value as { kind?: unknown } | null)?.kind;
   if (typeof kind !== 'string' || !(TRAINER_JOB_KINDS as readonly string[]).includes(kind)) {
-    throw new Error(`unknown trainer job kind ${JSON.stringify(kind)} (expected ${TRAINER_JOB_KINDS.join(', ')})`);
+    throw new Error(
+      `unknown trainer job kind ${JSON.stringify(kind)} (expected ${TRAINER_JOB_KINDS.join(', ')})`,
+    );
   }
   if (kind === 'train') {
     const v = value as { file?: unknown; resume?: unknown; overrides?: unknown };
-    if (typeof v.file !== 'string' && typeof v.resume !== 'string') throw new Error('a train job needs `file` or `resume`');
-    if (v.overrides !== undefined && !(Array.isArray(v.overrides) && v.overrides.every((o) => typeof o === 'string'))) {
+    if (typeof v.file !== 'string' && typeof v.resume !== 'string')
+      throw new Error('a train job needs `file` or `resume`');
+    if (
+      v.overrides !== undefined &&
+      !(Array.isArray(v.overrides) && v.overrides.every((o) => typeof o === 'string'))
+    ) {
       throw new Error('`overrides` must be a list of key=value strings');
     }
   }

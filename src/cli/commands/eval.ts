@@ -5,12 +5,19 @@ import { cliLogger } from '../log';
 export const evalHelp = `spt eval <run folder> [--split test|val|train] [--json]
   Evaluates the run's best checkpoint (chosen on val) on a split.`;
 
-export async function evalCommand(runDir: string | undefined, args: { split?: string; json: boolean; verbose: boolean }): Promise<number> {
+export async function evalCommand(
+  runDir: string | undefined,
+  args: { split?: string; json: boolean; verbose: boolean },
+): Promise<number> {
   if (!runDir) throw new UsageError(`missing the run folder\n${evalHelp}`);
   const split = args.split ?? 'test';
-  if (split !== 'test' && split !== 'val' && split !== 'train') throw new UsageError(`--split must be test, val or train (got ${split})`);
+  if (split !== 'test' && split !== 'val' && split !== 'train')
+    throw new UsageError(`--split must be test, val or train (got ${split})`);
   const r = await evaluateRun(runDir, split, cliLogger(args.verbose));
   if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-  else process.stdout.write(`${split}: acc ${(100 * r.acc).toFixed(2)}% loss ${r.loss.toFixed(4)} on ${r.n} images (best epoch ${r.epoch === null ? '-' : r.epoch + 1}, ${r.backend})\n`);
+  else
+    process.stdout.write(
+      `${split}: acc ${(100 * r.acc).toFixed(2)}% loss ${r.loss.toFixed(4)} on ${r.n} images (best epoch ${r.epoch === null ? '-' : r.epoch + 1}, ${r.backend})\n`,
+    );
   return 0;
 }

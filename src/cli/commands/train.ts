@@ -38,11 +38,15 @@ export async function trainCommand(
   const onEvent = (e: RunEvent) => {
     if (args.json) process.stdout.write(`${JSON.stringify(e)}\n`);
     else if (e.type === 'step') progress.update(e.step, e.totalSteps);
-    else if (e.type === 'status' && e.status === 'initialising' && !e.message) log('info', `run folder: ${e.runDir}`);
+    else if (e.type === 'status' && e.status === 'initialising' && !e.message)
+      log('info', `run folder: ${e.runDir}`);
   };
   const result = await trainExperiment(exp, { resumeDir: args.resume, log, onEvent, control });
   const s = result.summary;
   const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(2)}%`);
-  log('info', `${s.status}: best epoch ${s.best_epoch === null ? '-' : s.best_epoch + 1}, val ${pct(s.val_acc)}, test ${pct(s.test_acc)}, ${s.images_per_sec.toFixed(1)} img/s, ${s.wall_seconds.toFixed(0)} s -> ${result.runDir}`);
+  log(
+    'info',
+    `${s.status}: best epoch ${s.best_epoch === null ? '-' : s.best_epoch + 1}, val ${pct(s.val_acc)}, test ${pct(s.test_acc)}, ${s.images_per_sec.toFixed(1)} img/s, ${s.wall_seconds.toFixed(0)} s -> ${result.runDir}`,
+  );
   return s.status === 'finished' ? 0 : 1;
 }

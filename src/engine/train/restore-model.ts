@@ -28,7 +28,8 @@ export function restoreModelTensors(model: PromptedViT, tensors: Map<string, Hos
     const names = [...vitWeightsToState(model.backbone, model.cfg).keys()];
     const vars = backboneTensors(model.backbone) as tf.Variable[];
     const byName = new Map<string, tf.Variable>();
-    orderedBackboneNames(names).forEach((n, i) => byName.set(n, vars[i]));
+    const ordered = orderedBackboneNames(names);
+    for (let i = 0; i < ordered.length; i++) byName.set(ordered[i], vars[i]);
     for (const [name, v] of byName) {
       const t = need(tensors, `backbone.${name}`);
       tf.tidy(() => {

@@ -114,16 +114,23 @@ describe('experiment config', () => {
 
 describe('generated JSON Schema', () => {
   it('is committed in sync with the schema (npm run schema regenerates it)', () => {
-    const { experimentJsonSchema } = require('../../../src/engine/config/json-schema') as typeof import('../../../src/engine/config/json-schema');
-    const committed = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'media', 'spt-experiment.schema.json'), 'utf8'));
+    const { experimentJsonSchema } =
+      require('../../../src/engine/config/json-schema') as typeof import('../../../src/engine/config/json-schema');
+    const committed = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '..', '..', '..', 'media', 'spt-experiment.schema.json'), 'utf8'),
+    );
     assert.deepEqual(committed, JSON.parse(JSON.stringify(experimentJsonSchema())));
   });
   it('is contributed through yamlValidation for *.spt.yaml', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
-    assert.deepEqual(pkg.contributes.yamlValidation, [{ fileMatch: '*.spt.yaml', url: './media/spt-experiment.schema.json' }]);
+    assert.deepEqual(pkg.contributes.yamlValidation, [
+      { fileMatch: '*.spt.yaml', url: './media/spt-experiment.schema.json' },
+    ]);
   });
   it('describes the example: required keys, enums and ranges', () => {
-    const s = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'media', 'spt-experiment.schema.json'), 'utf8'));
+    const s = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '..', '..', '..', 'media', 'spt-experiment.schema.json'), 'utf8'),
+    );
     assert.deepEqual(s.required, ['name', 'backbone', 'data']);
     assert.deepEqual(s.properties.prompt.properties.method.enum, ['spt', 'vpt', 'linear', 'full']);
     assert.equal(s.properties.train.properties.lr.exclusiveMinimum, 0);
