@@ -10,8 +10,10 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import type { MetricLine, RunEvent, RunStatus, RunSummaryFile } from '../../shared/run-events';
 import { PERSISTED_EVENTS } from '../../shared/run-events';
+import { analyseCheckpoint, writeAnalysis } from '../analysis/analyse-checkpoint';
 import { type LogFn, selectBackend } from '../backend/select-backend';
-import { writeSafetensors } from '../checkpoint/safetensors';
+import type { HostTensor } from '../checkpoint/host-tensor';
+import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors';
 import type { ResolvedExperiment } from '../config/load-config';
 import { BatchLoader } from '../data/batch-loader';
 import { openDataset } from '../data/dataset';
@@ -136,6 +138,7 @@ export async function trainExperiment(
     log: (m) => log('info', m),
   });
   const model = built.model;
+  let probe: { images: Tensor; labels: number[]; ids: string[] } | undefined;
   try {
     if (!resumed) {
       if (model.prompts)
@@ -240,8 +243,37 @@ export async function trainExperiment(
       return { runDir, summary: sum };
     };
 
+    // Analysis (spec section 8): a fixed probe batch of validation images, at init and every N epochs.
+    const every = config.analysis.every_epochs;
+    const probeEntries = every > 0 ? data.val.slice(0, config.analysis.probe_images) : [];
+    if (probeEntries.length) {
+      for await (const b of imageBatches(probeEntries, size, aug, probeEntries.length, loaderLog)) {
+        probe = {
+          images: tf.clone(b.images),
+          labels: b.ids.map((i) => probeEntries[i].label),
+          ids: b.ids.map((i) => probeEntries[i].image),
+        };
+      }
+    }
+    const initialPrompts: HostTensor | undefined =
+      model.prompts && fs.existsSync(run.file('promptsInit'))
+        ? readSafetensors(run.file('promptsInit')).tensors.get('prompts')
+        : undefined;
+    const analyse = (epoch: number) => {
+      if (!probe) return;
+      const record = analyseCheckpoint(model, probe, initialPrompts, { epoch, seed: config.seed });
+      const files = writeAnalysis(runDir, record);
+      emit({
+        type: 'analysis',
+        t: now(),
+        epoch,
+        path: files.find((f) => f.endsWith('.json') && !f.endsWith('index.json')) ?? files[0],
+      });
+    };
+
     status('running');
     run.writeJson('summary', summary('running'));
+    if (!resumed) analyse(0);
     const totalSteps = config.train.epochs * stepsPerEpoch;
     for (
       ;
@@ -350,6 +382,8 @@ export async function trainExperiment(
         val: { loss: val.loss, acc: val.acc },
         best: { epoch: best?.epoch ?? 0, acc: best?.acc ?? 0 },
       });
+      if (every > 0 && ((pos.epoch + 1) % every === 0 || pos.epoch + 1 === config.train.epochs))
+        analyse(pos.epoch + 1);
       log(
         'info',
         `epoch ${pos.epoch + 1}/${config.train.epochs}: train loss ${trainAgg.loss.toFixed(4)} acc ${(100 * trainAgg.acc).toFixed(1)}%, val loss ${val.loss.toFixed(4)} acc ${(100 * val.acc).toFixed(1)}%`,
@@ -380,6 +414,7 @@ export async function trainExperiment(
     return finish('finished', { test_acc: testAcc });
   } finally {
     model.dispose();
+    probe?.images.dispose();
   }
 }
 

@@ -25,7 +25,7 @@ data: {root: ${PARITY}, train: images.txt, val: images.txt, test: images.txt, nu
 prompt: {method: spt, mode: deep, length: 4, init: mean}
 train: {epochs: 2, warmup_epochs: 1, batch_size: 3, lr: 0.01}
 device: {backend: wasm}
-analysis: {every_epochs: 0}
+analysis: {every_epochs: 1, probe_images: 4}
 output: {dir: runs}
 ${extra}`,
   );
@@ -103,6 +103,17 @@ describe('training run', function () {
     const again = loadExperiment(path.join(runDir, 'config.yaml'));
     assert.equal(again.config.train.lr, 0.01);
     assert.equal(again.paths.checkpoint, path.join(PARITY, 'timm.pth'));
+    // Analysis at initialisation and after every epoch (every_epochs: 1).
+    const index = JSON.parse(fs.readFileSync(path.join(runDir, 'analysis', 'index.json'), 'utf8'));
+    assert.deepEqual(
+      index.epochs.map((e: { epoch: number }) => e.epoch),
+      [0, 1, 2],
+    );
+    assert.equal(index.epochs[0].layers.length, 3);
+    assert.ok(
+      index.epochs[2].layers.every((l: { nmi: number | null }) => l.nmi !== null && l.nmi >= 0 && l.nmi <= 1),
+    );
+    assert.equal(events.filter((e) => e.type === 'analysis').length, 3);
     // Live events mirror the files.
     assert.deepEqual(
       events.filter((e) => e.type === 'status').map((e) => (e as { status: string }).status),
