@@ -3,6 +3,7 @@
  * Logs go to stderr; stdout carries only results (tables, JSON).
  */
 import { parseArgs } from 'node:util';
+import { demoCommand, demoHelp } from './commands/demo';
 import { doctorCommand, doctorHelp } from './commands/doctor';
 import { evalCommand, evalHelp } from './commands/eval';
 import { predictCommand, predictHelp } from './commands/predict';
@@ -11,6 +12,8 @@ import { validateCommand, validateHelp } from './commands/validate';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes';
 
 const HELP = `spt: SPT Studio's command line (Self-Prompt Tuning of frozen Vision Transformers)
+
+${demoHelp}
 
 ${trainHelp}
 
@@ -36,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
       weights: { type: 'string' },
       resume: { type: 'string' },
       split: { type: 'string' },
+      parallel: { type: 'string' },
       out: { type: 'string' },
       set: { type: 'string', multiple: true, default: [] },
       'batch-size': { type: 'string' },
@@ -62,6 +66,12 @@ async function main(argv: string[]): Promise<number> {
         resume: values.resume,
         set: values.set ?? [],
         json: values.json ?? false,
+        verbose: values.verbose ?? false,
+      });
+    case 'demo':
+      return demoCommand({
+        parallel: values.parallel,
+        set: values.set ?? [],
         verbose: values.verbose ?? false,
       });
     case 'eval':

@@ -1,0 +1,114 @@
+/**
+ * `spt demo` (the README's `npm start`): the default experiment. Generates the shape dataset on first
+ * use, then trains linear, VPT-deep and SPT-deep (random, mean) on the project's MAE-pretrained tiny ViT
+ * with three seeds each, in trainer processes, and prints mean +- std accuracy, trainable parameters and
+ * time per method. Results also go to <runs>/results.md and results.json.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadExperiment } from '../../engine/config/load-config';
+import { generateDefaultDataset } from '../../engine/data/synthetic/default-dataset';
+import { writeFileAtomic } from '../../engine/util/atomic-write';
+import { type DemoRun, resultsTable } from '../demo/results-table';
+import { runPool } from '../demo/run-pool';
+import { DEMO_SEEDS, DEMO_VARIANTS } from '../demo/variants';
+import { UsageError } from '../exit-codes';
+import { cliLogger } from '../log';
+import { Progress } from '../progress';
+
+export const demoHelp = `spt demo [--parallel N] [--set key=value ...]
+  The default experiment: linear, VPT-deep and SPT-deep (random, mean) x 3 seeds on the shipped,
+  generated dataset with the project's MAE-pretrained tiny ViT; prints the results table.`;
+
+export function defaultExperimentFile(): string {
+  // dist/cli.js -> <package>/examples/default/default.spt.yaml
+  return path.join(__dirname, '..', 'examples', 'default', 'default.spt.yaml');
+}
+
+export async function demoCommand(args: {
+  parallel?: string;
+  set: string[];
+  verbose: boolean;
+}): Promise<number> {
+  const log = cliLogger(args.verbose);
+  const file = defaultExperimentFile();
+  if (!fs.existsSync(file)) throw new UsageError(`the default experiment is missing: ${file}`);
+  const parallel = args.parallel ? Number(args.parallel) : Math.max(1, Math.min(2, os.cpus().length));
+  if (!Number.isInteger(parallel) || parallel < 1)
+    throw new UsageError('--parallel must be a positive integer');
+  const t0 = Date.now();
+
+  const base = loadExperiment(file, args.set);
+  log('info', `dataset: ${base.paths.dataRoot}`);
+  const ds = await generateDefaultDataset(base.paths.dataRoot);
+  log(
+    'info',
+    ds.reused
+      ? 'dataset: reusing the generated images'
+      : `dataset: generated ${ds.classes.length} classes in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
+
+  const stepsPerRun = base.config.train.epochs * Math.floor(800 / base.config.train.batch_size);
+  const jobs = DEMO_VARIANTS.flatMap((v) =>
+    DEMO_SEEDS.map((seed) => ({
+      id: `${v.key}:${seed}`,
+      job: {
+        kind: 'train' as const,
+        file,
+        overrides: [...args.set, ...v.overrides, `seed=${seed}`, `name=default-${v.key}-s${seed}`],
+      },
+    })),
+  );
+  log(
+    'info',
+    `training ${jobs.length} runs (${DEMO_VARIANTS.map((v) => v.label).join(', ')}; seeds ${DEMO_SEEDS.join(', ')}), ${parallel} at a time`,
+  );
+  const progress = new Progress('default experiment');
+  const done = new Map<string, number>();
+  const total = jobs.length * stepsPerRun;
+  const results = await runPool(
+    jobs,
+    parallel,
+    (id, e) => {
+      if (e.type === 'step') {
+        done.set(id, e.step);
+        progress.update(
+          [...done.values()].reduce((a, b) => a + b, 0),
+          total,
+        );
+      }
+    },
+    (id, level, message) => {
+      if (level === 'warn') log('warn', `${id}: ${message}`);
+    },
+  );
+
+  const failed = results.filter((r) => !r.ok);
+  for (const f of failed) log('warn', `${f.id} failed: ${f.error}`);
+  const runs: DemoRun[] = results
+    .filter((r) => r.ok && r.summary && r.runDir)
+    .map((r) => {
+      const [key, seed] = r.id.split(':');
+      const v = DEMO_VARIANTS.find((x) => x.key === key);
+      return {
+        variant: key,
+        label: v?.label ?? key,
+        seed: Number(seed),
+        runDir: r.runDir as string,
+        summary: r.summary as DemoRun['summary'],
+      };
+    });
+  const table = resultsTable(runs);
+  const minutes = ((Date.now() - t0) / 60000).toFixed(1);
+  const backend = runs[0]?.summary.backend ?? '?';
+  const header = `Default experiment: ${base.vit.depth}-block ViT (width ${base.vit.embedDim}, MAE-pretrained), ${ds.numClasses}-class shapes, ${base.config.train.epochs} epochs, backend ${backend}, ${minutes} min on ${os.cpus().length} CPUs`;
+  process.stdout.write(`\n${header}\n\n${table}\n\n`);
+  writeFileAtomic(path.join(base.paths.outputDir, 'results.md'), `# ${header}\n\n${table}\n`);
+  writeFileAtomic(
+    path.join(base.paths.outputDir, 'results.json'),
+    `${JSON.stringify({ header, runs }, null, 2)}\n`,
+  );
+  log('info', `runs and results: ${base.paths.outputDir}`);
+  return failed.length ? 1 : 0;
+}
