@@ -6,7 +6,7 @@
  */
 
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write';
 import { CheckpointError } from './checkpoint-error';
 import { convertRaw, hostDTypeOf, type RawDType, rawByteSize } from './dtype-convert';
 import { type HostDType, numel, type TensorMap } from './host-tensor';
@@ -256,34 +256,9 @@ export function writeSafetensors(file: string, tensors: TensorMap, metadata?: Re
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(json.length));
 
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  let fd: number | undefined;
   try {
-    fd = fs.openSync(tmp, 'wx');
-    for (const chunk of [len, json, ...blobs]) {
-      let done = 0;
-      while (done < chunk.length) done += fs.writeSync(fd, chunk, done, chunk.length - done);
-    }
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, [len, json, ...blobs]);
   } catch (e) {
-    if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    if (e instanceof CheckpointError) throw e;
     throw new CheckpointError(file, `cannot write the file (${(e as Error).message})`);
-  }
-  // Make the rename itself durable where the platform allows syncing a directory.
-  try {
-    const dfd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
-  } catch {
-    // not supported (e.g. Windows); the data itself is already flushed
   }
 }
