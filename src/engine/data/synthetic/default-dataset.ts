@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { Rng } from '../../util/rng';
 
-export const DEFAULT_DATASET_VERSION = 1;
+export const DEFAULT_DATASET_VERSION = 2;
 export const DEFAULT_DATASET_SIZE = 32;
 export const DEFAULT_DATASET_CLASSES = [
   'circle',
@@ -275,7 +275,7 @@ export function renderDefaultImage(rng: Rng, label: number): Uint8Array {
   const gth = rng.uniform() * 2 * Math.PI;
   const gx = Math.cos(gth);
   const gy = Math.sin(gth);
-  const noiseAmp = 0.1 + 0.25 * rng.uniform();
+  const noiseAmp = 0.05 + 0.15 * rng.uniform();
   const grids = [2 + rng.int(3), 4 + rng.int(5), 2 + rng.int(6)];
   const noise = grids.map((g) => valueNoise(rng, g));
   for (let y = 0; y < S; y++) {
@@ -288,16 +288,15 @@ export function renderDefaultImage(rng: Rng, label: number): Uint8Array {
     }
   }
   // clutter behind the object
-  const nBehind = 2 + rng.int(5);
+  const nBehind = rng.int(4);
   for (let i = 0; i < nBehind; i++) {
-    paint(img, distractor(rng, false), randColour(rng), 0.5 + 0.5 * rng.uniform());
+    paint(img, distractor(rng, false), randColour(rng), 0.3 + 0.4 * rng.uniform());
   }
   // the object
   const name = DEFAULT_DATASET_CLASSES[label];
-  const r = 6.5 + 5 * rng.uniform();
-  const margin = 0.75 * r;
-  const cx = margin + rng.uniform() * (S - 2 * margin);
-  const cy = margin + rng.uniform() * (S - 2 * margin);
+  const r = 9 + 4 * rng.uniform();
+  const cx = S / 2 + (rng.uniform() - 0.5) * 8;
+  const cy = S / 2 + (rng.uniform() - 0.5) * 8;
   const th = rng.uniform() * 2 * Math.PI;
   const ax = 0.85 + 0.3 * rng.uniform();
   const ay = 0.85 + 0.3 * rng.uniform();
@@ -313,7 +312,7 @@ export function renderDefaultImage(rng: Rng, label: number): Uint8Array {
     }
   }
   bgLum /= Math.max(1, count);
-  const minContrast = 0.12 + 0.15 * rng.uniform();
+  const minContrast = 0.25 + 0.15 * rng.uniform();
   const diff = luminance(colour) - bgLum;
   if (Math.abs(diff) < minContrast) {
     const canUp = bgLum + minContrast <= 1;
@@ -327,7 +326,7 @@ export function renderDefaultImage(rng: Rng, label: number): Uint8Array {
   const shade = shadeNoise.map((v) => 1 + shadeAmp * (v - 0.5));
   paint(img, place(SHAPES[name], cx, cy, r, th, ax, ay), colour, 0.85 + 0.15 * rng.uniform(), shade);
   // an occasional small occluder on top
-  if (rng.uniform() < 0.35) paint(img, distractor(rng, true), randColour(rng), 0.6 + 0.4 * rng.uniform());
+  if (rng.uniform() < 0.15) paint(img, distractor(rng, true), randColour(rng), 0.6 + 0.4 * rng.uniform());
   // photometric jitter and pixel noise
   const contrast = 0.75 + 0.5 * rng.uniform();
   const bright = (rng.uniform() - 0.5) * 0.2;
