@@ -72,6 +72,10 @@ export const experimentSchema = obj(
           'How the head reads the tokens: cls (supervised, MoCo v3) or mean of all but CLS then norm (MAE).',
           {
             default: 'cls',
+            recipes: [
+              { value: 'mean', source: 'MAE backbones' },
+              { value: 'cls', source: 'supervised and MoCo v3 backbones' },
+            ],
             valueDocs: {
               cls: 'Final norm, then the CLS token (supervised IN-21k and MoCo v3 backbones).',
               mean: 'Mean of all tokens except CLS (prompts and patches), then the final norm (MAE backbones).',
@@ -154,6 +158,10 @@ export const experimentSchema = obj(
         length: int('Prompt tokens per set N (deep default 20, shallow 100 in the paper).', {
           min: 0,
           default: 20,
+          recipes: [
+            { value: 20, source: 'deep prompts' },
+            { value: 100, source: 'shallow prompts' },
+          ],
         }),
         init: nullable(
           enm(['random', 'mean', 'max', 'kmeans', 'xavier'], 'Prompt initialiser.', {
@@ -181,22 +189,48 @@ export const experimentSchema = obj(
     ),
     train: obj(
       {
-        epochs: int('Training epochs.', { min: 1, default: 100 }),
-        warmup_epochs: num('Linear warm-up epochs, then cosine decay to min_lr.', { min: 0, default: 10 }),
+        epochs: int('Training epochs.', {
+          min: 1,
+          default: 100,
+          recipes: [{ value: 100, source: 'every published recipe' }],
+        }),
+        warmup_epochs: num('Linear warm-up epochs, then cosine decay to min_lr.', {
+          min: 0,
+          default: 10,
+          recipes: [{ value: 10, source: 'every published recipe' }],
+        }),
         batch_size: int(
           'Global batch (drop_last); split into micro-batches with gradient accumulation when memory requires.',
-          { min: 1, default: 32 },
+          { min: 1, default: 32, recipes: [{ value: 32, source: 'every published recipe (global batch)' }] },
         ),
         lr: num('Base learning rate (not scaled by batch size).', {
           min: 0,
           exclusiveMin: true,
           default: 0.001,
+          recipes: [
+            { value: 5e-2, source: 'MAE backbone, CUB-200' },
+            { value: 1e-3, source: 'supervised or MoCo v3 backbone, Stanford Dogs' },
+          ],
+          typical: [1e-5, 0.5],
         }),
         min_lr: num('Learning rate at the end of the cosine schedule.', { min: 0, default: 1e-8 }),
-        weight_decay: num('AdamW decoupled weight decay of the prompts.', { min: 0, default: 0.01 }),
+        weight_decay: num('AdamW decoupled weight decay of the prompts.', {
+          min: 0,
+          default: 0.01,
+          recipes: [{ value: 1e-2, source: 'every published recipe' }],
+          typical: [0, 1],
+        }),
         wd_head: num(
           'Weight decay of the head weight (deliberately strong in the recipe); biases get none.',
-          { min: 0, default: 0.5 },
+          {
+            min: 0,
+            default: 0.5,
+            recipes: [
+              { value: 0.5, source: 'MAE backbone, CUB-200' },
+              { value: 3.0, source: 'supervised or MoCo v3 backbone, Stanford Dogs' },
+            ],
+            typical: [0, 30],
+          },
         ),
         micro_batch: nullable(
           int('Micro-batch size.', { min: 1 }),

@@ -50,6 +50,7 @@ export function parseExperiment(text: string, overrides: string[] = []): ParsedE
     message: `YAML ${e.name === 'YAMLWarning' ? 'warning' : 'syntax error'}: ${e.message.split('\n')[0]}`,
     severity: e.name === 'YAMLWarning' ? 'warning' : 'error',
     range: [e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)],
+    code: e.code,
   }));
   if (syntax.some((p) => p.severity === 'error')) return { problems: syntax.map(locate), doc, lineCounter };
   for (const o of overrides) applyOverride(doc, o);

@@ -4,11 +4,20 @@
  * Schema, and the language server's hover and completion, so they can never disagree.
  */
 
+/** A value used in a published recipe (spt-method.md section 5), shown on hover. */
+export interface Recipe {
+  value: unknown;
+  /** Where it comes from: backbone, dataset or setting. */
+  source: string;
+}
+
 interface Base {
   /** One-paragraph documentation shown on hover and in the JSON Schema. */
   doc: string;
   /** Shown in completion and hover; the value written by `spt init` templates. */
   example?: unknown;
+  /** Values from the paper's recipes, for hover and completion. */
+  recipes?: readonly Recipe[];
 }
 
 export interface NumberField extends Base {
@@ -19,6 +28,11 @@ export interface NumberField extends Base {
   exclusiveMin?: boolean;
   max?: number;
   default?: number;
+  /**
+   * [low, high]: legal values outside it are far from every published recipe, which editors flag
+   * as a warning (the trainer accepts them).
+   */
+  typical?: readonly [number, number];
 }
 export interface StringField extends Base {
   kind: 'string';

@@ -52,14 +52,16 @@ export function effectiveInit(c: ExperimentConfig): string | null {
 
 export function semanticProblems(c: ExperimentConfig, doc: Document): ConfigProblem[] {
   const out: ConfigProblem[] = [];
-  const add = (path: string[], message: string, severity: Severity = 'error') =>
-    out.push({ path, message, severity, range: rangeAt(doc, path) });
+  const add = (path: string[], message: string, severity: Severity = 'error', code = 'semantic') =>
+    out.push({ path, message, severity, range: rangeAt(doc, path), code });
   const size = archSize(c.backbone.arch);
   const imageSize = c.data.image_size ?? size.image;
   if (size.dim % size.heads !== 0) {
     add(
       ['backbone', 'arch', 'num_heads'],
       `backbone.arch: embed_dim ${size.dim} is not divisible by num_heads ${size.heads}`,
+      'error',
+      'heads',
     );
   }
   if (imageSize % size.patch !== 0) {
@@ -68,6 +70,8 @@ export function semanticProblems(c: ExperimentConfig, doc: Document): ConfigProb
     add(
       path,
       `image size ${imageSize} is not divisible by the patch size ${size.patch} (try ${lo} or ${lo + size.patch})`,
+      'error',
+      'image-size',
     );
   }
   const { method, mode, length } = c.prompt;
@@ -77,24 +81,34 @@ export function semanticProblems(c: ExperimentConfig, doc: Document): ConfigProb
       add(
         ['prompt', 'init'],
         `prompt.init: ${written} is a VPT initialiser; spt uses random, mean, max or kmeans (or set method: vpt)`,
+        'error',
+        'init-method',
       );
     } else if (method === 'vpt' && written !== 'xavier') {
       add(
         ['prompt', 'init'],
         `prompt.init: ${written} is an SPT initialiser; vpt uses xavier (or set method: spt)`,
+        'error',
+        'init-method',
       );
     } else if (method === 'linear' || method === 'full') {
-      add(['prompt', 'init'], `prompt.init: method ${method} has no prompts to initialise; remove init`);
+      add(
+        ['prompt', 'init'],
+        `prompt.init: method ${method} has no prompts to initialise; remove init`,
+        'error',
+        'init-method',
+      );
     }
   }
   if ((method === 'spt' || method === 'vpt') && length < 1) {
-    add(['prompt', 'length'], `prompt.length must be >= 1 for method ${method}`);
+    add(['prompt', 'length'], `prompt.length must be >= 1 for method ${method}`, 'error', 'length');
   }
   if (method === 'linear' && length > 0 && doc.getIn(['prompt', 'length']) !== undefined) {
     add(
       ['prompt', 'length'],
       'prompt.length is ignored by method linear (it trains the head only); remove it or set 0',
       'warning',
+      'length',
     );
   }
   if (method === 'full' && length > 0 && mode === 'deep' && doc.getIn(['prompt', 'length']) !== undefined) {
@@ -102,6 +116,7 @@ export function semanticProblems(c: ExperimentConfig, doc: Document): ConfigProb
       ['prompt', 'mode'],
       'method full with deep prompts trains both the whole backbone and the prompts; the full fine-tuning baseline has none (set length: 0)',
       'warning',
+      'full-deep',
     );
   }
   const init = effectiveInit(c);
@@ -111,12 +126,16 @@ export function semanticProblems(c: ExperimentConfig, doc: Document): ConfigProb
       add(
         ['prompt', 'length'],
         `prompt.length ${length} needs at least ${length - 1} patches per image for ${init} pooling; the image has ${T}`,
+        'error',
+        'length',
       );
   }
   if (c.train.warmup_epochs >= c.train.epochs) {
     add(
       ['train', 'warmup_epochs'],
       `train.warmup_epochs (${c.train.warmup_epochs}) must be less than train.epochs (${c.train.epochs})`,
+      'error',
+      'warmup',
     );
   }
   if (c.train.min_lr > c.train.lr)
@@ -124,6 +143,7 @@ export function semanticProblems(c: ExperimentConfig, doc: Document): ConfigProb
       ['train', 'min_lr'],
       `train.min_lr (${c.train.min_lr}) is larger than train.lr (${c.train.lr})`,
       'warning',
+      'min-lr',
     );
   return out;
 }

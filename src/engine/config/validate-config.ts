@@ -16,6 +16,13 @@ export interface ConfigProblem {
   severity: Severity;
   /** Character offsets [start, end) in the source text. */
   range: [number, number];
+  /**
+   * What kind of problem (`unknown-key`, `missing-key`, `enum`, `type`, `range`, a YAML error code,
+   * a semantic rule's name, ...), for editors' quick fixes and disable comments.
+   */
+  code?: string;
+  /** The did-you-mean replacement for the marked text, when there is one. */
+  suggestion?: string;
 }
 
 export interface ValidationResult {
@@ -70,8 +77,15 @@ function describe(n: Node | null | undefined): string {
 class Validator {
   problems: ConfigProblem[] = [];
 
-  problem(path: (string | number)[], message: string, range: [number, number], severity: Severity = 'error') {
-    this.problems.push({ path, message, range, severity });
+  problem(
+    path: (string | number)[],
+    message: string,
+    range: [number, number],
+    code: string,
+    suggestion?: string,
+    severity: Severity = 'error',
+  ) {
+    this.problems.push({ path, message, range, severity, code, ...(suggestion ? { suggestion } : {}) });
   }
 
   /** `keyRange`: the range of the key that holds this node (for missing-key problems). */
@@ -108,6 +122,8 @@ class Validator {
             path,
             `${where}: ${describe(node)} is not valid; expected one of ${enumOpts.join(', ')}${f.options.some((o) => o.kind === 'object') ? ' or a mapping' : ''}${hint ? ` (did you mean '${hint}'?)` : ''}`,
             range,
+            'enum',
+            hint,
           );
           return undefined;
         }
@@ -121,6 +137,8 @@ class Validator {
           path,
           `${where}: ${describe(node)} is not one of ${f.values.join(', ')}${hint ? ` (did you mean '${hint}'?)` : ''}`,
           range,
+          'enum',
+          hint,
         );
         return undefined;
       }
@@ -131,32 +149,38 @@ class Validator {
             path,
             `${where}: expected ${f.integer ? 'an integer' : 'a number'}, found ${describe(node)}`,
             range,
+            'type',
           );
           return undefined;
         }
         if (f.integer && !Number.isInteger(v))
-          this.problem(path, `${where}: expected an integer, found ${v}`, range);
+          this.problem(path, `${where}: expected an integer, found ${v}`, range, 'type');
         if (f.min !== undefined && (f.exclusiveMin ? v <= f.min : v < f.min)) {
-          this.problem(path, `${where}: must be ${f.exclusiveMin ? '>' : '>='} ${f.min}, found ${v}`, range);
+          this.problem(
+            path,
+            `${where}: must be ${f.exclusiveMin ? '>' : '>='} ${f.min}, found ${v}`,
+            range,
+            'range',
+          );
         }
         if (f.max !== undefined && v > f.max)
-          this.problem(path, `${where}: must be <= ${f.max}, found ${v}`, range);
+          this.problem(path, `${where}: must be <= ${f.max}, found ${v}`, range, 'range');
         return v;
       }
       case 'string': {
         const v = isScalar(node) ? node.value : undefined;
         if (typeof v !== 'string') {
-          this.problem(path, `${where}: expected a string, found ${describe(node)}`, range);
+          this.problem(path, `${where}: expected a string, found ${describe(node)}`, range, 'type');
           return undefined;
         }
         if (f.pattern && !f.pattern.test(v))
-          this.problem(path, `${where}: '${v}' must match ${f.pattern}`, range);
+          this.problem(path, `${where}: '${v}' must match ${f.pattern}`, range, 'pattern');
         return v;
       }
       case 'boolean': {
         const v = isScalar(node) ? node.value : undefined;
         if (typeof v !== 'boolean') {
-          this.problem(path, `${where}: expected true or false, found ${describe(node)}`, range);
+          this.problem(path, `${where}: expected true or false, found ${describe(node)}`, range, 'type');
           return undefined;
         }
         return v;
@@ -177,6 +201,7 @@ class Validator {
         path,
         `${where}: expected a mapping of ${Object.keys(f.fields).join(', ')}, found ${describe(node)}`,
         rangeOf(node, keyRange),
+        'type',
       );
       return undefined;
     }
@@ -187,11 +212,11 @@ class Validator {
       const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
       const kr = rangeOf(keyNode as Node, keyRange);
       if (key === undefined) {
-        this.problem(path, `${where}: keys must be plain names`, kr);
+        this.problem(path, `${where}: keys must be plain names`, kr, 'key');
         continue;
       }
       if (seen.has(key)) {
-        this.problem([...path, key], `${[...path, key].join('.')}: duplicate key`, kr);
+        this.problem([...path, key], `${[...path, key].join('.')}: duplicate key`, kr, 'duplicate-key');
         continue;
       }
       seen.set(key, item);
@@ -202,6 +227,8 @@ class Validator {
           [...path, key],
           `${where === 'the file' ? '' : `${where}: `}unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : `; expected one of ${Object.keys(f.fields).join(', ')}`}`,
           kr,
+          'unknown-key',
+          hint,
         );
         continue;
       }
@@ -214,6 +241,7 @@ class Validator {
           [...path, key],
           `${where === 'the file' ? '' : `${where}: `}missing required key '${key}' (${field.doc})`,
           keyRange,
+          'missing-key',
         );
       } else if ('default' in field && field.default !== undefined) {
         out[key] = field.default;

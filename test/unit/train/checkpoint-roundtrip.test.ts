@@ -37,7 +37,9 @@ describe('checkpoint round trip', () => {
       const want = tf.tidy(() => Array.from(a.forward(x).logits.dataSync()));
       const got = tf.tidy(() => Array.from(b.forward(x).logits.dataSync()));
       assert.notDeepEqual(before, want, 'the models differed before');
-      got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5, `${v} vs ${want[i]}`));
+      got.forEach((v, i) => {
+        assert.ok(Math.abs(v - want[i]) < 1e-5, `${v} vs ${want[i]}`);
+      });
       a.dispose();
       b.dispose();
     });

@@ -1,0 +1,134 @@
+/**
+ * Diagnostics of an experiment file: YAML syntax, the schema, the cross-field rules (all from
+ * src/engine/config, the trainer's own validator), recipe warnings, and the file-system checks.
+ */
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { type Diagnostic, DiagnosticSeverity } from 'vscode-languageserver-types';
+import { type Document, isMap, isScalar, type Node } from 'yaml';
+import { experimentSchema } from '../../engine/config/experiment-schema';
+import { parseExperiment } from '../../engine/config/load-config';
+import type { Field } from '../../engine/config/schema-dsl';
+import { applyDisableComments } from './disable-comments';
+import { checkFiles, type LsProblem, type LsSeverity } from './file-checks';
+import { toRange } from './positions';
+
+export const DIAGNOSTIC_SOURCE = 'spt';
+
+export interface ValidateOptions {
+  /** Check the checkpoint, data root and split files on disk (default true). */
+  fileChecks?: boolean;
+}
+
+export interface ValidationOutput {
+  diagnostics: Diagnostic[];
+  /** Files and folders the diagnostics depend on (absolute paths). */
+  files: string[];
+}
+
+const SEVERITY: Record<LsSeverity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+};
+
+const fmt = (v: number) => (Math.abs(v) > 0 && Math.abs(v) < 1e-3 ? v.toExponential() : String(v));
+
+/** Numbers legal for the schema but far from every published recipe (fields with `typical`). */
+function recipeWarnings(doc: Document): LsProblem[] {
+  const out: LsProblem[] = [];
+  const walk = (node: Node | null, field: Field | undefined, keyPath: string[]) => {
+    while (field && (field.kind === 'nullable' || field.kind === 'oneOf'))
+      field = field.kind === 'nullable' ? field.inner : field.options.find((o) => o.kind === 'object');
+    if (!field) return;
+    if (field.kind === 'object' && isMap(node)) {
+      for (const pair of node.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        walk(pair.value as Node | null, field.fields[key], [...keyPath, key]);
+      }
+      return;
+    }
+    if (field.kind !== 'number' || !field.typical || !isScalar(node) || typeof node.value !== 'number')
+      return;
+    const v = node.value;
+    const outOfSchema =
+      (field.min !== undefined && (field.exclusiveMin ? v <= field.min : v < field.min)) ||
+      (field.max !== undefined && v > field.max);
+    if (outOfSchema) return; // already an error
+    const [lo, hi] = field.typical;
+    if (v >= lo && v <= hi) return;
+    const recipes = (field.recipes ?? []).map((r) => `${fmt(r.value as number)} (${r.source})`).join(', ');
+    out.push({
+      range: node.range ? [node.range[0], node.range[1]] : [0, 1],
+      severity: 'warning',
+      code: 'recipe-range',
+      message: `${keyPath.join('.')}: ${fmt(v)} is far outside the published recipes${recipes ? ` (${recipes})` : ''}; typical values lie in [${fmt(lo)}, ${fmt(hi)}]`,
+      data: { path: keyPath },
+    });
+  };
+  walk(doc.contents as Node | null, experimentSchema, []);
+  return out;
+}
+
+/** The folder of a `file:` document, for relative paths; undefined for untitled documents. */
+export function documentDir(doc: TextDocument): string | undefined {
+  if (!doc.uri.startsWith('file:')) return undefined;
+  try {
+    return path.dirname(fileURLToPath(doc.uri));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every problem of the document, in offsets (before disable comments). */
+export function problemsOf(
+  doc: TextDocument,
+  options: ValidateOptions = {},
+): ValidationOutput & { problems: LsProblem[] } {
+  const parsed = parseExperiment(doc.getText());
+  const problems: LsProblem[] = parsed.problems.map((p) => ({
+    range: p.range,
+    message: p.message,
+    severity: p.severity,
+    code: p.code ?? 'schema',
+    data: p.suggestion === undefined ? { path: p.path } : { path: p.path, suggestion: p.suggestion },
+  }));
+  let files: string[] = [];
+  const syntaxOk = parsed.doc.errors.length === 0;
+  if (syntaxOk) {
+    problems.push(...recipeWarnings(parsed.doc));
+    const dir = documentDir(doc);
+    if (options.fileChecks !== false && dir !== undefined) {
+      const r = checkFiles(parsed.doc, dir);
+      problems.push(...r.problems);
+      files = r.files;
+    }
+  }
+  return { problems, diagnostics: [], files };
+}
+
+export function validateDocument(doc: TextDocument, options: ValidateOptions = {}): ValidationOutput {
+  const { problems, files } = problemsOf(doc, options);
+  const diagnostics = problems
+    .map(
+      (p): Diagnostic => ({
+        range: toRange(doc, p.range),
+        severity: SEVERITY[p.severity],
+        code: p.code,
+        source: DIAGNOSTIC_SOURCE,
+        message: p.message,
+        ...(p.data ? { data: p.data } : {}),
+      }),
+    )
+    .sort(
+      (a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
+    );
+  return { diagnostics: applyDisableComments(doc.getText(), diagnostics), files };
+}
+
+/** Diagnostics for an experiment file (`*.spt.yaml`). */
+export function validate(doc: TextDocument, options: ValidateOptions = {}): Diagnostic[] {
+  return validateDocument(doc, options).diagnostics;
+}
