@@ -3,7 +3,7 @@
  * the extension's: stop() is called on deactivate (and again, harmlessly, by dispose()).
  */
 import * as path from 'node:path';
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import {
   LanguageClient,
   type LanguageClientOptions,
@@ -26,9 +26,19 @@ export function startLanguageClient(extensionPath: string, logger: Logger): Runn
       options: { execArgv: ['--nolazy', '--inspect=6009'] },
     },
   };
+  // Checkpoints and split files the server checks: changes re-validate the open experiment files.
+  const watcher = vscode.workspace.createFileSystemWatcher('**/*.{pth,tar,bin,safetensors,npz,txt,json}');
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file', pattern: '**/*.spt.yaml' }],
     outputChannel: logger.channel,
+    initializationOptions: {
+      fileChecks: vscode.workspace.getConfiguration('spt.languageServer').get<boolean>('fileChecks', true),
+    },
+    // Pushes spt.* setting changes (workspace/didChangeConfiguration) and reports changes of files on disk.
+    synchronize: {
+      configurationSection: 'spt',
+      fileEvents: watcher,
+    },
   };
   const client = new LanguageClient('spt', 'SPT Studio language server', serverOptions, clientOptions);
   const started = client.start().then(
@@ -40,6 +50,7 @@ export function startLanguageClient(extensionPath: string, logger: Logger): Runn
   const stop = () => {
     stopping ??= started
       .then(() => client.dispose())
+      .finally(() => watcher.dispose())
       .catch((err) => logger.warn(`language server did not stop cleanly: ${errorMessage(err)}`));
     return stopping;
   };
