@@ -41,6 +41,19 @@ interface GpuAdapterLike {
   };
 }
 
+/** On Linux a usable GPU shows up as a device node; elsewhere let Dawn decide. */
+export function gpuDeviceNodePresent(): boolean {
+  if (process.platform !== 'linux') return true;
+  const has = (dir: string, re: RegExp) => {
+    try {
+      return fs.readdirSync(dir).some((f) => re.test(f));
+    } catch {
+      return false;
+    }
+  };
+  return has('/dev/dri', /^renderD\d+$/) || has('/dev', /^nvidia\d+$/);
+}
+
 async function activate(tfName: string): Promise<void> {
   const ok = await tf.setBackend(tfName);
   if (!ok) throw new Error(`tf.setBackend('${tfName}') failed to initialise`);
@@ -68,6 +81,7 @@ async function tryBackend(name: BackendName): Promise<string> {
     }
     case 'webgpu': {
       if (!extra || !resolvePackageJson(extra)) throw new Error(`${extra} (Dawn for Node) is not installed`);
+      if (!gpuDeviceNodePresent()) throw new Error('no GPU device (no /dev/dri render node or /dev/nvidia*)');
       if (!resolvePackageJson(pkg)) throw new Error(`${pkg} is not installed`);
       const dawn = (await importInstalled(extra)) as {
         create: (flags: string[]) => {
