@@ -64,6 +64,8 @@ export interface RunSummaryFile {
   wall_seconds: number;
   seed: number;
   epochs_completed: number;
+  /** Unreadable images skipped (each named once in events.jsonl). */
+  skipped_images: number;
   error?: string;
 }
 

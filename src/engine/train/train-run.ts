@@ -97,9 +97,17 @@ export async function trainExperiment(
   const data = openDataset(exp);
   const size = vit.imageSize;
   const aug = config.data.augment;
+  const warned = new Set<string>(); // each loader warning once (several loaders read the same files)
+  const skipped = new Set<string>(); // unreadable images, counted in the summary
   const loaderLog = (level: 'info' | 'warn', msg: string) => {
+    if (level === 'warn') {
+      if (warned.has(msg)) return;
+      warned.add(msg);
+      const unreadable = /^skipping unreadable image (.+?): /.exec(msg);
+      if (unreadable) skipped.add(unreadable[1]);
+      emit({ type: 'warning', t: now(), message: msg });
+    }
     log(level, msg);
-    if (level === 'warn') emit({ type: 'warning', t: now(), message: msg });
   };
   const train = new BatchLoader(data.train, {
     size,
@@ -233,6 +241,7 @@ export async function trainExperiment(
       wall_seconds: wallBefore + (Date.now() - t0) / 1000,
       seed: config.seed,
       epochs_completed: history.length,
+      skipped_images: skipped.size,
       ...extra,
     });
     const finish = (s: RunStatus, extra: Partial<RunSummaryFile> = {}) => {

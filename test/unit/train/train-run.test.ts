@@ -159,4 +159,38 @@ describe('training run', function () {
       );
     }
   });
+
+  it('skips an unreadable training image, names it once and counts it in the summary', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spt-skip-'));
+    const data = path.join(dir, 'data');
+    fs.cpSync(path.join(PARITY, 'images'), path.join(data, 'images'), { recursive: true });
+    fs.writeFileSync(path.join(data, 'images', 'broken.png'), Buffer.from('not a png at all'));
+    const split = fs.readFileSync(path.join(PARITY, 'images.txt'), 'utf8');
+    fs.writeFileSync(path.join(data, 'train.txt'), `${split.trim()}\nimages/broken.png 1\n`);
+    fs.writeFileSync(path.join(data, 'images.txt'), split);
+    const f = experiment(dir);
+    fs.writeFileSync(
+      f,
+      fs
+        .readFileSync(f, 'utf8')
+        .replace(`data: {root: ${PARITY}, train: images.txt,`, `data: {root: ${data}, train: train.txt,`),
+    );
+    const warnings: string[] = [];
+    const { summary, runDir } = await trainExperiment(loadExperiment(f), {
+      onEvent: (e) => {
+        if (e.type === 'warning') warnings.push(e.message);
+      },
+    });
+    assert.equal(summary.status, 'finished');
+    assert.equal(summary.skipped_images, 1);
+    const named = warnings.filter((w) => /^skipping unreadable image .*broken\.png: /.test(w));
+    assert.equal(named.length, 1, 'named once, although three loaders read it');
+    const persisted = readJsonl<RunEvent>(path.join(runDir, 'events.jsonl')).filter(
+      (e) => e.type === 'warning',
+    );
+    assert.deepEqual(
+      persisted.map((e) => (e as { message: string }).message),
+      warnings,
+    );
+  });
 });
