@@ -53,7 +53,7 @@ for (const layout of ['vtab', 'fgvc'] as const) {
     });
     fs.writeFileSync(
       path.join(OUT, layout, names[split]),
-      lines.join(split === 'test' ? '\r\n' : '\n') + '\n',
+      `${lines.join(split === 'test' ? '\r\n' : '\n')}\n`,
     );
   }
 }
