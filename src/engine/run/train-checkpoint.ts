@@ -38,6 +38,8 @@ export interface CheckpointMeta {
   epochsCompleted: number;
   /** Per completed epoch: train/val loss and accuracy (for the summary and the dashboard). */
   history: { epoch: number; trainLoss: number; trainAcc: number; valLoss: number; valAcc: number }[];
+  /** Train loss and accuracy sums of the epoch in progress (a mid-epoch stop resumes them). */
+  running: { lossSum: number; correct: number; count: number };
   wallSeconds: number;
   trainImagesSeen: number;
   seed: number;

@@ -23,7 +23,7 @@ import { crossEntropy } from '../model/loss';
 import type { PromptedViT } from '../model/prompted-vit';
 import { promptsToHost } from '../prompts/prompt-params';
 import { createRunDir, RunFolder, truncateJsonl } from '../run/run-folder';
-import { type CheckpointMeta, loadTrainCheckpoint, saveTrainCheckpoint } from '../run/train-checkpoint';
+import { loadTrainCheckpoint, saveTrainCheckpoint } from '../run/train-checkpoint';
 import { type Tensor, tf } from '../tf';
 import { Rng } from '../util/rng';
 import { AdamW } from './adamw';
@@ -193,11 +193,7 @@ export async function trainExperiment(
     const history = meta0?.history ? [...meta0.history] : [];
     let trainImages = meta0?.trainImagesSeen ?? 0;
     let trainSeconds = 0;
-    let running = (meta0 as (CheckpointMeta & { running?: Running }) | undefined)?.running ?? {
-      lossSum: 0,
-      correct: 0,
-      count: 0,
-    };
+    let running: Running = meta0?.running ?? { lossSum: 0, correct: 0, count: 0 };
     const wallBefore = meta0?.wallSeconds ?? 0;
     const metric = (m: Omit<MetricLine, 't'>) => {
       run.metrics.append({ t: now(), ...m });
@@ -216,7 +212,7 @@ export async function trainExperiment(
         trainImagesSeen: trainImages,
         seed: config.seed,
         backend: backend.name,
-        ...({ running } as object),
+        running,
       });
       emit({
         type: 'checkpoint',
