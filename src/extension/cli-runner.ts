@@ -10,10 +10,40 @@ import type { Logger } from './logger';
 
 const TIMEOUT_MS = 5 * 60_000;
 
-function nodeCommand(): { file: string; env: NodeJS.ProcessEnv } {
+function nodeCommand(extraEnv: NodeJS.ProcessEnv = {}): { file: string; env: NodeJS.ProcessEnv } {
   const configured = vscode.workspace.getConfiguration('spt').get<string>('nodePath', '').trim();
-  if (configured) return { file: configured, env: process.env };
-  return { file: process.execPath, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } };
+  if (configured) return { file: configured, env: { ...process.env, ...extraEnv } };
+  return { file: process.execPath, env: { ...process.env, ...extraEnv, ELECTRON_RUN_AS_NODE: '1' } };
+}
+
+export interface CliText {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `node dist/cli.js ...args` with its exit code and output (a failing exit code is not an error). */
+export function runCliText(
+  extensionPath: string,
+  args: string[],
+  logger: Logger,
+  cwd?: string,
+): Promise<CliText> {
+  const cli = path.join(extensionPath, 'dist', 'cli.js');
+  const { file, env } = nodeCommand();
+  logger.debug(`run: ${file} ${[cli, ...args].join(' ')}`);
+  return new Promise((resolve, reject) => {
+    execFile(
+      file,
+      [cli, ...args],
+      { env, cwd, timeout: TIMEOUT_MS, maxBuffer: 8 << 20, windowsHide: true },
+      (err, stdout, stderr) => {
+        const code = err ? (err as { code?: unknown }).code : 0;
+        if (err && typeof code !== 'number') reject(err);
+        else resolve({ code: code as number, stdout, stderr });
+      },
+    );
+  });
 }
 
 /** `node dist/cli.js ...args`, its stdout parsed as JSON. Rejects with stderr's tail on failure. */
@@ -22,9 +52,10 @@ export function runCliJson(
   args: string[],
   logger: Logger,
   signal?: AbortSignal,
+  extraEnv?: NodeJS.ProcessEnv,
 ): Promise<unknown> {
   const cli = path.join(extensionPath, 'dist', 'cli.js');
-  const { file, env } = nodeCommand();
+  const { file, env } = nodeCommand(extraEnv);
   logger.debug(`run: ${file} ${[cli, ...args].join(' ')}`);
   return new Promise((resolve, reject) => {
     execFile(

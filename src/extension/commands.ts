@@ -3,53 +3,49 @@
  * `contributes.commands`. A failing command shows its error with a "Show Logs" button.
  */
 import * as vscode from 'vscode';
-import { runCliJson } from './cli-runner';
-import { renderDoctorMarkdown } from './doctor-markdown';
-import type { DoctorDocuments } from './doctor-view';
-import type { Logger } from './logger';
+import { installBackend, showBackends } from './backend-commands';
+import type { SptContext } from './context';
+import { newExperiment, rerunWithSeed, runExperiment, validateExperiment } from './experiment-commands';
+import {
+  compareRuns,
+  deleteRun,
+  exportRunPrompts,
+  openDashboard,
+  resumeRun,
+  revealRunFolder,
+  showRunLog,
+  stopRun,
+} from './run-commands';
 
-export interface CommandDeps {
-  logger: Logger;
-  extensionPath: string;
-  doctorDocuments: DoctorDocuments;
-}
-
-type Command = (deps: CommandDeps) => unknown;
-
-async function showBackends({ logger, extensionPath, doctorDocuments }: CommandDeps): Promise<void> {
-  const report = await vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: 'SPT: checking compute backends',
-      cancellable: true,
-    },
-    (_progress, token) => {
-      const abort = new AbortController();
-      token.onCancellationRequested(() => abort.abort());
-      return runCliJson(extensionPath, ['doctor', '--json'], logger, abort.signal);
-    },
-  );
-  // A CLI that wraps its answer as a trainer event is accepted too.
-  const data =
-    (report as { type?: string; data?: unknown })?.type === 'result'
-      ? (report as { data: unknown }).data
-      : report;
-  await doctorDocuments.show(renderDoctorMarkdown(data));
-}
+type Command = (ctx: SptContext, ...args: unknown[]) => unknown;
 
 export const COMMANDS: Record<string, { title: string; run: Command }> = {
-  'spt.showLogs': { title: 'Show Logs', run: ({ logger }) => logger.show() },
+  'spt.newExperiment': { title: 'New Experiment', run: newExperiment },
+  'spt.validateExperiment': { title: 'Validate Experiment', run: validateExperiment },
+  'spt.runExperiment': { title: 'Run Experiment', run: runExperiment },
+  'spt.stopRun': { title: 'Stop Run', run: stopRun },
+  'spt.resumeRun': { title: 'Resume Run', run: resumeRun },
+  'spt.rerunWithSeed': { title: 'Re-run with Another Seed', run: rerunWithSeed },
+  'spt.openDashboard': { title: 'Open Dashboard', run: openDashboard },
+  'spt.compareRuns': { title: 'Compare Runs', run: compareRuns },
+  'spt.exportPrompts': { title: 'Export Prompts', run: exportRunPrompts },
+  'spt.revealRunFolder': { title: 'Reveal Run Folder', run: revealRunFolder },
+  'spt.deleteRun': { title: 'Delete Run', run: deleteRun },
+  'spt.showRunLog': { title: 'Show Run Log', run: showRunLog },
+  'spt.refreshRuns': { title: 'Refresh Runs', run: (ctx) => ctx.refreshRunsFolders() },
   'spt.showBackends': { title: 'Show Compute Backends', run: showBackends },
+  'spt.installBackend': { title: 'Install GPU Backend', run: installBackend },
+  'spt.showLogs': { title: 'Show Logs', run: (ctx) => ctx.logger.show() },
 };
 
-export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+export function registerCommands(ctx: SptContext): vscode.Disposable[] {
   return Object.entries(COMMANDS).map(([id, { title, run }]) =>
-    vscode.commands.registerCommand(id, async () => {
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
-        await run(deps);
+        await run(ctx, ...args);
       } catch (err) {
         if (err instanceof Error && err.name === 'AbortError') return; // cancelled by the user
-        await deps.logger.showError(`SPT: ${title} failed`, err);
+        await ctx.logger.showError(`SPT: ${title} failed`, err);
       }
     }),
   );

@@ -1,5 +1,6 @@
 /**
- * Read-only virtual documents (scheme `spt-doctor`) holding the doctor report as markdown, shown in
+ * Read-only virtual documents (scheme `spt-doctor`) holding the doctor report, run summaries and run
+ * comparisons as markdown, shown in
  * the markdown preview (or as text when the built-in markdown extension is disabled).
  */
 import * as vscode from 'vscode';
@@ -16,8 +17,9 @@ export class DoctorDocuments implements vscode.TextDocumentContentProvider, vsco
     return this.contents.get(uri.toString()) ?? '';
   }
 
-  async show(markdown: string): Promise<void> {
-    const uri = vscode.Uri.from({ scheme: DOCTOR_SCHEME, path: '/Compute Backends.md' });
+  /** Shows `markdown` as `<title>.md` (the same title replaces the earlier content). */
+  async show(markdown: string, title = 'Compute Backends'): Promise<void> {
+    const uri = vscode.Uri.from({ scheme: DOCTOR_SCHEME, path: `/${title.replace(/[\\/]/g, '-')}.md` });
     this.contents.set(uri.toString(), markdown);
     this.changed.fire(uri);
     const doc = await vscode.workspace.openTextDocument(uri);

@@ -1,37 +1,132 @@
 /**
- * Extension entry. Everything it creates is tracked in `context.subscriptions`; activation errors
- * are logged and shown, then rethrown so VS Code records them too. No TensorFlow.js here: the
- * build fails if dist/extension.js contains it.
+ * Extension entry. Everything it creates is owned by one SptContext (tracked disposables, the run
+ * queue, the runs index); activation errors are logged and shown, then rethrown so VS Code records
+ * them too. No TensorFlow.js here: the build fails if dist/extension.js contains it, and every run
+ * is a separate trainer process.
  */
 import * as vscode from 'vscode';
+import { ExperimentCodeLens } from './code-lens';
 import { registerCommands } from './commands';
+import { SptContext } from './context';
 import { DoctorDocuments } from './doctor-view';
 import { type RunningClient, startLanguageClient } from './language-client';
 import { Logger } from './logger';
+import type { QueueEntry } from './runs/run-queue';
+import { buildRunTree } from './runs/run-tree-model';
+import { RunsTreeProvider } from './runs/runs-tree-provider';
+import { RunStatusBar } from './status-bar';
 
+const HIDE_INTERRUPTED_KEY = 'spt.hideInterruptedRunsNotice';
+
+let ctx: SptContext | undefined;
 let client: RunningClient | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
+  const started = Date.now();
   const logger = new Logger();
   context.subscriptions.push(logger);
   try {
     const version = (context.extension.packageJSON as { version?: string }).version ?? '?';
     logger.info(`SPT Studio ${version} activating (${vscode.ExtensionMode[context.extensionMode]} mode)`);
-    const doctorDocuments = new DoctorDocuments();
-    context.subscriptions.push(doctorDocuments);
-    context.subscriptions.push(
-      ...registerCommands({ logger, extensionPath: context.extensionPath, doctorDocuments }),
+    const documents = new DoctorDocuments();
+    const c = new SptContext(context, logger, documents);
+    ctx = c;
+    c.track(documents);
+    for (const d of registerCommands(c)) c.track(d);
+    client = c.track(startLanguageClient(context.extensionPath, logger));
+
+    const tree = c.track(
+      new RunsTreeProvider(() =>
+        buildRunTree(c.index.records(), c.queue.list(), { logFileFor: (dir) => c.logFileFor(dir) }),
+      ),
     );
-    client = startLanguageClient(context.extensionPath, logger);
-    context.subscriptions.push(client);
+    c.track(
+      vscode.window.createTreeView('spt.runs', {
+        treeDataProvider: tree,
+        canSelectMany: true,
+        showCollapseAll: true,
+      }),
+    );
+    const states = new Map<string, QueueEntry['state']>();
+    c.track(
+      c.queue.onDidChange((e) => {
+        void vscode.commands.executeCommand('setContext', 'spt.hasLiveRuns', c.queue.active().length > 0);
+        const before = states.get(e.id);
+        states.set(e.id, e.state);
+        if (before === e.state) {
+          tree.refreshSoon();
+          return;
+        }
+        c.index.rescan();
+        tree.refresh();
+        if (e.state === 'failed') void reportFailure(e);
+      }),
+    );
+    c.track(c.index.onDidChange(() => tree.refreshSoon()));
+    c.track(new RunStatusBar(c.queue));
+    c.track(
+      vscode.languages.registerCodeLensProvider(
+        { scheme: 'file', pattern: '**/*.spt.yaml' },
+        new ExperimentCodeLens(c.index),
+      ),
+    );
+    c.track(vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()));
+
+    // Runs on disk are looked for after activation returns (findFiles can take a while).
+    void c.refreshRunsFolders().then(
+      () => offerResume(c, context),
+      (err) => logger.warn(`could not scan for runs: ${err}`),
+    );
+    logger.info(`activated in ${Date.now() - started} ms`);
   } catch (err) {
     void logger.showError('SPT Studio failed to activate', err);
     throw err;
   }
 }
 
+async function reportFailure(e: QueueEntry): Promise<void> {
+  const choice = await vscode.window.showErrorMessage(
+    `SPT: run ${e.experiment} failed: ${e.message ?? 'unknown error'}`,
+    'Show Log',
+    ...(e.runDir ? ['Open Dashboard'] : []),
+  );
+  if (choice === 'Show Log')
+    await vscode.commands.executeCommand('spt.showRunLog', {
+      logFile: e.logFile,
+      runDir: e.runDir,
+      contextValue: 'run',
+    });
+  else if (choice === 'Open Dashboard') await vscode.commands.executeCommand('spt.openDashboard', e.runDir);
+}
+
+/** Runs that were running when the last window closed (or crashed): offer to resume them. */
+async function offerResume(c: SptContext, context: vscode.ExtensionContext): Promise<void> {
+  if (context.globalState.get<boolean>(HIDE_INTERRUPTED_KEY)) return;
+  const interrupted = c.index.records().filter((r) => r.status === 'interrupted' && r.resumable);
+  if (!interrupted.length) return;
+  const one = interrupted.length === 1;
+  const what = one
+    ? `The run ${interrupted[0].experiment}/${interrupted[0].timestamp} was`
+    : `${interrupted.length} runs were`;
+  const choice = await vscode.window.showInformationMessage(
+    `SPT: ${what} interrupted (VS Code closed or the trainer died) and can be resumed.`,
+    'Resume',
+    'Show Runs',
+    "Don't Show Again",
+  );
+  if (choice === 'Resume') {
+    if (one) await vscode.commands.executeCommand('spt.resumeRun', interrupted[0].runDir);
+    else await vscode.commands.executeCommand('spt.resumeRun');
+  } else if (choice === 'Show Runs') await vscode.commands.executeCommand('spt.runs.focus');
+  else if (choice === "Don't Show Again") await context.globalState.update(HIDE_INTERRUPTED_KEY, true);
+}
+
+/** Stops live runs with a resumable checkpoint, the language server, then everything else. */
 export function deactivate(): Promise<void> | undefined {
-  const stopping = client?.stop();
+  const c = ctx;
+  const languageClient = client;
+  ctx = undefined;
   client = undefined;
-  return stopping;
+  if (!c && !languageClient) return undefined;
+  return Promise.all([c?.dispose(), languageClient?.stop()]).then(() => undefined);
 }

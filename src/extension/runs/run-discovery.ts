@@ -67,7 +67,7 @@ function listDirs(dir: string): string[] {
 }
 
 /** Complete JSON lines; lines that do not parse (a torn write, garbage) are skipped. */
-function readJsonlLenient<T>(file: string): T[] {
+export function readJsonlLenient<T>(file: string): T[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

@@ -1,0 +1,35 @@
+/**
+ * The `spt.*` settings as one typed object, read fresh each time (so changes apply to the next run).
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { TrainerSettings } from './status-format';
+
+export interface SptSettings extends TrainerSettings {
+  /** Runs folders from `spt.runsFolder` (absolute); empty: discover them. */
+  runsFolders: string[];
+  maxConcurrentRuns: number;
+  /** V8 heap budget of a trainer process in MB; 0: Node's default. */
+  trainerMemoryMb: number;
+  nodePath: string;
+}
+
+function resolveFolder(p: string): string[] {
+  if (path.isAbsolute(p)) return [p];
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  return folders.map((f) => path.join(f.uri.fsPath, p));
+}
+
+export function readSettings(): SptSettings {
+  const c = vscode.workspace.getConfiguration('spt');
+  const runsFolder = c.get<string>('runsFolder', '').trim();
+  const every = c.get<number | null>('analysisEveryEpochs', null);
+  return {
+    defaultBackend: c.get<string>('defaultBackend', 'fromFile'),
+    analysisEveryEpochs: typeof every === 'number' ? every : null,
+    runsFolders: runsFolder ? resolveFolder(runsFolder) : [],
+    maxConcurrentRuns: Math.max(1, Math.floor(c.get<number>('maxConcurrentRuns', 1)) || 1),
+    trainerMemoryMb: Math.max(0, c.get<number>('trainerMemoryMb', 0) || 0),
+    nodePath: c.get<string>('nodePath', '').trim(),
+  };
+}
