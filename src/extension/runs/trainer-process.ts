@@ -243,9 +243,11 @@ export class TrainerProcess {
       return;
     }
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    const oom =
-      signal === 'SIGKILL' || /heap out of memory|allocation failed|ENOMEM/i.test(this.stderrTail)
-        ? `; ${OOM_HINT}`
+    // A heap message is certain; a bare SIGKILL may be the kernel's OOM killer, or a person or tool.
+    const oom = /heap out of memory|allocation failed|ENOMEM/i.test(this.stderrTail)
+      ? `; ${OOM_HINT}`
+      : signal === 'SIGKILL'
+        ? `; if nobody killed it, ${OOM_HINT.replace('the trainer probably ran', 'it probably ran')}`
         : '';
     const message = this.killedFor
       ? this.killedFor

@@ -3,6 +3,9 @@
  *   parity/             a copy of test/fixtures/parity (tiny ViT checkpoint, images, split files)
  *   exp/tiny.spt.yaml   the parity experiment (valid, checkpoint and data checked on disk)
  *   exp/bad.spt.yaml    the same with `method: vptt` (one error, at the value)
+ *   exp/train-tiny.spt.yaml  the same, trainable: 2 epochs, batch 4 (finishes in seconds)
+ *   exp/long.spt.yaml        the same with 200 epochs (for Stop)
+ *   exp/long-kill.spt.yaml   the same with 200 epochs (for a trainer killed from outside)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -29,5 +32,11 @@ export function createTestWorkspace(): TestWorkspace {
     path.join(dir, 'exp', 'bad.spt.yaml'),
     tiny.replace(/^name: .*$/m, 'name: bad').replace(/^ {2}method: vpt$/m, '  method: vptt'),
   );
+  // tiny.spt.yaml keeps the default batch of 32, more than its 5 training images: trainable variants.
+  const trainable = (name: string, epochs: number) =>
+    `${tiny.replace(/^name: .*$/m, `name: ${name}`).trimEnd()}\ntrain:\n  epochs: ${epochs}\n  warmup_epochs: 0\n  batch_size: 4\n`;
+  fs.writeFileSync(path.join(dir, 'exp', 'train-tiny.spt.yaml'), trainable('train-tiny', 2));
+  fs.writeFileSync(path.join(dir, 'exp', 'long.spt.yaml'), trainable('long', 200));
+  fs.writeFileSync(path.join(dir, 'exp', 'long-kill.spt.yaml'), trainable('long-kill', 200));
   return { dir, dispose: () => fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 }) };
 }

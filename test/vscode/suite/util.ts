@@ -1,4 +1,6 @@
 /** Helpers shared by the extension tests (bundled into each *.test.js). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 export const EXTENSION_ID = 'spt-studio.spt-studio';
@@ -48,4 +50,36 @@ export function workspaceFile(relative: string): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) throw new Error('the tests need a workspace folder (run through test/vscode/run.ts)');
   return vscode.Uri.joinPath(folder.uri, relative);
+}
+
+/** The run folders `<workspace>/exp/runs/<experiment>/<timestamp>/`, oldest first (none: []). */
+export function runFolders(experiment: string, runsDir = 'exp/runs'): string[] {
+  const dir = workspaceFile(`${runsDir}/${experiment}`).fsPath;
+  try {
+    return fs
+      .readdirSync(dir)
+      .sort()
+      .map((name) => path.join(dir, name))
+      .filter((p) => fs.statSync(p).isDirectory());
+  } catch {
+    return [];
+  }
+}
+
+/** A JSON file's content, or undefined while it is missing or half written. */
+export function readJsonFile<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a file exists and is not empty. */
+export function nonEmptyFile(file: string): boolean {
+  try {
+    return fs.statSync(file).size > 0;
+  } catch {
+    return false;
+  }
 }
