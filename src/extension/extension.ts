@@ -12,7 +12,7 @@ import { DoctorDocuments } from './doctor-view';
 import { type RunningClient, startLanguageClient } from './language-client';
 import { Logger } from './logger';
 import type { QueueEntry } from './runs/run-queue';
-import { buildRunTree } from './runs/run-tree-model';
+import { buildRunTree, type RunTreeNode } from './runs/run-tree-model';
 import { RunsTreeProvider } from './runs/runs-tree-provider';
 import { RunStatusBar } from './status-bar';
 
@@ -21,7 +21,16 @@ const HIDE_INTERRUPTED_KEY = 'spt.hideInterruptedRunsNotice';
 let ctx: SptContext | undefined;
 let client: RunningClient | undefined;
 
-export function activate(context: vscode.ExtensionContext): void {
+/**
+ * What `activate` returns (`vscode.extensions.getExtension('spt-studio.spt-studio').exports`): read-only views
+ * of the extension's state for other extensions and for the extension tests.
+ */
+export interface SptStudioApi {
+  /** The Runs view's model, as shown: experiments, their runs (status, description, icon) and children. */
+  runsTree(): RunTreeNode[];
+}
+
+export function activate(context: vscode.ExtensionContext): SptStudioApi {
   const started = Date.now();
   const logger = new Logger();
   context.subscriptions.push(logger);
@@ -78,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): void {
       (err) => logger.warn(`could not scan for runs: ${err}`),
     );
     logger.info(`activated in ${Date.now() - started} ms`);
+    return { runsTree: () => tree.getChildren() };
   } catch (err) {
     void logger.showError('SPT Studio failed to activate', err);
     throw err;

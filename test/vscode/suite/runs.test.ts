@@ -8,8 +8,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { SptStudioApi } from '../../../src/extension/extension';
 import { readRunRecord } from '../../../src/extension/runs/run-discovery';
-import { nonEmptyFile, poll, readJsonFile, runFolders, workspaceFile } from './util';
+import type { RunTreeNode } from '../../../src/extension/runs/run-tree-model';
+import { extension, nonEmptyFile, poll, readJsonFile, runFolders, workspaceFile } from './util';
 
 interface Summary {
   status: string;
@@ -40,6 +42,28 @@ function trainerPids(): number[] {
     .map((l) => Number.parseInt(l.trim(), 10));
 }
 
+/** The Runs view's node of `runDir` (from the extension's exported API: the model the view shows). */
+function treeNode(runDir: string): RunTreeNode | undefined {
+  const api = extension().exports as SptStudioApi;
+  const walk = (nodes: RunTreeNode[]): RunTreeNode | undefined => {
+    for (const n of nodes) {
+      if (n.runDir && path.resolve(n.runDir) === path.resolve(runDir) && n.kind === 'run') return n;
+      const hit = walk(n.kind === 'run' ? [] : (n.children ?? []));
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  return walk(api.runsTree());
+}
+
+const treeStatus = (runDir: string, status: string) =>
+  poll(
+    `the Runs tree to show ${path.basename(runDir)} as ${status}`,
+    () => treeNode(runDir)?.status === status,
+    15_000,
+    200,
+  );
+
 describe('runs', () => {
   after(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
 
@@ -61,6 +85,8 @@ describe('runs', () => {
     assert.equal(summary.epochs_completed, 2);
     const record = readRunRecord(runDir);
     assert.equal(record.status, 'finished');
+    await treeStatus(runDir, 'finished');
+    assert.match(treeNode(runDir)?.description ?? '', /test|finished/);
     assert.equal(record.experiment, 'train-tiny');
     // What the Runs tree and the dashboard show: the extension's own record of the run.
     await vscode.commands.executeCommand('spt.openDashboard', runDir);
@@ -132,6 +158,8 @@ describe('runs', () => {
     assert.ok(!summary || summary.status === 'running', `summary.json status ${summary?.status}`);
     // On disk the run ran and has no live process: interrupted (the tree and Resume offer read this).
     const record = readRunRecord(runDir);
+    // The Runs tree shows the live verdict of this session: failed.
+    await treeStatus(runDir, 'failed');
     assert.equal(record.status, 'interrupted');
 
     // The extension still works: a command that spawns a process and one that rescans the runs.
