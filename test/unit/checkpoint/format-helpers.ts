@@ -85,6 +85,23 @@ export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'spt-formats-'));
 }
 
+/** A temporary folder for the current describe block (removed after it) and a writer of files into it. */
+export function scratchDir(): { write: (name: string, bytes: Uint8Array) => string; dir: () => string } {
+  let dir = '';
+  before(() => {
+    dir = tempDir();
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return {
+    dir: () => dir,
+    write: (name, bytes) => {
+      const p = path.join(dir, name);
+      fs.writeFileSync(p, bytes);
+      return p;
+    },
+  };
+}
+
 export interface ZipInput {
   name: string;
   data: Uint8Array;

@@ -7,7 +7,7 @@ import {
   readSafetensorsHeader,
   writeSafetensors,
 } from '../../../src/engine/checkpoint/safetensors';
-import { assertCheckpointError, assertTensorFacts, expected, fixture, tempDir } from './format-helpers';
+import { assertCheckpointError, assertTensorFacts, expected, fixture, scratchDir } from './format-helpers';
 
 /** A safetensors file from a header object and a data section. */
 function rawSafetensors(header: unknown, data: Uint8Array): Buffer {
@@ -18,17 +18,7 @@ function rawSafetensors(header: unknown, data: Uint8Array): Buffer {
 }
 
 describe('checkpoint/safetensors', () => {
-  let dir: string;
-  before(() => {
-    dir = tempDir();
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  function write(name: string, bytes: Uint8Array): string {
-    const p = path.join(dir, name);
-    fs.writeFileSync(p, bytes);
-    return p;
-  }
+  const { write, dir } = scratchDir();
 
   it('reads F32/F16/BF16/I64/BOOL tensors as PyTorch computed them', () => {
     const { tensors, metadata } = readSafetensors(fixture('weights.safetensors'));
@@ -66,7 +56,7 @@ describe('checkpoint/safetensors', () => {
       ['mask', { dtype: 'bool', shape: [2], data: new Uint8Array([1, 0]) }],
       ['scalar', { dtype: 'float32', shape: [], data: new Float32Array([9]) }],
     ]);
-    const p = path.join(dir, 'out.safetensors');
+    const p = path.join(dir(), 'out.safetensors');
     fs.writeFileSync(p, 'old content'); // replaced atomically
     writeSafetensors(p, tensors, { epoch: '3' });
     const bytes = fs.readFileSync(p);
@@ -82,7 +72,7 @@ describe('checkpoint/safetensors', () => {
       assert.deepEqual(Array.from(r.data), Array.from(t.data), k);
     }
     assert.deepEqual(
-      fs.readdirSync(dir).filter((f) => f.includes('.tmp')),
+      fs.readdirSync(dir()).filter((f) => f.includes('.tmp')),
       [],
     );
   });

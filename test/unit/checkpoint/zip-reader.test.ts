@@ -1,21 +1,9 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ZipReader } from '../../../src/engine/checkpoint/zip-reader';
-import { assertCheckpointError, buildZip, fixture, tempDir } from './format-helpers';
+import { assertCheckpointError, buildZip, fixture, scratchDir } from './format-helpers';
 
 describe('checkpoint/zip-reader', () => {
-  let dir: string;
-  before(() => {
-    dir = tempDir();
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  function write(name: string, bytes: Uint8Array): string {
-    const p = path.join(dir, name);
-    fs.writeFileSync(p, bytes);
-    return p;
-  }
+  const { write } = scratchDir();
 
   it('lists the entries of a real PyTorch checkpoint', () => {
     const names = ZipReader.with(fixture('model.pth'), (z) => z.entries().map((e) => e.name));
