@@ -7,6 +7,20 @@ import { readSafetensors } from '../../src/engine/checkpoint/safetensors';
 
 export const PARITY_DIR = path.join(__dirname, '..', 'fixtures', 'parity');
 
+/** The same backbone in every checkpoint layout the fixture script writes. */
+export const LAYOUT_FILES = [
+  'timm.pth',
+  'timm.safetensors',
+  'mae.pth',
+  'mocov3.pth.tar',
+  'mocov3_linear.pth.tar',
+  'jax.npz',
+  'hf_vit.safetensors',
+  'hf_vitmae.safetensors',
+  'spt_authors_deep.pth',
+  'spt_authors_shallow.pth',
+] as const;
+
 export interface ParityCase {
   name: string;
   method: 'linear' | 'vpt';

@@ -16,6 +16,7 @@ import {
   mapCheckpoint,
 } from '../../../src/engine/checkpoint/layouts';
 import { readCheckpointFile } from '../../../src/engine/checkpoint/read-checkpoint';
+import { LAYOUT_FILES } from '../../helpers/parity-fixtures';
 import { makeEncoder, randomTensor, rng, TINY } from './synthetic-vit';
 
 // ---------------------------------------------------------------- independent layout builders
@@ -389,18 +390,7 @@ describe('checkpoint layouts (synthetic)', () => {
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/parity');
 describe('checkpoint layouts (PyTorch fixtures)', () => {
-  const files = [
-    'timm.pth',
-    'timm.safetensors',
-    'mae.pth',
-    'mocov3.pth.tar',
-    'mocov3_linear.pth.tar',
-    'jax.npz',
-    'hf_vit.safetensors',
-    'hf_vitmae.safetensors',
-    'spt_authors_deep.pth',
-    'spt_authors_shallow.pth',
-  ];
+  const files = LAYOUT_FILES;
   const expectedFormat: Record<string, string> = {
     'timm.pth': 'timm',
     'timm.safetensors': 'timm',

@@ -16,6 +16,7 @@ import { tf } from '../../../src/engine/tf';
 import {
   caseTensors,
   get,
+  LAYOUT_FILES,
   maxAbsDiff,
   normalisedImages,
   PARITY_DIR,
@@ -23,19 +24,6 @@ import {
   parityBackbone,
   parityCases,
 } from '../../helpers/parity-fixtures';
-
-const LAYOUT_FILES = [
-  'timm.pth',
-  'timm.safetensors',
-  'mae.pth',
-  'mocov3.pth.tar',
-  'mocov3_linear.pth.tar',
-  'jax.npz',
-  'hf_vit.safetensors',
-  'hf_vitmae.safetensors',
-  'spt_authors_deep.pth',
-  'spt_authors_shallow.pth',
-];
 
 function buildCaseModel(c: ParityCase, checkpoint = 'timm.pth'): PromptedViT {
   const b = parityBackbone();
