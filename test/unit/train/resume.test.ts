@@ -10,30 +10,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readJsonl } from '../../../src/engine/run/run-folder';
 import type { MetricLine, RunSummaryFile } from '../../../src/shared/run-events';
+import { writeTinyExperiment } from '../../helpers/tiny-experiment';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'bin', 'spt.js');
-const PARITY = path.join(ROOT, 'test', 'fixtures', 'parity');
 
 function experiment(dir: string): string {
-  const f = path.join(dir, 'resume.spt.yaml');
-  fs.writeFileSync(
-    f,
-    `name: resume
-seed: 7
-backbone:
-  arch: {embed_dim: 32, depth: 3, num_heads: 4, patch_size: 8, image_size: 32}
-  checkpoint: ${path.join(PARITY, 'timm.pth')}
-  pool: mean
-data: {root: ${PARITY}, train: images.txt, val: images.txt, test: images.txt, num_classes: 5}
-prompt: {method: spt, mode: deep, length: 4, init: random}
-train: {epochs: 8, warmup_epochs: 2, batch_size: 2, lr: 0.02}
-device: {backend: wasm}
-analysis: {every_epochs: 0}
-output: {dir: ${path.join(dir, 'runs')}}
-`,
-  );
-  return f;
+  return writeTinyExperiment(dir, {
+    name: 'resume',
+    seed: 7,
+    pool: 'mean',
+    init: 'random',
+    train: '{epochs: 8, warmup_epochs: 2, batch_size: 2, lr: 0.02}',
+    analysis: '{every_epochs: 0}',
+    outputDir: path.join(dir, 'runs'),
+  });
 }
 
 const runDirOf = (dir: string) => {

@@ -8,28 +8,24 @@ import { loadExperiment, parseExperiment, resolveExperiment } from '../../../src
 import { readJsonl } from '../../../src/engine/run/run-folder';
 import { NonFiniteLossError, trainExperiment } from '../../../src/engine/train/train-run';
 import type { MetricLine, RunEvent, RunSummaryFile } from '../../../src/shared/run-events';
+import { writeTinyExperiment } from '../../helpers/tiny-experiment';
 
 const PARITY = path.join(__dirname, '..', '..', 'fixtures', 'parity');
 
 function experiment(dir: string, extra = ''): string {
-  const f = path.join(dir, 'tiny.spt.yaml');
-  fs.writeFileSync(
-    f,
-    `name: tiny
-seed: 3
-backbone:
-  arch: {embed_dim: 32, depth: 3, num_heads: 4, patch_size: 8, image_size: 32}
-  checkpoint: ${path.join(PARITY, 'timm.pth')}
-  pool: cls
-data: {root: ${PARITY}, train: images.txt, val: images.txt, test: images.txt, num_classes: 5}
-prompt: {method: spt, mode: deep, length: 4, init: mean}
-train: {epochs: 2, warmup_epochs: 1, batch_size: 3, lr: 0.01}
-device: {backend: wasm}
-analysis: {every_epochs: 1, probe_images: 4}
-output: {dir: runs}
-${extra}`,
+  return writeTinyExperiment(
+    dir,
+    {
+      name: 'tiny',
+      seed: 3,
+      pool: 'cls',
+      init: 'mean',
+      train: '{epochs: 2, warmup_epochs: 1, batch_size: 3, lr: 0.01}',
+      analysis: '{every_epochs: 1, probe_images: 4}',
+      outputDir: 'runs',
+    },
+    extra,
   );
-  return f;
 }
 
 describe('training run', function () {
