@@ -4,6 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import type { BackendName } from '../../../src/engine/backend/backend-names';
 import { selectBackend } from '../../../src/engine/backend/select-backend';
 import { headFromHost } from '../../../src/engine/model/head';
 import { loadBackbone } from '../../../src/engine/model/load-backbone';
@@ -47,7 +48,18 @@ function buildCaseModel(c: ParityCase, checkpoint = 'timm.pth'): PromptedViT {
   return new PromptedViT(cfg, w, head, c.pool, c.method, prompts);
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
+// SPT_PARITY_BACKENDS=webgpu (or tensorflow, tensorflow-gpu) runs the same cases on a GPU machine
+// (scripts/device/gpu-check.ts); the default is what every machine has.
+const PARITY_BACKENDS = (process.env.SPT_PARITY_BACKENDS || 'cpu,wasm').split(',') as BackendName[];
+
+/** Reads and disposes a tensor asynchronously (webgpu in Node has no synchronous readback). */
+async function read(t: tf.Tensor): Promise<Float32Array> {
+  const d = (await t.data()) as Float32Array;
+  t.dispose();
+  return d;
+}
+
+for (const backend of PARITY_BACKENDS) {
   describe(`parity with PyTorch on ${backend}`, () => {
     before(async () => {
       await selectBackend(backend);
@@ -63,22 +75,24 @@ for (const backend of ['cpu', 'wasm'] as const) {
           () => crossEntropy(model.forward(images).logits, labels) as tf.Scalar,
           vars,
         );
-        const logits = tf.tidy(() => model.forward(images).logits.dataSync());
+        const logits = await read(tf.tidy(() => model.forward(images).logits));
         const t = caseTensors(c);
         assert.ok(
           maxAbsDiff(logits, c.logits.flat()) <= 1e-4,
           `logits differ by ${maxAbsDiff(logits, c.logits.flat())}`,
         );
-        assert.ok(Math.abs(value.dataSync()[0] - c.loss) <= 1e-4, `loss ${value.dataSync()[0]} vs ${c.loss}`);
+        const loss = (await value.data())[0];
+        assert.ok(Math.abs(loss - c.loss) <= 1e-4, `loss ${loss} vs ${c.loss}`);
         // Gradients, in PyTorch layouts.
-        const gHeadW = tf.transpose(grads[model.head.w.name]).dataSync(); // [D, C] -> (C, D)
+        const gHeadW = await read(tf.transpose(grads[model.head.w.name])); // [D, C] -> (C, D)
         assert.ok(maxAbsDiff(gHeadW, get(t, 'grad.head.weight').data) <= 1e-4, 'grad head.weight');
         assert.ok(
-          maxAbsDiff(grads[model.head.b.name].dataSync(), get(t, 'grad.head.bias').data) <= 1e-4,
+          maxAbsDiff(await grads[model.head.b.name].data(), get(t, 'grad.head.bias').data) <= 1e-4,
           'grad head.bias',
         );
         if (model.prompts) {
-          const gp = model.prompts.sets.flatMap((v) => Array.from(grads[v.name].dataSync()));
+          const gp: number[] = [];
+          for (const v of model.prompts.sets) gp.push(...(await grads[v.name].data()));
           const want = get(t, 'grad.prompts').data;
           assert.ok(maxAbsDiff(gp, want) <= 1e-4, `grad prompts differ by ${maxAbsDiff(gp, want)}`);
           assert.ok(
@@ -96,8 +110,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const c = parityCases().find((x) => x.name === 'deep_mean') as ParityCase;
         const model = buildCaseModel(c, file);
         const { data, shape } = await normalisedImages(c.split);
-        const logits = tf.tidy(() =>
-          model.forward(tf.tensor4d(data, shape as [number, number, number, number])).logits.dataSync(),
+        const logits = await read(
+          tf.tidy(() => model.forward(tf.tensor4d(data, shape as [number, number, number, number])).logits),
         );
         assert.ok(
           maxAbsDiff(logits, c.logits.flat()) <= 1e-4,

@@ -1,0 +1,191 @@
+/**
+ * The GPU-machine check, bundled into one file by scripts/device/build-gpu-check.mjs and run on a
+ * lent NVIDIA machine (no npm there): the PyTorch parity cases on a GPU backend, `doctor`'s backend
+ * table, and the training-step throughput of the bench configurations on each backend that loads.
+ *
+ *   node gpu-check.js [--backends webgpu,wasm] [--steps 10]
+ *
+ * The parity cases are test/unit/engine/parity.test.ts itself, run under a minimal describe/it shim
+ * (mocha is not carried to that machine). Prints one JSON line per measurement and a summary.
+ */
+import * as fs from 'node:fs';
+import { selectBackend } from '../../src/engine/backend/select-backend';
+import type { BackendName } from '../../src/engine/backend/backend-names';
+import { headFromHost } from '../../src/engine/model/head';
+import { crossEntropy } from '../../src/engine/model/loss';
+import { PromptedViT } from '../../src/engine/model/prompted-vit';
+import { vitConfig } from '../../src/engine/model/vit-config';
+import { vitWeightsFromState } from '../../src/engine/model/vit-weights';
+import { promptParamsFromHost } from '../../src/engine/prompts/prompt-params';
+import { promptSetCount } from '../../src/engine/prompts/prompt-params';
+import { tf } from '../../src/engine/tf';
+import { AdamW } from '../../src/engine/train/adamw';
+import { paramGroups } from '../../src/engine/train/param-groups';
+import { Rng } from '../../src/engine/util/rng';
+import { randomVitState } from '../../test/helpers/random-state';
+
+type Fn = () => unknown | Promise<unknown>;
+interface Case {
+  title: string;
+  fn: Fn;
+}
+interface Suite {
+  title: string;
+  before: Fn[];
+  cases: Case[];
+}
+
+const suites: Suite[] = [];
+let current: Suite | undefined;
+const g = globalThis as Record<string, unknown>;
+g.describe = (title: string, body: () => void) => {
+  current = { title, before: [], cases: [] };
+  suites.push(current);
+  body();
+  current = undefined;
+};
+g.it = (title: string, fn: Fn) => current?.cases.push({ title, fn });
+g.before = (fn: Fn) => current?.before.push(fn);
+g.after = () => {};
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+async function runParity(): Promise<{ passed: number; failed: number }> {
+  // Registers describe/it for SPT_PARITY_BACKENDS (set by main before this require).
+  require('../../test/unit/engine/parity.test');
+  let passed = 0;
+  let failed = 0;
+  for (const s of suites) {
+    try {
+      for (const b of s.before) await b();
+    } catch (err) {
+      console.log(`FAIL ${s.title}: before: ${(err as Error).message}`);
+      failed += s.cases.length;
+      continue;
+    }
+    for (const c of s.cases) {
+      try {
+        await c.fn();
+        passed++;
+        console.log(`ok   ${s.title} > ${c.title}`);
+      } catch (err) {
+        failed++;
+        console.log(`FAIL ${s.title} > ${c.title}: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
+  }
+  return { passed, failed };
+}
+
+interface BenchConfig {
+  name: string;
+  size: { embed_dim: number; depth: number; num_heads: number; patch_size: number; image_size: number };
+  batch: number;
+  prompts: number;
+}
+
+const CONFIGS: BenchConfig[] = [
+  {
+    name: 'vit-tiny-224',
+    size: { embed_dim: 192, depth: 12, num_heads: 3, patch_size: 16, image_size: 224 },
+    batch: 8,
+    prompts: 10,
+  },
+  {
+    name: 'small-32',
+    size: { embed_dim: 192, depth: 6, num_heads: 3, patch_size: 4, image_size: 32 },
+    batch: 64,
+    prompts: 10,
+  },
+];
+
+/** Training steps per second (prompts + head, frozen backbone, AdamW) and forward-only images/s. */
+async function throughput(c: BenchConfig, steps: number): Promise<Record<string, number>> {
+  const cfg = vitConfig(c.size);
+  const rng = new Rng(7);
+  const w = vitWeightsFromState(randomVitState(cfg, 3), cfg, { trainable: false });
+  const S = promptSetCount('deep', cfg.depth);
+  const D = cfg.embedDim;
+  const pData = new Float32Array(S * c.prompts * D).map(() => 0.02 * rng.normal());
+  const prompts = promptParamsFromHost(
+    { dtype: 'float32', shape: [S, c.prompts, D], data: pData },
+    'deep',
+    cfg.depth,
+    D,
+  );
+  const head = headFromHost(
+    { dtype: 'float32', shape: [10, D], data: new Float32Array(10 * D).map(() => 0.02 * rng.normal()) },
+    { dtype: 'float32', shape: [10], data: new Float32Array(10) },
+    D,
+  );
+  const model = new PromptedViT(cfg, w, head, 'cls', 'spt', prompts);
+  const opt = new AdamW(paramGroups(model, 0.01, 0.01));
+  const images = tf.randomNormal([c.batch, cfg.imageSize, cfg.imageSize, 3]); // [B, H, W, 3]
+  const labels = Array.from({ length: c.batch }, (_, i) => i % 10);
+  const vars = model.trainableVariables();
+  const step = async () => {
+    const { value, grads } = tf.variableGrads(
+      () => crossEntropy(model.forward(images).logits, labels) as tf.Scalar,
+      vars,
+    );
+    opt.apply(grads, 1e-3);
+    await value.data();
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  const forward = async () => {
+    const logits = tf.tidy(() => model.forward(images).logits);
+    await logits.data();
+    logits.dispose();
+  };
+  for (let i = 0; i < 2; i++) await step(); // warm-up: shader compilation, allocations
+  let t0 = performance.now();
+  for (let i = 0; i < steps; i++) await step();
+  const trainIps = (steps * c.batch * 1000) / (performance.now() - t0);
+  await forward();
+  t0 = performance.now();
+  for (let i = 0; i < steps; i++) await forward();
+  const fwdIps = (steps * c.batch * 1000) / (performance.now() - t0);
+  tf.dispose(images);
+  model.dispose();
+  return { train_images_per_s: trainIps, forward_images_per_s: fwdIps };
+}
+
+async function main(): Promise<void> {
+  const backends = arg('backends', 'webgpu').split(',') as BackendName[];
+  const steps = Number(arg('steps', '10'));
+  const out: Record<string, unknown> = { backends: {}, parity: {} };
+  for (const b of backends) {
+    try {
+      const choice = await selectBackend(b, (level, m) => console.log(`[${level}] ${m}`));
+      (out.backends as Record<string, unknown>)[b] = choice;
+      console.log(`backend ${b}: ${JSON.stringify(choice)}`);
+    } catch (err) {
+      (out.backends as Record<string, unknown>)[b] = { error: (err as Error).message };
+      console.log(`backend ${b}: FAILED ${(err as Error).message}`);
+      continue;
+    }
+    for (const c of steps > 0 ? CONFIGS : []) {
+      try {
+        const r = await throughput(c, steps);
+        out[`${b}/${c.name}`] = r;
+        console.log(JSON.stringify({ backend: b, config: c.name, batch: c.batch, ...r }));
+      } catch (err) {
+        console.log(`throughput ${b}/${c.name}: FAILED ${(err as Error).message}`);
+      }
+    }
+  }
+  if (process.env.SPT_PARITY_BACKENDS) out.parity = await runParity();
+  console.log(`SUMMARY ${JSON.stringify(out)}`);
+  if (process.env.OUT) fs.writeFileSync(`${process.env.OUT}/gpu-check.json`, JSON.stringify(out, null, 2));
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
