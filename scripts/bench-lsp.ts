@@ -3,7 +3,9 @@
  * a typical experiment with its file checks (cached after the first run) and a 5,000-line file.
  * Targets: p95 < 20 ms typical, < 200 ms for 5,000 lines.
  *
- *   npx tsx scripts/bench-lsp.ts [iterations]
+ *   npx tsx scripts/bench-lsp.ts [iterations] [--json]
+ *
+ * --json adds one `BENCH_RESULT {...}` line with the figures (read by `npm run bench`, bench/run.ts).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,7 +15,9 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { complete, hover, validate } from '../src/server/language-service';
 
 const root = path.resolve(__dirname, '..');
-const iterations = Number(process.argv[2] ?? 200);
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const iterations = Number(args.find((a) => /^\d+$/.test(a)) ?? 200);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spt-bench-lsp-'));
 fs.mkdirSync(path.join(dir, 'exp'));
@@ -46,6 +50,16 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
+interface Figures {
+  lines: number;
+  runs: number;
+  diagnostics: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+}
+const figures: Record<string, Figures> = {};
+
 function bench(name: string, text: string, n: number) {
   const times: number[] = [];
   let count = 0;
@@ -58,6 +72,14 @@ function bench(name: string, text: string, n: number) {
     if (i >= 5) times.push(dt); // warm-up (and the first, uncached file checks)
   }
   const lines = text.split('\n').length;
+  figures[name] = {
+    lines,
+    runs: n,
+    diagnostics: count,
+    p50Ms: percentile(times, 50),
+    p95Ms: percentile(times, 95),
+    maxMs: Math.max(...times),
+  };
   console.log(
     `${name.padEnd(28)} ${String(lines).padStart(5)} lines  p50 ${percentile(times, 50).toFixed(2)} ms  p95 ${percentile(times, 95).toFixed(2)} ms  max ${Math.max(...times).toFixed(2)} ms  (${count} diagnostics, ${n} runs)`,
   );
@@ -78,6 +100,22 @@ function benchRequests(text: string, n: number) {
     complete(doc, pos);
     c.push(performance.now() - t0);
   }
+  figures.hover = {
+    lines,
+    runs: n,
+    diagnostics: 0,
+    p50Ms: percentile(h, 50),
+    p95Ms: percentile(h, 95),
+    maxMs: Math.max(...h),
+  };
+  figures.completion = {
+    lines,
+    runs: n,
+    diagnostics: 0,
+    p50Ms: percentile(c, 50),
+    p95Ms: percentile(c, 95),
+    maxMs: Math.max(...c),
+  };
   console.log(
     `hover / completion           ${String(lines).padStart(5)} lines  hover p95 ${percentile(h, 95).toFixed(2)} ms, completion p95 ${percentile(c, 95).toFixed(2)} ms`,
   );
@@ -92,3 +130,4 @@ console.log(
   `targets: typical p95 ${p95Typical.toFixed(2)} < 20 ms ${p95Typical < 20 ? 'ok' : 'MISSED'}; 5,000 lines p95 ${p95Big.toFixed(2)} < 200 ms ${p95Big < 200 ? 'ok' : 'MISSED'}`,
 );
 fs.rmSync(dir, { recursive: true, force: true });
+if (json) process.stdout.write(`BENCH_RESULT ${JSON.stringify(figures)}\n`);

@@ -13,6 +13,12 @@ await esbuild.build({
   format: 'cjs',
   target: 'node20',
   mainFields: ['module', 'main'],
-  external: ['sharp', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-webgpu', 'webgpu'],
+  external: [
+    'sharp',
+    '@tensorflow/tfjs-node',
+    '@tensorflow/tfjs-node-gpu',
+    '@tensorflow/tfjs-backend-webgpu',
+    'webgpu',
+  ],
   logLevel: 'warning',
 });

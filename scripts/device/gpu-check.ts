@@ -9,15 +9,14 @@
  * (mocha is not carried to that machine). Prints one JSON line per measurement and a summary.
  */
 import * as fs from 'node:fs';
-import { selectBackend } from '../../src/engine/backend/select-backend';
 import type { BackendName } from '../../src/engine/backend/backend-names';
+import { selectBackend } from '../../src/engine/backend/select-backend';
 import { headFromHost } from '../../src/engine/model/head';
 import { crossEntropy } from '../../src/engine/model/loss';
 import { PromptedViT } from '../../src/engine/model/prompted-vit';
 import { vitConfig } from '../../src/engine/model/vit-config';
 import { vitWeightsFromState } from '../../src/engine/model/vit-weights';
-import { promptParamsFromHost } from '../../src/engine/prompts/prompt-params';
-import { promptSetCount } from '../../src/engine/prompts/prompt-params';
+import { promptParamsFromHost, promptSetCount } from '../../src/engine/prompts/prompt-params';
 import { tf } from '../../src/engine/tf';
 import { AdamW } from '../../src/engine/train/adamw';
 import { paramGroups } from '../../src/engine/train/param-groups';

@@ -7,6 +7,7 @@ import { demoCommand, demoHelp } from './commands/demo';
 import { doctorCommand, doctorHelp } from './commands/doctor';
 import { evalCommand, evalHelp } from './commands/eval';
 import { predictCommand, predictHelp } from './commands/predict';
+import { sweepCommand, sweepHelp, sweepTaskCommand } from './commands/sweep';
 import { trainCommand, trainHelp } from './commands/train';
 import { validateCommand, validateHelp } from './commands/validate';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes';
@@ -18,6 +19,8 @@ ${demoHelp}
 ${trainHelp}
 
 ${evalHelp}
+
+${sweepHelp}
 
 ${validateHelp}
 
@@ -43,6 +46,17 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       set: { type: 'string', multiple: true, default: [] },
       'batch-size': { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      slurm: { type: 'boolean', default: false },
+      partition: { type: 'string' },
+      gres: { type: 'string' },
+      time: { type: 'string' },
+      account: { type: 'string' },
+      'max-concurrent': { type: 'string' },
+      'cpus-per-task': { type: 'string' },
+      poll: { type: 'string' },
+      'no-wait': { type: 'boolean', default: false },
+      'resubmit-failed': { type: 'boolean', default: false },
       verbose: { type: 'boolean', short: 'v', default: false },
       stdio: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -80,6 +94,25 @@ async function main(argv: string[]): Promise<number> {
         json: values.json ?? false,
         verbose: values.verbose ?? false,
       });
+    case 'sweep':
+      return sweepCommand(positionals[0], {
+        parallel: values.parallel,
+        dryRun: values['dry-run'] ?? false,
+        json: values.json ?? false,
+        verbose: values.verbose ?? false,
+        slurm: values.slurm ?? false,
+        partition: values.partition,
+        gres: values.gres,
+        time: values.time,
+        account: values.account,
+        maxConcurrent: values['max-concurrent'],
+        cpusPerTask: values['cpus-per-task'],
+        poll: values.poll,
+        noWait: values['no-wait'] ?? false,
+        resubmitFailed: values['resubmit-failed'] ?? false,
+      });
+    case 'sweep-task':
+      return sweepTaskCommand(positionals[0], positionals[1], { verbose: values.verbose ?? false });
     case 'validate':
       return validateCommand(positionals[0], { set: values.set ?? [] });
     case 'lsp': {

@@ -3,15 +3,15 @@
  * extension host. The Node.js used is `spt.nodePath`, else the one running the extension host
  * (Electron, in Node mode, in desktop VS Code).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import * as vscode from 'vscode';
 import type { Logger } from './logger';
+import { nodePathSetting } from './settings';
 
 const TIMEOUT_MS = 5 * 60_000;
 
 function nodeCommand(extraEnv: NodeJS.ProcessEnv = {}): { file: string; env: NodeJS.ProcessEnv } {
-  const configured = vscode.workspace.getConfiguration('spt').get<string>('nodePath', '').trim();
+  const configured = nodePathSetting();
   if (configured) return { file: configured, env: { ...process.env, ...extraEnv } };
   return { file: process.execPath, env: { ...process.env, ...extraEnv, ELECTRON_RUN_AS_NODE: '1' } };
 }
@@ -80,5 +80,47 @@ export function runCliJson(
         }
       },
     );
+  });
+}
+
+/**
+ * `node dist/cli.js ...args` for long jobs (a sweep): no time limit, stderr handed over line by line,
+ * `signal` stops it with SIGTERM (the CLI then stops its trainers with a resumable checkpoint).
+ * Resolves with the exit code and the last lines of stderr.
+ */
+export function runCliStreaming(
+  extensionPath: string,
+  args: string[],
+  logger: Logger,
+  opts: { cwd?: string; signal?: AbortSignal; onLine?: (line: string) => void } = {},
+): Promise<{ code: number; stderrTail: string }> {
+  const cli = path.join(extensionPath, 'dist', 'cli.js');
+  const { file, env } = nodeCommand();
+  logger.debug(`run: ${file} ${[cli, ...args].join(' ')}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, [cli, ...args], {
+      env,
+      cwd: opts.cwd,
+      windowsHide: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let tail: string[] = [];
+    let partial = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      const lines = (partial + d).split(/\r?\n|\r/);
+      partial = lines.pop() ?? '';
+      for (const l of lines.filter((x) => x.trim())) {
+        tail = [...tail, l].slice(-8);
+        opts.onLine?.(l);
+      }
+    });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => logger.info(d.trimEnd()));
+    const stop = () => child.kill('SIGTERM');
+    opts.signal?.addEventListener('abort', stop, { once: true });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      opts.signal?.removeEventListener('abort', stop);
+      resolve({ code: code ?? 1, stderrTail: tail.join('\n') });
+    });
   });
 }

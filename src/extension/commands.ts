@@ -16,6 +16,7 @@ import {
   showRunLog,
   stopRun,
 } from './run-commands';
+import { compareSweepRuns, runSweep } from './sweep-commands';
 
 type Command = (ctx: SptContext, ...args: unknown[]) => unknown;
 
@@ -26,8 +27,10 @@ export const COMMANDS: Record<string, { title: string; run: Command }> = {
   'spt.stopRun': { title: 'Stop Run', run: stopRun },
   'spt.resumeRun': { title: 'Resume Run', run: resumeRun },
   'spt.rerunWithSeed': { title: 'Re-run with Another Seed', run: rerunWithSeed },
+  'spt.runSweep': { title: 'Run Sweep', run: runSweep },
   'spt.openDashboard': { title: 'Open Dashboard', run: openDashboard },
   'spt.compareRuns': { title: 'Compare Runs', run: compareRuns },
+  'spt.compareSweepRuns': { title: 'Compare Sweep Runs', run: compareSweepRuns },
   'spt.exportPrompts': { title: 'Export Prompts', run: exportRunPrompts },
   'spt.revealRunFolder': { title: 'Reveal Run Folder', run: revealRunFolder },
   'spt.deleteRun': { title: 'Delete Run', run: deleteRun },

@@ -8,12 +8,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainerJob } from '../shared/trainer-contract';
+import { DashboardManager } from './dashboard/dashboard-manager';
 import type { DoctorDocuments } from './doctor-view';
 import { experimentOutput } from './experiment-templates';
 import type { Logger } from './logger';
 import { errorMessage } from './logger';
 import { experimentNameOf, type QueueEntry, RunQueue } from './runs/run-queue';
 import { mergeRuns, type RunView } from './runs/run-tree-model';
+import { sweepDirOf } from './runs/sweep-discovery';
 import { TrainerProcess } from './runs/trainer-process';
 import { RunsIndex } from './runs-index';
 import { readSettings } from './settings';
@@ -26,6 +28,8 @@ export class SptContext implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   readonly queue: RunQueue;
   readonly index: RunsIndex;
+  /** The dashboard panels (webviews), fed live from the queue's trainer events. */
+  readonly dashboards: DashboardManager;
   private disposing: Promise<void> | undefined;
 
   constructor(
@@ -58,6 +62,7 @@ export class SptContext implements vscode.Disposable {
       }),
     );
     this.track(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.refreshRunsFolders()));
+    this.dashboards = this.track(new DashboardManager(this));
   }
 
   get extensionPath(): string {
@@ -163,7 +168,10 @@ export class SptContext implements vscode.Disposable {
       ]);
       for (const f of runFiles) {
         const runDir = path.dirname(f.fsPath);
-        if (/^\d{8}-\d{6}(-\d+)?$/.test(path.basename(runDir))) dirs.add(path.dirname(path.dirname(runDir)));
+        if (!/^\d{8}-\d{6}(-\d+)?$/.test(path.basename(runDir))) continue;
+        // A sweep's run: its runs folder is the one above `sweeps/<name>/`.
+        const sweep = sweepDirOf(runDir);
+        dirs.add(sweep ? path.dirname(path.dirname(sweep)) : path.dirname(path.dirname(runDir)));
       }
       for (const f of experiments) {
         const out = experimentOutput(f.fsPath);

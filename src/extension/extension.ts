@@ -5,6 +5,7 @@
  * is a separate trainer process.
  */
 import * as vscode from 'vscode';
+import type { DashboardMode } from '../shared/webview-contract';
 import { ExperimentCodeLens } from './code-lens';
 import { registerCommands } from './commands';
 import { SptContext } from './context';
@@ -14,6 +15,7 @@ import { Logger } from './logger';
 import type { QueueEntry } from './runs/run-queue';
 import { buildRunTree, type RunTreeNode } from './runs/run-tree-model';
 import { RunsTreeProvider } from './runs/runs-tree-provider';
+import { buildSweepTree } from './runs/sweep-tree-model';
 import { RunStatusBar } from './status-bar';
 
 const HIDE_INTERRUPTED_KEY = 'spt.hideInterruptedRunsNotice';
@@ -28,6 +30,8 @@ let client: RunningClient | undefined;
 export interface SptStudioApi {
   /** The Runs view's model, as shown: experiments, their runs (status, description, icon) and children. */
   runsTree(): RunTreeNode[];
+  /** The open dashboard panels: one per run, one per set of compared runs. */
+  dashboards(): { key: string; mode: DashboardMode; runDirs: string[]; visible: boolean }[];
 }
 
 export function activate(context: vscode.ExtensionContext): SptStudioApi {
@@ -42,12 +46,17 @@ export function activate(context: vscode.ExtensionContext): SptStudioApi {
     ctx = c;
     c.track(documents);
     for (const d of registerCommands(c)) c.track(d);
+    c.track(c.dashboards.registerSerializer());
     client = c.track(startLanguageClient(context.extensionPath, logger));
 
     const tree = c.track(
-      new RunsTreeProvider(() =>
-        buildRunTree(c.index.records(), c.queue.list(), { logFileFor: (dir) => c.logFileFor(dir) }),
-      ),
+      new RunsTreeProvider(() => {
+        const opts = { logFileFor: (dir: string) => c.logFileFor(dir) };
+        return [
+          ...buildSweepTree(c.index.sweeps(), opts),
+          ...buildRunTree(c.index.records(), c.queue.list(), opts),
+        ];
+      }),
     );
     c.track(
       vscode.window.createTreeView('spt.runs', {
@@ -87,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): SptStudioApi {
       (err) => logger.warn(`could not scan for runs: ${err}`),
     );
     logger.info(`activated in ${Date.now() - started} ms`);
-    return { runsTree: () => tree.getChildren() };
+    return { runsTree: () => tree.getChildren(), dashboards: () => c.dashboards.open() };
   } catch (err) {
     void logger.showError('SPT Studio failed to activate', err);
     throw err;

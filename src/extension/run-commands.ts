@@ -11,9 +11,7 @@ import {
   runDirOfArg,
 } from './command-helpers';
 import type { SptContext } from './context';
-import { renderComparison, renderRunSummary } from './run-report';
 import { exportPrompts } from './runs/export-prompts';
-import { readRunRecord } from './runs/run-discovery';
 import type { RunTreeNode } from './runs/run-tree-model';
 
 export async function stopRun(ctx: SptContext, arg?: unknown): Promise<void> {
@@ -62,8 +60,11 @@ export async function resumeRun(ctx: SptContext, arg?: unknown): Promise<void> {
 export async function openDashboard(ctx: SptContext, arg?: unknown): Promise<void> {
   const runDir = await pickRunDir(ctx, arg, () => true, 'Run to open');
   if (!runDir) return;
-  const record = readRunRecord(runDir, { isLive: (d) => ctx.queue.byRunDir(d)?.state === 'running' });
-  await ctx.documents.show(renderRunSummary(runDir, record), `Run ${record.experiment} ${record.timestamp}`);
+  if (!fs.existsSync(runDir)) {
+    void vscode.window.showWarningMessage(`SPT: the run folder ${runDir} does not exist.`);
+    return;
+  }
+  ctx.dashboards.openRun(runDir);
 }
 
 export async function compareRuns(ctx: SptContext, arg?: unknown, selected?: unknown): Promise<void> {
@@ -95,7 +96,7 @@ export async function compareRuns(ctx: SptContext, arg?: unknown, selected?: unk
     void vscode.window.showInformationMessage('SPT: pick at least two runs to compare.');
     return;
   }
-  await ctx.documents.show(renderComparison(runDirs), `Compare ${runDirs.length} runs`);
+  ctx.dashboards.openCompare(runDirs);
 }
 
 export async function exportRunPrompts(ctx: SptContext, arg?: unknown): Promise<void> {

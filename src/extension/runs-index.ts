@@ -1,7 +1,7 @@
 /**
  * Every run found on disk, over a changing set of runs folders: each folder is scanned with
- * discoverRuns and watched with watchRuns; `onDidChange` fires (debounced by the watchers) when a
- * folder's content changes or the set of folders does. Pure Node: no `vscode`.
+ * discoverRuns and discoverSweeps and watched with watchRuns; `onDidChange` fires (debounced by the
+ * watchers) when a folder's content changes or the set of folders does. Pure Node: no `vscode`.
  */
 import * as path from 'node:path';
 import {
@@ -11,9 +11,13 @@ import {
   type RunRecord,
   watchRuns,
 } from './runs/run-discovery';
+import { discoverSweeps, type SweepRecord } from './runs/sweep-discovery';
 
 export class RunsIndex implements Disposable {
-  private readonly folders = new Map<string, { watcher: Disposable; runs: RunRecord[] }>();
+  private readonly folders = new Map<
+    string,
+    { watcher: Disposable; runs: RunRecord[]; sweeps: SweepRecord[] }
+  >();
   private readonly listeners = new Set<() => void>();
   private disposed = false;
 
@@ -54,10 +58,12 @@ export class RunsIndex implements Disposable {
     if (this.disposed || this.folders.has(dir)) return false;
     const entry = {
       runs: discoverRuns(dir, this.options),
+      sweeps: discoverSweeps(dir, this.options),
       watcher: watchRuns(
         dir,
         () => {
           entry.runs = discoverRuns(dir, this.options);
+          entry.sweeps = discoverSweeps(dir, this.options);
           this.fire();
         },
         { debounceMs: this.options.debounceMs ?? 300 },
@@ -69,7 +75,10 @@ export class RunsIndex implements Disposable {
 
   /** Scans every folder again now (after a run started or ended, or Delete Run). */
   rescan(): void {
-    for (const [dir, f] of this.folders) f.runs = discoverRuns(dir, this.options);
+    for (const [dir, f] of this.folders) {
+      f.runs = discoverRuns(dir, this.options);
+      f.sweeps = discoverSweeps(dir, this.options);
+    }
     this.fire();
   }
 
@@ -78,6 +87,13 @@ export class RunsIndex implements Disposable {
     return [...this.folders.values()]
       .flatMap((f) => f.runs)
       .sort((a, b) => (b.startedAt?.getTime() ?? 0) - (a.startedAt?.getTime() ?? 0));
+  }
+
+  /** Every sweep (`<runs folder>/sweeps/<name>/sweep.json`), newest first. */
+  sweeps(): SweepRecord[] {
+    return [...this.folders.values()]
+      .flatMap((f) => f.sweeps)
+      .sort((a, b) => b.updated.localeCompare(a.updated));
   }
 
   find(runDir: string): RunRecord | undefined {

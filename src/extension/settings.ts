@@ -20,6 +20,16 @@ function resolveFolder(p: string): string[] {
   return folders.map((f) => path.join(f.uri.fsPath, p));
 }
 
+/**
+ * `spt.nodePath`: the program trainer and CLI processes run with. A workspace's own settings could
+ * name any program there, so in an untrusted workspace only the user's value (user settings) counts.
+ */
+export function nodePathSetting(): string {
+  const c = vscode.workspace.getConfiguration('spt');
+  if (vscode.workspace.isTrusted) return (c.get<string>('nodePath', '') ?? '').trim();
+  return (c.inspect<string>('nodePath')?.globalValue ?? '').trim();
+}
+
 export function readSettings(): SptSettings {
   const c = vscode.workspace.getConfiguration('spt');
   const runsFolder = c.get<string>('runsFolder', '').trim();
@@ -30,6 +40,6 @@ export function readSettings(): SptSettings {
     runsFolders: runsFolder ? resolveFolder(runsFolder) : [],
     maxConcurrentRuns: Math.max(1, Math.floor(c.get<number>('maxConcurrentRuns', 1)) || 1),
     trainerMemoryMb: Math.max(0, c.get<number>('trainerMemoryMb', 0) || 0),
-    nodePath: c.get<string>('nodePath', '').trim(),
+    nodePath: nodePathSetting(),
   };
 }

@@ -1,7 +1,7 @@
 /**
- * The language server for `*.spt.yaml`: a thin shell around ./language-service (the pure core). It
- * keeps the open documents, validates each 200 ms after its last change, answers hover, completion
- * and code actions (unless cancelled), and re-validates when a checked file changes on disk.
+ * The language server for `*.spt.yaml` and `*.sweep.yaml`: a thin shell around ./language-service (the
+ * pure core). It keeps the open documents, validates each 200 ms after its last change, answers hover,
+ * completion and code actions (unless cancelled), and re-validates when a checked file changes on disk.
  * dist/server.js (./server-main.ts) starts it for the extension over IPC; `spt lsp --stdio` from the CLI.
  * Every handler is guarded: a failure is logged and answered with an empty result.
  */
@@ -25,7 +25,7 @@ import { clearFileCache, codeActions, complete, hover, validateDocument } from '
 import { applySettings, followSettings } from './settings';
 
 export const VALIDATION_DELAY_MS = 200;
-const WATCHED = '**/*.{pth,pt,bin,tar,safetensors,npz,txt,json}';
+const WATCHED = '**/*.{pth,pt,bin,tar,safetensors,npz,txt,json,yaml}';
 const CAPABILITIES: InitializeResult = {
   capabilities: {
     textDocumentSync: TextDocumentSyncKind.Incremental,

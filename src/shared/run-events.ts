@@ -33,6 +33,8 @@ export type RunEvent =
       loss: number;
       lr: number;
       ips: number;
+      /** The batch accuracy: with `t`, `loss`, `lr` and `ips` this is the step's train line of metrics.jsonl. */
+      acc?: number;
     }
   | {
       type: 'epoch';
@@ -42,12 +44,20 @@ export type RunEvent =
       train: { loss: number; acc: number };
       val: { loss: number; acc: number };
       best: { epoch: number; acc: number };
+      /** The val line this epoch wrote to metrics.jsonl (for live dashboards; older runs lack it). */
+      valLine?: MetricLine;
     }
   | { type: 'checkpoint'; t: number; kind: 'last' | 'best'; path: string; epoch: number; step: number }
   | { type: 'analysis'; t: number; epoch: number; path: string }
   | { type: 'warning'; t: number; message: string }
   | { type: 'error'; t: number; message: string; hint?: string }
-  | { type: 'summary'; t: number; summary: RunSummaryFile };
+  | {
+      type: 'summary';
+      t: number;
+      summary: RunSummaryFile;
+      /** The test line written to metrics.jsonl, when the run was tested (for live dashboards). */
+      testLine?: MetricLine;
+    };
 
 /** summary.json. */
 export interface RunSummaryFile {

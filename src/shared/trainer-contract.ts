@@ -23,7 +23,15 @@ export type TrainerEvent =
   | { type: 'run'; event: RunEvent }
   | { type: 'log'; level: 'info' | 'warn' | 'debug'; message: string }
   | { type: 'result'; data: unknown }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /**
+   * "Still alive", every `SPT_HEARTBEAT_MS` (default 5 s) over IPC while the event loop runs. The
+   * extension kills a trainer that sends nothing (no event, no heartbeat) for its heartbeat timeout.
+   */
+  | { type: 'heartbeat'; t: number };
+
+/** The trainer's heartbeat interval when SPT_HEARTBEAT_MS is not set. */
+export const DEFAULT_HEARTBEAT_MS = 5000;
 
 export const TRAINER_JOB_KINDS: readonly TrainerJob['kind'][] = ['doctor', 'train', 'stop'];
 

@@ -8,7 +8,12 @@ import * as path from 'node:path';
 import { runDoctor } from '../engine/backend/doctor';
 import { loadExperiment } from '../engine/config/load-config';
 import { trainExperiment } from '../engine/train/train-run';
-import { parseTrainerJob, type TrainerEvent, type TrainerJob } from '../shared/trainer-contract';
+import {
+  DEFAULT_HEARTBEAT_MS,
+  parseTrainerJob,
+  type TrainerEvent,
+  type TrainerJob,
+} from '../shared/trainer-contract';
 
 let finished = false;
 
@@ -41,6 +46,16 @@ function send(event: TrainerEvent): void {
   else process.stdout.write(`${JSON.stringify(event)}\n`);
 }
 
+// Heartbeats over IPC (the CLI reads stdout and needs none). unref: they never keep the process up.
+if (process.send) {
+  const every = Number(process.env.SPT_HEARTBEAT_MS ?? DEFAULT_HEARTBEAT_MS);
+  if (Number.isFinite(every) && every > 0) {
+    setInterval(() => {
+      if (process.connected && !finished) process.send?.({ type: 'heartbeat', t: Date.now() / 1000 });
+    }, every).unref();
+  }
+}
+
 const control = { stop: false };
 const requestStop = () => {
   control.stop = true;
@@ -61,6 +76,7 @@ async function run(job: TrainerJob): Promise<unknown> {
         : loadExperiment(job.file as string, job.overrides ?? []);
       const result = await trainExperiment(exp, {
         resumeDir: job.resume,
+        lockOwner: process.send ? 'a trainer process of the extension' : 'a trainer process',
         control,
         log: (level, message) => send({ type: 'log', level, message }),
         onEvent: (event) => send({ type: 'run', event }),

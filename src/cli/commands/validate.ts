@@ -1,11 +1,22 @@
 import { loadExperiment } from '../../engine/config/load-config';
+import { loadSweep } from '../../engine/sweep/sweep-file';
 import { UsageError } from '../exit-codes';
 
-export const validateHelp = `spt validate <experiment.spt.yaml> [--set key=value ...]
-  Checks the file against the schema and the cross-field rules; lists every problem with its line.`;
+export const validateHelp = `spt validate <experiment.spt.yaml | file.sweep.yaml> [--set key=value ...]
+  Checks the file against the schema and the cross-field rules; lists every problem with its line.
+  A sweep file is checked with every override against the experiment's schema.`;
 
 export async function validateCommand(file: string | undefined, args: { set: string[] }): Promise<number> {
   if (!file) throw new UsageError(`missing the experiment file\n${validateHelp}`);
+  if (/\.sweep\.ya?ml$/i.test(file)) {
+    const sweep = loadSweep(file);
+    for (const w of sweep.warnings)
+      process.stderr.write(`${file}:${w.line}:${w.column}: warning: ${w.message}\n`);
+    process.stdout.write(
+      `${file}: ok (${sweep.tasks.length} task(s) x ${sweep.spec.settings.length} setting(s), final seeds: ${sweep.spec.finalSeeds.join(', ') || 'none'})\n`,
+    );
+    return 0;
+  }
   const exp = loadExperiment(file, args.set);
   for (const w of exp.warnings)
     process.stderr.write(`${file}:${w.line}:${w.column}: warning: ${w.message}\n`);

@@ -256,6 +256,11 @@ function readIndex(file: string): AnalysisIndex | undefined {
   }
 }
 
+/** The epochs `analysis/index.json` lists (empty when there is none or it is unreadable). */
+export function analysedEpochs(runDir: string): number[] {
+  return (readIndex(path.join(runDir, 'analysis', 'index.json'))?.epochs ?? []).map((e) => e.epoch);
+}
+
 /**
  * Writes `analysis/epoch-<NNN>.f32`, then `analysis/epoch-<NNN>.json`, then `analysis/index.json`
  * (each atomically, in that order, so a reader never sees a reference to a missing file).

@@ -6,6 +6,29 @@ import { CheckpointError } from './checkpoint-error';
 import type { HostTensor } from './host-tensor';
 import { mapCheckpoint } from './layouts';
 import { readCheckpointFile } from './read-checkpoint';
+import { nonFinite, unravel } from './validate-backbone';
+
+/** NaN or infinite prompts or head weights (a diverged run's file) would give NaN logits: refused. */
+function checkFinite(file: string, w: PromptWeights): PromptWeights {
+  const problems: string[] = [];
+  for (const [key, t] of [
+    ['prompts', w.prompts],
+    ['head.weight', w.head.weight],
+    ['head.bias', w.head.bias],
+  ] as const) {
+    const bad = t && nonFinite(t);
+    if (bad)
+      problems.push(
+        `'${key}' holds ${bad.count} non-finite value${bad.count > 1 ? 's' : ''} (first: ${bad.value} at ${unravel(bad.first, t.shape)})`,
+      );
+  }
+  if (!problems.length) return w;
+  throw new CheckpointError(
+    file,
+    `the trained weights are not finite: ${problems.join('; ')}`,
+    'the run that wrote them diverged: use its best checkpoint or an earlier one, or train again with a lower train.lr',
+  );
+}
 
 export interface PromptWeights {
   prompts?: HostTensor; // (S, N, D)
@@ -31,11 +54,11 @@ export function readPromptWeights(file: string): PromptWeights {
         "has 'head.weight' but no 'head.bias'",
         'use a checkpoint written by `spt train`',
       );
-    return {
+    return checkFinite(file, {
       prompts: t.prompts,
       head: { weight: t['head.weight'], bias: t['head.bias'] },
       source: 'spt-studio',
-    };
+    });
   }
   const mapped = mapCheckpoint(v, 'auto', file);
   if (mapped.format !== 'spt' || !mapped.head) {
@@ -45,5 +68,5 @@ export function readPromptWeights(file: string): PromptWeights {
       'pass a run checkpoint (runs/<name>/<time>/checkpoints/best.safetensors) or an SPT checkpoint with prompt_token and head.*',
     );
   }
-  return { prompts: mapped.prompts, head: mapped.head, source: 'spt-authors' };
+  return checkFinite(file, { prompts: mapped.prompts, head: mapped.head, source: 'spt-authors' });
 }

@@ -5,6 +5,7 @@
  * end of the header, must cover the byte buffer exactly, without overlaps or holes.
  */
 
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-write';
 import { CheckpointError } from './checkpoint-error';
@@ -226,8 +227,13 @@ const WRITE_DTYPES: Record<HostDType, string> = { float32: 'F32', int32: 'I32', 
 /**
  * Writes `tensors` as a safetensors file, atomically: a temporary file in the same folder is
  * written, flushed to disk and renamed over `file`, so a crash never leaves half a checkpoint.
+ * Returns the size and the SHA-256 of what was written.
  */
-export function writeSafetensors(file: string, tensors: TensorMap, metadata?: Record<string, string>): void {
+export function writeSafetensors(
+  file: string,
+  tensors: TensorMap,
+  metadata?: Record<string, string>,
+): { bytes: number; sha256: string } {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
@@ -256,9 +262,10 @@ export function writeSafetensors(file: string, tensors: TensorMap, metadata?: Re
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(json.length));
 
-  try {
-    writeFileAtomic(file, [len, json, ...blobs]);
-  } catch (e) {
-    throw new CheckpointError(file, `cannot write the file (${(e as Error).message})`);
-  }
+  const parts = [len, json, ...blobs];
+  const hash = createHash('sha256');
+  for (const p of parts) hash.update(p);
+  // A failed write (a full disk) is a WriteError naming the file, not a problem with a checkpoint.
+  writeFileAtomic(file, parts);
+  return { bytes: parts.reduce((n, p) => n + p.length, 0), sha256: hash.digest('hex') };
 }

@@ -111,7 +111,7 @@ function architectureMismatch(
   return { summary: `${summary}; ${fix}`, fix };
 }
 
-function nonFinite(t: HostTensor): { count: number; first: number; value: number } | undefined {
+export function nonFinite(t: HostTensor): { count: number; first: number; value: number } | undefined {
   if (!(t.data instanceof Float32Array)) return undefined;
   const d = t.data;
   let count = 0;
@@ -125,7 +125,7 @@ function nonFinite(t: HostTensor): { count: number; first: number; value: number
   return count ? { count, first, value: d[first] } : undefined;
 }
 
-function unravel(index: number, shape: readonly number[]): string {
+export function unravel(index: number, shape: readonly number[]): string {
   const idx: number[] = [];
   for (let a = shape.length - 1; a >= 0; a--) {
     idx.unshift(index % shape[a]);

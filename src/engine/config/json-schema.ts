@@ -32,6 +32,22 @@ export function fieldToJsonSchema(f: Field): Json {
       return { ...base, anyOf: [fieldToJsonSchema(f.inner), { type: 'null' }] };
     case 'oneOf':
       return { ...base, anyOf: f.options.map(fieldToJsonSchema) };
+    case 'list':
+      return {
+        ...base,
+        type: 'array',
+        items: fieldToJsonSchema(f.items),
+        ...(f.minItems !== undefined ? { minItems: f.minItems } : {}),
+      };
+    case 'record':
+      return {
+        ...base,
+        type: 'object',
+        additionalProperties: fieldToJsonSchema(f.values),
+        ...(f.keyPattern ? { propertyNames: { pattern: f.keyPattern.source } } : {}),
+      };
+    case 'any':
+      return base;
     case 'object':
       return {
         ...base,

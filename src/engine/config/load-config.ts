@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type Document, LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, LineCounter, parseDocument } from 'yaml';
 import { type ViTConfig, vitConfig } from '../model/vit-config';
 import { type ExperimentConfig, experimentSchema } from './experiment-schema';
 import { archSize, effectiveInit, semanticProblems } from './semantic-rules';
@@ -69,13 +69,34 @@ export function parseExperiment(text: string, overrides: string[] = []): ParsedE
   };
 }
 
-/** `--set train.lr=0.01`: the value is parsed as YAML (numbers, null, strings, {inline: maps}). */
+/**
+ * `--set train.lr=0.01`: the value is parsed as YAML (numbers, null, strings, {inline: maps}). Missing
+ * mappings on the way are created (so the schema then reports an unknown key by its name); a key path
+ * through something that is not a mapping is an error that says so.
+ */
 export function applyOverride(doc: Document, assignment: string): void {
   const eq = assignment.indexOf('=');
   if (eq < 1) throw new Error(`--set expects key=value (for example train.lr=0.01), got '${assignment}'`);
   const keyPath = assignment.slice(0, eq).trim().split('.');
+  if (keyPath.some((k) => !k.trim()))
+    throw new Error(`--set ${assignment}: the key path has an empty part (write it like train.lr)`);
   const value = parseDocument(assignment.slice(eq + 1)).toJS();
-  doc.setIn(keyPath, doc.createNode(value));
+  if (doc.contents === null || doc.contents === undefined) doc.contents = doc.createNode({});
+  let node: unknown = doc.contents;
+  for (let i = 0; i < keyPath.length; i++) {
+    const where = keyPath.slice(0, i).join('.') || 'the file';
+    if (!isMap(node))
+      throw new Error(`--set ${assignment}: ${where} is not a mapping, so it has no key '${keyPath[i]}'`);
+    const key = keyPath[i];
+    const child = node.get(key, true);
+    if (i === keyPath.length - 1 || child === undefined || child === null) {
+      // The rest of the path becomes nested mappings around the value.
+      const nested = keyPath.slice(i + 1).reduceRight<unknown>((v, k) => ({ [k]: v }), value);
+      node.set(doc.createNode(key), doc.createNode(nested));
+      return;
+    }
+    node = child;
+  }
 }
 
 export interface ResolvedExperiment {

@@ -69,6 +69,28 @@ export interface ObjectField<S extends Record<string, Field> = Record<string, Fi
   /** Keys that must be written (the others have defaults or are optional). */
   required?: readonly (keyof S & string)[];
 }
+/** A YAML list whose items all have one shape. */
+export interface ListField<F extends Field = Field> extends Base {
+  kind: 'list';
+  items: F;
+  minItems?: number;
+  default?: readonly unknown[];
+}
+/** A mapping with keys of the user's choosing (task names, config key paths), values of one shape. */
+export interface RecordField<F extends Field = Field> extends Base {
+  kind: 'record';
+  values: F;
+  /** What a key is (hover on a key of the mapping). */
+  keyDoc?: string;
+  /** Keys must match it. */
+  keyPattern?: RegExp;
+  default?: Readonly<Record<string, unknown>>;
+}
+/** Any YAML value; checked elsewhere (a sweep's override values, against the experiment schema). */
+export interface AnyField extends Base {
+  kind: 'any';
+  default?: unknown;
+}
 export type Field =
   | NumberField
   | StringField
@@ -76,7 +98,10 @@ export type Field =
   | EnumField
   | NullableField
   | OneOfField
-  | ObjectField;
+  | ObjectField
+  | ListField
+  | RecordField
+  | AnyField;
 
 /** The TypeScript type of a value that passed validation (defaults applied). */
 export type Infer<F> =
@@ -94,7 +119,13 @@ export type Infer<F> =
               ? Infer<G> | null
               : F extends OneOfField<infer Fs>
                 ? Infer<Fs[number]>
-                : never;
+                : F extends ListField<infer G>
+                  ? Infer<G>[]
+                  : F extends RecordField<infer G>
+                    ? Record<string, Infer<G>>
+                    : F extends AnyField
+                      ? unknown
+                      : never;
 
 export const num = (doc: string, o: Omit<NumberField, 'kind' | 'doc'> = {}): NumberField => ({
   kind: 'number',
@@ -138,6 +169,22 @@ export const obj = <S extends Record<string, Field>>(
   o: Omit<ObjectField<S>, 'kind' | 'doc' | 'fields'> = {},
 ): ObjectField<S> => ({ kind: 'object', fields, doc, ...o });
 
+export const list = <F extends Field>(
+  items: F,
+  doc: string,
+  o: Omit<ListField<F>, 'kind' | 'doc' | 'items'> = {},
+): ListField<F> => ({ kind: 'list', items, doc, ...o });
+export const record = <F extends Field>(
+  values: F,
+  doc: string,
+  o: Omit<RecordField<F>, 'kind' | 'doc' | 'values'> = {},
+): RecordField<F> => ({ kind: 'record', values, doc, ...o });
+export const any = (doc: string, o: Omit<AnyField, 'kind' | 'doc'> = {}): AnyField => ({
+  kind: 'any',
+  doc,
+  ...o,
+});
+
 /** Whether a field has a default (so it may be left out). */
 export function hasDefault(f: Field): boolean {
   return 'default' in f && f.default !== undefined
@@ -153,8 +200,16 @@ export function fieldAt(root: Field, path: readonly (string | number)[]): Field 
     while (f && (f.kind === 'nullable' || f.kind === 'oneOf')) {
       f = f.kind === 'nullable' ? f.inner : f.options.find((o) => o.kind === 'object');
     }
+    if (f?.kind === 'record') {
+      f = f.values;
+      continue;
+    }
+    if (f?.kind === 'list') {
+      f = f.items;
+      continue;
+    }
     if (f?.kind !== 'object') return undefined;
-    f = f.fields[String(key)];
+    f = Object.hasOwn(f.fields, String(key)) ? f.fields[String(key)] : undefined;
   }
   return f;
 }

@@ -185,6 +185,51 @@ class Validator {
         }
         return v;
       }
+      case 'any':
+        return node ? node.toJSON() : null;
+      case 'list': {
+        if (!isSeq(node)) {
+          this.problem(path, `${where}: expected a list, found ${describe(node)}`, range, 'type');
+          return undefined;
+        }
+        if (f.minItems !== undefined && node.items.length < f.minItems)
+          this.problem(
+            path,
+            `${where}: needs at least ${f.minItems} item${f.minItems === 1 ? '' : 's'}`,
+            range,
+            'range',
+          );
+        return node.items.map((item, i) => this.check(f.items, item as Node, [...path, i], range));
+      }
+      case 'record': {
+        if (!isMap(node)) {
+          this.problem(path, `${where}: expected a mapping, found ${describe(node)}`, range, 'type');
+          return undefined;
+        }
+        const out: Record<string, unknown> = {};
+        for (const item of node.items) {
+          const keyNode = item.key as Scalar | null;
+          const kr = rangeOf(keyNode as Node, range);
+          const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
+          if (key === undefined) {
+            this.problem(path, `${where}: keys must be plain names`, kr, 'key');
+            continue;
+          }
+          if (Object.hasOwn(out, key)) {
+            this.problem([...path, key], `${[...path, key].join('.')}: duplicate key`, kr, 'duplicate-key');
+            continue;
+          }
+          if (f.keyPattern && !f.keyPattern.test(key))
+            this.problem(
+              [...path, key],
+              `${where}: the key '${key}' must match ${f.keyPattern}`,
+              kr,
+              'pattern',
+            );
+          out[key] = this.check(f.values, item.value as Node, [...path, key], kr);
+        }
+        return out;
+      }
     }
   }
 
@@ -220,7 +265,8 @@ class Validator {
         continue;
       }
       seen.set(key, item);
-      const field = f.fields[key];
+      // Own keys only: 'constructor' or '__proto__' must not find Object.prototype's members.
+      const field = Object.hasOwn(f.fields, key) ? f.fields[key] : undefined;
       if (!field) {
         const hint = didYouMean(key, Object.keys(f.fields));
         this.problem(
@@ -253,6 +299,21 @@ class Validator {
     }
     return out;
   }
+}
+
+/**
+ * Validates one node against a field (a sweep's override value against the experiment schema's field
+ * for its key): problems carry `path` and ranges in the node's own document.
+ */
+export function validateNode(
+  field: Field,
+  node: Node | null | undefined,
+  path: (string | number)[],
+  keyRange: [number, number],
+): ValidationResult {
+  const v = new Validator();
+  const value = v.check(field, node, path, keyRange);
+  return { value, problems: v.problems };
 }
 
 /** Validates `doc` (already parsed) against `schema`. */

@@ -17,10 +17,15 @@
  *   the benchmark labels/numbers were made without it; pass `{ autoOrient: true }` to apply it.
  *
  * An empty, truncated or corrupt file, or one in a format sharp cannot read, throws a DataError naming it.
+ * So does an image of more than MAX_IMAGE_PIXELS pixels (PIL's decompression-bomb limit), refused from
+ * its header before anything is decoded.
  */
 import * as fs from 'node:fs/promises';
 import sharp from 'sharp';
 import { DataError } from './data-error';
+
+/** PIL raises DecompressionBombError above 2 x Image.MAX_IMAGE_PIXELS; so do we. */
+export const MAX_IMAGE_PIXELS = 2 * 89_478_485;
 
 export interface RgbImage {
   width: number;
@@ -60,10 +65,20 @@ export async function decodeImage(file: string, options: DecodeOptions = {}): Pr
   }
   if (buf.length === 0) throw unreadable(file, 'image file is empty (0 bytes)');
   try {
-    const meta = await sharp(buf).metadata();
+    const meta = await sharp(buf, { limitInputPixels: MAX_IMAGE_PIXELS }).metadata();
+    if ((meta.width ?? 0) * (meta.height ?? 0) > MAX_IMAGE_PIXELS)
+      throw new Error(
+        `${meta.width} x ${meta.height} pixels exceed the pixel limit of ${MAX_IMAGE_PIXELS} (a decompression bomb?)`,
+      );
     // PIL ignores ICC profiles; keep them only where colour management is the only sensible way (CMYK).
     const ignoreIcc = meta.space !== 'cmyk';
-    let pipeline = sharp(buf, { ignoreIcc, failOn: 'warning', pages: 1, page: 0 });
+    let pipeline = sharp(buf, {
+      ignoreIcc,
+      failOn: 'warning',
+      pages: 1,
+      page: 0,
+      limitInputPixels: MAX_IMAGE_PIXELS,
+    });
     if (options.autoOrient) pipeline = pipeline.rotate();
     const { data, info } = await pipeline
       .removeAlpha()

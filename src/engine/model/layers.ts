@@ -21,10 +21,13 @@ export interface LayerNormWeights {
   b: Tensor; // [D]
 }
 
-/** x @ w for a frozen w, with the input gradient as a non-transposed matmul: dx = dy @ wt. */
-function frozenMatMul(x: Tensor, w: Tensor, wt: Tensor): Tensor {
+/**
+ * x @ w + b for a frozen w and b: one fused matmul + bias kernel forward, and the input gradient as
+ * a non-transposed matmul: dx = dy @ wt.
+ */
+function frozenLinear(x: Tensor, lin: LinearWeights, wt: Tensor): Tensor {
   const op = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => ({
-    value: tf.matMul(args[0] as tf.Tensor2D, w as tf.Tensor2D), // [M, out]
+    value: tf.fused.matMul({ a: args[0] as tf.Tensor2D, b: lin.w as tf.Tensor2D, bias: lin.b }), // [M, out]
     gradFunc: (dy: Tensor) => tf.matMul(dy as tf.Tensor2D, wt as tf.Tensor2D), // [M, in]
   }));
   return op(x);
@@ -36,8 +39,10 @@ export function linear(x: Tensor, lin: LinearWeights): Tensor {
   const outDim = lin.w.shape[1] as number;
   const lead = x.shape.slice(0, -1);
   const x2 = tf.reshape(x, [-1, inDim]); // [M, in]
-  const y2 = lin.wt ? frozenMatMul(x2, lin.w, lin.wt) : tf.matMul(x2 as tf.Tensor2D, lin.w as tf.Tensor2D); // [M, out]
-  return tf.reshape(tf.add(y2, lin.b), [...lead, outDim]); // [..., out]
+  const y2 = lin.wt
+    ? frozenLinear(x2, lin, lin.wt)
+    : tf.add(tf.matMul(x2 as tf.Tensor2D, lin.w as tf.Tensor2D), lin.b); // [M, out]
+  return tf.reshape(y2, [...lead, outDim]); // [..., out]
 }
 
 /** LayerNorm over the last axis with biased variance, as torch.nn.LayerNorm. */
@@ -50,7 +55,5 @@ export function layerNorm(x: Tensor, ln: LayerNormWeights, eps: number): Tensor 
   return tf.add(tf.mul(xhat, ln.g), ln.b);
 }
 
-/** GELU, exact erf form (torch.nn.GELU()): 0.5 x (1 + erf(x / sqrt 2)). */
-export function gelu(x: Tensor): Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
-}
+/** GELU, exact erf form (torch.nn.GELU()); a single-pass kernel on wasm (./kernels). */
+export { gelu } from './kernels';

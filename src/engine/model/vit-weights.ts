@@ -79,12 +79,39 @@ export function vitWeightsFromState(state: TensorMap, cfg: ViTConfig, opts: Weig
     g: param(get(state, `${prefix}.weight`, [D])),
     b: param(get(state, `${prefix}.bias`, [D])),
   });
+  // Frozen qkv also split into per-role linears, q pre-scaled by head_dim^-0.5 (./attention.ts).
+  const heads = (prefix: string): AttentionWeights['heads'] => {
+    if (opts.trainable || opts.pretransposed === false) return undefined;
+    const w = get(state, `${prefix}.weight`, [3 * D, D]).data as Float32Array; // (3D, D)
+    const b = get(state, `${prefix}.bias`, [3 * D]).data as Float32Array; // (3D,)
+    const scale = (D / cfg.numHeads) ** -0.5;
+    const part = (i: number, s: number): LinearWeights =>
+      tf.tidy(() => {
+        const wt = tf.mul(tf.tensor2d(w.subarray(i * D * D, (i + 1) * D * D), [D, D]), s); // (out, in)
+        return {
+          w: tf.keep(tf.transpose(wt)),
+          wt: tf.keep(wt),
+          b: tf.keep(tf.mul(tf.tensor1d(b.subarray(i * D, (i + 1) * D)), s)),
+        };
+      });
+    return { q: part(0, scale), k: part(1, 1), v: part(2, 1) };
+  };
+  // With the split copies the fused qkv is never multiplied: its (out, in) copy is dropped.
+  const withHeads = (
+    qkv: LinearWeights,
+    proj: LinearWeights,
+    h: AttentionWeights['heads'],
+  ): AttentionWeights => {
+    if (!h) return { qkv, proj };
+    qkv.wt?.dispose();
+    return { qkv: { w: qkv.w, b: qkv.b }, proj, heads: h };
+  };
   const blocks: BlockWeights[] = [];
   for (let i = 0; i < cfg.depth; i++) {
     const p = `blocks.${i}`;
     blocks.push({
       norm1: ln(`${p}.norm1`),
-      attn: { qkv: lin(`${p}.attn.qkv`, 3 * D, D), proj: lin(`${p}.attn.proj`, D, D) },
+      attn: withHeads(lin(`${p}.attn.qkv`, 3 * D, D), lin(`${p}.attn.proj`, D, D), heads(`${p}.attn.qkv`)),
       norm2: ln(`${p}.norm2`),
       fc1: lin(`${p}.mlp.fc1`, H, D),
       fc2: lin(`${p}.mlp.fc2`, D, H),
@@ -99,10 +126,14 @@ export function vitWeightsFromState(state: TensorMap, cfg: ViTConfig, opts: Weig
   };
 }
 
-/** Every tensor of the backbone, for disposal, parameter counts and the `full` trainable set. */
+/**
+ * Every tensor of the backbone, for disposal, parameter counts and the `full` trainable set (the
+ * split attention copies exist only for frozen backbones, after the timm-ordered ones of each block).
+ */
 export function backboneTensors(w: ViTWeights): Tensor[] {
   const lin = (l: LinearWeights) => (l.wt ? [l.w, l.wt, l.b] : [l.w, l.b]);
   const ln = (l: LayerNormWeights) => [l.g, l.b];
+  const heads = (a: AttentionWeights) => (a.heads ? [a.heads.q, a.heads.k, a.heads.v].flatMap(lin) : []);
   return [
     ...lin(w.patch),
     w.cls,
@@ -111,6 +142,7 @@ export function backboneTensors(w: ViTWeights): Tensor[] {
       ...ln(b.norm1),
       ...lin(b.attn.qkv),
       ...lin(b.attn.proj),
+      ...heads(b.attn),
       ...ln(b.norm2),
       ...lin(b.fc1),
       ...lin(b.fc2),

@@ -5,6 +5,7 @@
  */
 import { type Tensor, tf } from '../tf';
 import { attention } from './attention';
+import { frozenBlock } from './frozen-block';
 import { gelu, layerNorm, linear } from './layers';
 import type { ViTConfig } from './vit-config';
 import type { BlockWeights, ViTWeights } from './vit-weights';
@@ -49,6 +50,7 @@ function block(
   cfg: ViTConfig,
   keepProbs: boolean,
 ): { x: Tensor; probs?: Tensor } {
+  if (b.attn.heads && !keepProbs) return { x: frozenBlock(x, b, cfg) };
   const a = attention(layerNorm(x, b.norm1, cfg.layerNormEps), b.attn, cfg.numHeads, keepProbs);
   const x1 = tf.add(x, a.out); // [B, L, D]
   const h = gelu(linear(layerNorm(x1, b.norm2, cfg.layerNormEps), b.fc1)); // [B, L, 4D]
@@ -59,19 +61,46 @@ function block(
 function embedTokens(images: Tensor, w: ViTWeights, cfg: ViTConfig, prompts?: PromptInput): Tensor {
   const patches = patchEmbed(images, w, cfg); // [B, T, D]
   const B = patches.shape[0];
-  const cls = tf.broadcastTo(w.cls, [B, 1, cfg.embedDim]); // [B, 1, D]
-  const x = tf.add(tf.concat([cls, patches], 1), w.pos); // [B, 1+T, D]
-  if (!prompts) return x;
-  return insertPrompts(x, prompts.sets[0], 0); // [B, 1+N+T, D]
+  const cls = broadcastRows(w.cls, B); // [B, 1, D]
+  if (!prompts) return tf.add(tf.concat([cls, patches], 1), w.pos); // [B, 1+T, D]
+  // [CLS, 0 x N, patches] + pos with a zero gap, then the prompts added into the gap: the prompts'
+  // gradient is a sum, not the split of a concat (one full copy of dy per part on wasm).
+  const set = prompts.sets[0]; // [1, N, D]
+  const [N, D] = [set.shape[1] as number, cfg.embedDim];
+  const T = patches.shape[1] as number;
+  const pos = tf.concat(
+    [tf.slice(w.pos, [0, 0, 0], [1, 1, D]), tf.zeros([1, N, D]), tf.slice(w.pos, [0, 1, 0], [1, T, D])],
+    1,
+  ); // [1, L, D]
+  const x = tf.add(tf.concat([cls, tf.zeros([B, N, D]), patches], 1), pos); // [B, 1+N+T, D]
+  return replacePrompts(x, set, false); // [B, 1+N+T, D]
 }
 
-/** [CLS, P, patches]: `drop` prompt slots after CLS are replaced by `set` ([1, N, D]). */
-function insertPrompts(x: Tensor, set: Tensor, drop: number): Tensor {
-  const [B, L, D] = x.shape;
+/**
+ * [B, N, D] copies of `set` ([1, N, D]). An add to zeros, not tf.broadcastTo: broadcastTo is a Tile,
+ * whose gradient is one slice and one add per batch row; an add's gradient is a single sum.
+ */
+function broadcastRows(set: Tensor, B: number): Tensor {
+  return tf.add(set, tf.zeros([B, ...set.shape.slice(1)])); // [B, N, D]
+}
+
+/**
+ * Rows 1..N of x ([B, L, D]) replaced by `set` ([1, N, D]) (deep prompts: replace, never accumulate),
+ * as x * keep + padded prompts: two passes forward and two back, where slices and a concat copy x
+ * several times over (tfjs-wasm's slice copies its whole input per call). `clear` false: those rows
+ * of x are already zero. The values are those of a concat (x * 1, x + 0 and 0 + p are exact).
+ */
+function replacePrompts(x: Tensor, set: Tensor, clear = true): Tensor {
+  const L = x.shape[1] as number;
   const N = set.shape[1] as number;
-  const cls = tf.slice(x, [0, 0, 0], [B, 1, D]); // [B, 1, D]
-  const rest = tf.slice(x, [0, 1 + drop, 0], [B, L - 1 - drop, D]); // [B, T, D]
-  return tf.concat([cls, tf.broadcastTo(set, [B, N, D]), rest], 1); // [B, 1+N+T, D]
+  const padded = tf.pad(set, [
+    [0, 0],
+    [1, L - 1 - N],
+    [0, 0],
+  ]); // [1, L, D], zero outside rows 1..N
+  if (!clear) return tf.add(x, padded);
+  const keep = new Float32Array(L).fill(1).fill(0, 1, 1 + N);
+  return tf.add(tf.mul(x, tf.tensor3d(keep, [1, L, 1])), padded); // [B, L, D]
 }
 
 /** Runs the blocks; returns the last block's tokens before the final norm. */
@@ -86,13 +115,18 @@ export function forwardFeatures(
   const attn = new Map<number, Tensor>();
   for (let i = 0; i < w.blocks.length; i++) {
     if (prompts?.mode === 'deep' && i > 0) {
-      x = insertPrompts(x, prompts.sets[i], prompts.sets[i].shape[1] as number); // replace, never accumulate
+      x = replacePrompts(x, prompts.sets[i]); // replace, never accumulate
     }
     opts.onBlockInput?.(i, x);
     const keep = opts.attentionLayers?.has(i) ?? false;
-    const out = block(x, w.blocks[i], cfg, keep);
-    x = out.x;
-    if (out.probs) attn.set(i, out.probs);
+    // One scope per block: its intermediates go as soon as it returns (what the backward pass needs,
+    // tfjs keeps anyway), so the forward pass never holds every block's temporaries at once.
+    const [out, probs] = tf.tidy(() => {
+      const o = block(x, w.blocks[i], cfg, keep);
+      return o.probs ? [o.x, o.probs] : [o.x];
+    });
+    x = out;
+    if (probs) attn.set(i, probs);
   }
   return { tokens: x, attention: attn };
 }
@@ -101,8 +135,8 @@ export function forwardFeatures(
 export function pool(tokens: Tensor, w: ViTWeights, cfg: ViTConfig, how: Pool): Tensor {
   const [B, L, D] = tokens.shape;
   if (how === 'cls') {
-    const normed = layerNorm(tokens, w.norm, cfg.layerNormEps); // [B, L, D]
-    return tf.reshape(tf.slice(normed, [0, 0, 0], [B, 1, D]), [B, D]); // [B, D]
+    // LayerNorm is per token: norm the CLS token alone (the same numbers as norm-then-slice).
+    return layerNorm(tf.reshape(tf.slice(tokens, [0, 0, 0], [B, 1, D]), [B, D]), w.norm, cfg.layerNormEps); // [B, D]
   }
   const avg = tf.mean(tf.slice(tokens, [0, 1, 0], [B, L - 1, D]), 1); // [B, D]
   return layerNorm(avg, w.norm, cfg.layerNormEps); // [B, D]

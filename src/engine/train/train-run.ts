@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import type { MetricLine, RunEvent, RunStatus, RunSummaryFile } from '../../shared/run-events';
 import { PERSISTED_EVENTS } from '../../shared/run-events';
-import { analyseCheckpoint, writeAnalysis } from '../analysis/analyse-checkpoint';
+import { analyseCheckpoint, analysedEpochs, writeAnalysis } from '../analysis/analyse-checkpoint';
 import { type LogFn, selectBackend } from '../backend/select-backend';
 import type { HostTensor } from '../checkpoint/host-tensor';
 import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors';
@@ -22,9 +22,12 @@ import { buildModel } from '../model/build-model';
 import { crossEntropy } from '../model/loss';
 import type { PromptedViT } from '../model/prompted-vit';
 import { promptsToHost } from '../prompts/prompt-params';
-import { createRunDir, RunFolder, truncateJsonl } from '../run/run-folder';
-import { loadTrainCheckpoint, saveTrainCheckpoint } from '../run/train-checkpoint';
+import { createRunDir, RunFolder, removeStaleTemps, truncateJsonl } from '../run/run-folder';
+import { acquireRunLock, type RunLock } from '../run/run-lock';
+import { loadTrainCheckpoint, pruneCheckpoints, saveTrainCheckpoint } from '../run/train-checkpoint';
 import { type Tensor, tf } from '../tf';
+import { isDiskError, writeFileAtomic } from '../util/atomic-write';
+import { faultPoint } from '../util/fault';
 import { Rng } from '../util/rng';
 import { AdamW } from './adamw';
 import { evaluate } from './evaluate';
@@ -42,6 +45,8 @@ export interface TrainOptions {
   control?: { stop: boolean };
   /** Memory budget for micro-batching (bytes); default by backend. */
   memoryBudget?: number;
+  /** Who holds the run folder's lock (shown to a second writer that is refused). */
+  lockOwner?: string;
 }
 
 export interface TrainResult {
@@ -53,17 +58,88 @@ export class NonFiniteLossError extends Error {
   override name = 'NonFiniteLossError';
 }
 
+/** A run that failed because its files could not be written (a full disk): says what is kept. */
+export class RunWriteError extends Error {
+  override name = 'RunWriteError';
+}
+
 const now = () => Date.now() / 1000;
 
+/**
+ * Trains `exp` into a new run folder, or continues `opts.resumeDir`. The run folder is locked for
+ * the run's duration (a second writer is refused with RunLockedError). A run that fails records
+ * it (status `failed`, the error, in events.jsonl and summary.json, as far as the disk allows) and
+ * keeps its last good checkpoint; a full disk fails with a RunWriteError that says so.
+ */
 export async function trainExperiment(
   exp: ResolvedExperiment,
   opts: TrainOptions = {},
+): Promise<TrainResult> {
+  const runDir = opts.resumeDir ?? createRunDir(exp.paths.outputDir, exp.config.name);
+  const lock = acquireRunLock(runDir, opts.lockOwner);
+  try {
+    return await trainInRunDir(exp, runDir, opts, lock);
+  } catch (err) {
+    throw recordFailure(runDir, err, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+/** Best effort: the failure goes to events.jsonl, summary.json and the listener; returns the error to throw. */
+function recordFailure(runDir: string, err: unknown, opts: TrainOptions): unknown {
+  if (err instanceof NonFiniteLossError) return err; // recorded where it happened
+  let message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  let thrown = err;
+  if (isDiskError(err)) {
+    let kept = 'no checkpoint had been saved yet';
+    try {
+      const last = JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoints', 'last.json'), 'utf8'));
+      kept = `the last good checkpoint (epoch ${last.position.epoch}, step ${last.position.globalStep}) is kept in ${path.join(runDir, 'checkpoints')}`;
+    } catch {
+      // none, or unreadable
+    }
+    message = `${message}; ${kept}. Free some disk space, then resume with \`spt train --resume ${runDir}\``;
+    thrown = new RunWriteError(message, { cause: err });
+  }
+  const t = now();
+  const events: RunEvent[] = [
+    { type: 'error', t, message },
+    { type: 'status', t, status: 'failed', runDir, message },
+  ];
+  const run = new RunFolder(runDir);
+  for (const e of events) {
+    try {
+      run.events.append(e);
+    } catch {
+      // the disk may be full
+    }
+    try {
+      opts.onEvent?.(e);
+    } catch {
+      // a listener's error must not hide the run's
+    }
+  }
+  try {
+    const summary = JSON.parse(fs.readFileSync(run.file('summary'), 'utf8')) as RunSummaryFile;
+    if (summary.status === 'running' || summary.status === 'initialising')
+      run.writeJson('summary', { ...summary, status: 'failed', error: message });
+  } catch {
+    // no summary yet (the run failed while starting), or the disk is full
+  }
+  return thrown;
+}
+
+async function trainInRunDir(
+  exp: ResolvedExperiment,
+  runDir: string,
+  opts: TrainOptions,
+  lock: RunLock,
 ): Promise<TrainResult> {
   const { config, vit } = exp;
   const log = opts.log ?? (() => {});
   const control = opts.control ?? { stop: false };
   const t0 = Date.now();
-  const runDir = opts.resumeDir ?? createRunDir(exp.paths.outputDir, config.name);
   const run = new RunFolder(runDir);
   const emit = (e: RunEvent) => {
     if (PERSISTED_EVENTS.has(e.type)) run.events.append(e);
@@ -75,13 +151,20 @@ export async function trainExperiment(
   let resumed: ReturnType<typeof loadTrainCheckpoint> | undefined;
   if (opts.resumeDir) {
     resumed = loadTrainCheckpoint(runDir, 'last');
+    // A killed run may have left temporary files and a torn last line: clean both up.
+    const stale = [...removeStaleTemps(runDir), ...pruneCheckpoints(runDir)];
+    if (stale.length) log('info', `removed ${stale.length} leftover file(s) of the interrupted run`);
     truncateJsonl(run.file('metrics'), resumed.meta.metricsLines);
     status(
       'initialising',
       `resuming from epoch ${resumed.meta.position.epoch} step ${resumed.meta.position.stepInEpoch}`,
     );
+    if (resumed.warning) {
+      emit({ type: 'warning', t: now(), message: resumed.warning });
+      log('warn', resumed.warning);
+    }
   } else {
-    fs.writeFileSync(
+    writeFileAtomic(
       run.file('config'),
       stringify({
         ...config,
@@ -195,9 +278,11 @@ export async function trainExperiment(
     let trainSeconds = 0;
     let running: Running = meta0?.running ?? { lossSum: 0, correct: 0, count: 0 };
     const wallBefore = meta0?.wallSeconds ?? 0;
-    const metric = (m: Omit<MetricLine, 't'>) => {
-      run.metrics.append({ t: now(), ...m });
+    const metric = (m: Omit<MetricLine, 't'>): MetricLine => {
+      const line = { t: now(), ...m };
+      run.metrics.append(line);
       metricsLines++;
+      return line;
     };
     const save = (kind: 'last' | 'best') => {
       const meta = saveTrainCheckpoint(runDir, model, kind === 'last' ? opt : null, {
@@ -240,10 +325,10 @@ export async function trainExperiment(
       skipped_images: skipped.size,
       ...extra,
     });
-    const finish = (s: RunStatus, extra: Partial<RunSummaryFile> = {}) => {
+    const finish = (s: RunStatus, extra: Partial<RunSummaryFile> = {}, testLine?: MetricLine) => {
       const sum = summary(s, extra);
       run.writeJson('summary', sum);
-      emit({ type: 'summary', t: now(), summary: sum });
+      emit({ type: 'summary', t: now(), summary: sum, ...(testLine ? { testLine } : {}) });
       status(s, extra.error);
       return { runDir, summary: sum };
     };
@@ -266,6 +351,7 @@ export async function trainExperiment(
         : undefined;
     const analyse = (epoch: number) => {
       if (!probe) return;
+      faultPoint(`analysis:${epoch}`);
       const record = analyseCheckpoint(model, probe, initialPrompts, { epoch, seed: config.seed });
       const files = writeAnalysis(runDir, record);
       emit({
@@ -279,6 +365,12 @@ export async function trainExperiment(
     status('running');
     run.writeJson('summary', summary('running'));
     if (!resumed) analyse(0);
+    else {
+      // A run killed while it analysed an epoch boundary analyses it now (same weights).
+      const { epoch: e, stepInEpoch } = resumed.meta.position;
+      const due = e > 0 && stepInEpoch === 0 && every > 0 && (e % every === 0 || e === config.train.epochs);
+      if (due && !analysedEpochs(runDir).includes(e)) analyse(e);
+    }
     const totalSteps = config.train.epochs * stepsPerEpoch;
     for (
       ;
@@ -323,7 +415,7 @@ export async function trainExperiment(
           correct: running.correct + correct,
           count: running.count + B,
         };
-        metric({
+        const trainLine = metric({
           epoch: pos.epoch,
           step: pos.globalStep,
           split: 'train',
@@ -334,14 +426,17 @@ export async function trainExperiment(
         });
         emit({
           type: 'step',
-          t: now(),
+          t: trainLine.t,
           epoch: pos.epoch,
           step: pos.globalStep,
           totalSteps,
           loss,
           lr,
           ips: B / secs,
+          acc: trainLine.acc,
         });
+        lock.refresh();
+        faultPoint('train:step');
         if (control.stop) {
           save('last');
           return finish('stopped');
@@ -349,7 +444,7 @@ export async function trainExperiment(
       }
       // End of epoch: validate, keep the best epoch (chosen on val, never on test).
       const val = await evaluate(model, evalLoader(data.val).epoch(0), size);
-      metric({
+      const valLine = metric({
         epoch: pos.epoch,
         step: pos.globalStep,
         split: 'val',
@@ -377,6 +472,7 @@ export async function trainExperiment(
       pos = next; // checkpoints record where to continue
       if (improved) save('best');
       save('last');
+      faultPoint('train:epoch');
       pos = here;
       emit({
         type: 'epoch',
@@ -386,6 +482,7 @@ export async function trainExperiment(
         train: trainAgg,
         val: { loss: val.loss, acc: val.acc },
         best: { epoch: best?.epoch ?? 0, acc: best?.acc ?? 0 },
+        valLine,
       });
       if (every > 0 && ((pos.epoch + 1) % every === 0 || pos.epoch + 1 === config.train.epochs))
         analyse(pos.epoch + 1);
@@ -401,10 +498,16 @@ export async function trainExperiment(
 
     // Test once, with the epoch chosen on val.
     let testAcc: number | null = null;
+    let testLine: MetricLine | undefined;
     if (data.test && best) {
-      restoreModelTensors(model, loadTrainCheckpoint(runDir, 'best').tensors);
+      const bestCkpt = loadTrainCheckpoint(runDir, 'best');
+      if (bestCkpt.warning) {
+        emit({ type: 'warning', t: now(), message: bestCkpt.warning });
+        log('warn', bestCkpt.warning);
+      }
+      restoreModelTensors(model, bestCkpt.tensors);
       const test = await evaluate(model, evalLoader(data.test).epoch(0), size);
-      metric({
+      testLine = metric({
         epoch: best.epoch,
         step: pos.globalStep,
         split: 'test',
@@ -416,7 +519,7 @@ export async function trainExperiment(
       testAcc = test.acc;
       log('info', `test (epoch ${best.epoch + 1}, chosen on val): acc ${(100 * test.acc).toFixed(2)}%`);
     }
-    return finish('finished', { test_acc: testAcc });
+    return finish('finished', { test_acc: testAcc }, testLine);
   } finally {
     model.dispose();
     probe?.images.dispose();

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RUN_FILES } from '../../engine/run/run-folder';
+import { runLockHolder } from '../../engine/run/run-lock';
 import type { RunEvent, RunStatus, RunSummaryFile } from '../../shared/run-events';
 
 /** A run's status as the extension shows it: `interrupted` ran but has no live process. */
@@ -187,7 +188,11 @@ export function readRunRecord(runDir: string, opts: DiscoverOptions = {}): RunRe
     }
     rec.epochs = num(lastEpoch?.epochs) ?? plannedEpochs(runDir);
     if (!rec.startedAt && firstT !== null) rec.startedAt = new Date(firstT * 1000);
-    const live = opts.isLive?.(runDir) ?? false;
+    // Live: a trainer of this window, or any process that holds the run's lock (a CLI run, another
+    // window): such a run is running, not interrupted, and must not be resumed a second time.
+    const live =
+      (opts.isLive?.(runDir) ?? false) ||
+      ((status === 'running' || status === 'initialising') && runLockHolder(runDir) !== null);
     rec.status = (status === 'running' || status === 'initialising') && !live ? 'interrupted' : status;
     const hasLast = fs.existsSync(path.join(runDir, RUN_FILES.checkpoints, 'last.json'));
     rec.resumable =

@@ -15,7 +15,7 @@ export type RunNodeStatus = RunRecordStatus | 'queued';
 export interface RunTreeNode {
   /** Stable id (for TreeItem.id). */
   id: string;
-  kind: 'experiment' | 'run' | 'metric' | 'artifact';
+  kind: 'experiment' | 'run' | 'metric' | 'artifact' | 'sweep' | 'task';
   label: string;
   description?: string;
   /** A codicon id (`pass`, `loading~spin`, ...). */
@@ -24,7 +24,8 @@ export interface RunTreeNode {
   tooltip?: string;
   /**
    * Space-separated tags: `experiment`, `run run.<status>` (+ `run.resumable`, `run.live`),
-   * `run.metric`, `run.artifact`. Match with `viewItem =~ /\brun\.resumable\b/`.
+   * `run.metric`, `run.artifact`, `sweep` (+ `sweep.results`), `sweep.task`, `sweep.run.pending`.
+   * Match with `viewItem =~ /\brun\.resumable\b/`.
    */
   contextValue: string;
   children?: RunTreeNode[];
@@ -96,7 +97,7 @@ function formatDate(ms: number | null): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-function fromRecord(r: RunRecord): RunView {
+export function fromRecord(r: RunRecord): RunView {
   return {
     experiment: r.experiment,
     runDir: r.runDir,
@@ -266,7 +267,7 @@ function childrenOf(v: RunView, id: string, opts: BuildTreeOptions): RunTreeNode
   return out;
 }
 
-function runNode(v: RunView, opts: BuildTreeOptions): RunTreeNode {
+export function runNode(v: RunView, opts: BuildTreeOptions): RunTreeNode {
   const id = v.runDir ? `run:${path.resolve(v.runDir)}` : `queue:${v.queueId}`;
   return {
     id,

@@ -1,14 +1,18 @@
 /**
  * One trainer process: dist/trainer.js forked with an IPC channel, sent one job, its events parsed
  * and re-emitted as typed events; stdout, stderr and log events go to a per-run log file and a
- * callback. A crash, a kill, an out-of-memory exit or a silent trainer (no heartbeat) ends as
- * `failed` with the last error line; the host keeps working. Pure Node: no `vscode`.
+ * callback. A crash, a kill, an out-of-memory exit, a trainer that cannot start or a silent one
+ * (no event and no heartbeat for `heartbeatMs`) ends as `failed` with the error line and the log
+ * file; the host keeps working. A trainer that floods its output cannot make the host use
+ * unbounded memory: the pipes are paused while the log file catches up, the log file is rotated at
+ * `maxLogBytes` (one older file, `<log>.1`, is kept), and the `onLog` callback gets at most
+ * `maxLogLinesPerSecond` lines. Pure Node: no `vscode`.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent, RunSummaryFile } from '../../shared/run-events';
-import type { TrainerEvent, TrainerJob } from '../../shared/trainer-contract';
+import { DEFAULT_HEARTBEAT_MS, type TrainerEvent, type TrainerJob } from '../../shared/trainer-contract';
 
 export type TrainerProcessEvent =
   | { type: 'started'; runDir: string }
@@ -36,8 +40,15 @@ export interface TrainerProcessOptions {
   /** V8 heap budget in MB (`--max-old-space-size`). */
   memoryMb?: number;
   cwd?: string;
-  /** No IPC message for this long while running: the trainer is killed and the run failed. */
+  /**
+   * No IPC message (event or heartbeat) for this long while running: the trainer is killed and the
+   * run failed (default 300 s; 0: never). The trainer is told to send heartbeats well within it.
+   */
   heartbeatMs?: number;
+  /** The log file is rotated to `<logFile>.1` when it would grow past this (default 50 MB). */
+  maxLogBytes?: number;
+  /** At most this many lines a second go to `onLog`; the rest are counted (default 200). */
+  maxLogLinesPerSecond?: number;
   /** After stop(): how long the trainer may take to save and exit before SIGTERM. */
   stopGraceMs?: number;
   /** After SIGTERM: how long before SIGKILL. */
@@ -47,6 +58,29 @@ export interface TrainerProcessOptions {
 }
 
 export type TrainerProcessState = 'idle' | 'running' | 'stopping' | 'finished' | 'failed' | 'stopped';
+
+const DEFAULT_HEARTBEAT_TIMEOUT_MS = 300_000;
+/** Longest message passed to onLog (a flood of one huge line stays readable). */
+const MAX_FORWARDED_CHARS = 4000;
+/** IPC log lines are dropped while this much log output waits for the disk. */
+const MAX_PENDING_LOG_BYTES = 8 << 20;
+
+const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`);
+
+/**
+ * The line of a crashed Node process's stderr that says what went wrong: the last `...Error: ...`
+ * line, else the last line that is not part of a stack trace or Node's version footer.
+ */
+export function errorLineOf(stderr: string): string {
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !/^at\s/.test(l) && !/^Node\.js v\d/.test(l) && !/^\^+$/.test(l) && l !== '...');
+  for (let i = lines.length - 1; i >= 0; i--)
+    if (/^(\w+\.)*\w*(Error|Exception)\b.*?:\s?\S/.test(lines[i]) || /^Uncaught\b/.test(lines[i]))
+      return lines[i];
+  return lines.at(-1) ?? '';
+}
 
 const OOM_HINT =
   'the trainer probably ran out of memory: lower train.batch_size or raise the trainer memory budget';
@@ -59,6 +93,11 @@ export class TrainerProcess {
   private child: ChildProcess | undefined;
   private readonly listeners = new Set<(e: TrainerProcessEvent) => void>();
   private log: fs.WriteStream | undefined;
+  private logBytes = 0;
+  private pausedForLog = false;
+  private droppedIpcLines = 0;
+  private forwardWindow = { start: 0, lines: 0, dropped: 0 };
+  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private outcome: TrainerOutcome | undefined;
   private resolveDone!: (o: TrainerOutcome) => void;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -108,17 +147,102 @@ export class TrainerProcess {
 
   private writeLog(level: string, message: string): void {
     const text = message.endsWith('\n') ? message : `${message}\n`;
-    if (level === 'stdout' || level === 'stderr') this.log?.write(text);
-    else this.log?.write(`[${new Date().toISOString()}] [${level}] ${text}`);
-    this.options.onLog?.(level, message.replace(/\n$/, ''));
+    if (level === 'stdout' || level === 'stderr') this.writeRaw(text);
+    else this.writeRaw(`[${new Date().toISOString()}] [${level}] ${text}`);
+    this.forward(level, message.replace(/\n$/, ''));
+  }
+
+  /** onLog, at most maxLogLinesPerSecond lines a second (the rest counted, then reported once). */
+  private forward(level: string, message: string): void {
+    const onLog = this.options.onLog;
+    if (!onLog) return;
+    const w = this.forwardWindow;
+    const now = Date.now();
+    if (now - w.start >= 1000) {
+      if (w.dropped) {
+        try {
+          onLog(
+            'warn',
+            `[${w.dropped} more line(s) of trainer output not shown here; see ${this.options.logFile}]`,
+          );
+        } catch {
+          // the callback's problem
+        }
+      }
+      this.forwardWindow = { start: now, lines: 0, dropped: 0 };
+    }
+    const cur = this.forwardWindow;
+    if (cur.lines >= (this.options.maxLogLinesPerSecond ?? 200)) {
+      cur.dropped++;
+      return;
+    }
+    cur.lines++;
+    try {
+      onLog(
+        level,
+        message.length > MAX_FORWARDED_CHARS ? `${message.slice(0, MAX_FORWARDED_CHARS)} [...]` : message,
+      );
+    } catch {
+      // a callback's error must not break the log
+    }
+  }
+
+  /** Appends to the log file, rotating it at maxLogBytes; pauses the pipes while the file catches up. */
+  private writeRaw(text: string): void {
+    if (!this.log) return;
+    const bytes = Buffer.byteLength(text);
+    const max = this.options.maxLogBytes ?? 50 << 20;
+    if (this.logBytes + bytes > max && this.logBytes > 0) this.rotate();
+    this.logBytes += bytes;
+    if (!this.log.write(text) && !this.pausedForLog && this.child) {
+      this.pausedForLog = true;
+      this.child.stdout?.pause();
+      this.child.stderr?.pause();
+      this.log.once('drain', this.resumePipes);
+    }
+  }
+
+  private readonly resumePipes = (): void => {
+    if (!this.pausedForLog) return;
+    this.pausedForLog = false;
+    this.log?.off('drain', this.resumePipes);
+    this.child?.stdout?.resume();
+    this.child?.stderr?.resume();
+  };
+
+  private rotate(): void {
+    const file = this.options.logFile;
+    const old = this.log;
+    try {
+      fs.renameSync(file, `${file}.1`); // the open stream goes on writing into <log>.1
+    } catch {
+      // cannot rename (Windows keeps open files in place): start over in the same file
+    }
+    this.resumePipes();
+    old?.end();
+    this.log = fs.createWriteStream(file, { flags: 'w' });
+    this.log.on('error', () => {});
+    this.logBytes = 0;
+    const note = `[${new Date().toISOString()}] [info] log rotated: earlier output is in ${file}.1\n`;
+    this.logBytes += Buffer.byteLength(note);
+    this.log.write(note);
   }
 
   start(): void {
     if (this._state !== 'idle') throw new Error('the trainer process has already been started');
     const o = this.options;
     fs.mkdirSync(path.dirname(o.logFile), { recursive: true });
+    try {
+      this.logBytes = fs.statSync(o.logFile).size;
+    } catch {
+      this.logBytes = 0;
+    }
     this.log = fs.createWriteStream(o.logFile, { flags: 'a' });
+    this.log.on('error', () => {}); // a log that cannot be written must not crash the host
     const env: NodeJS.ProcessEnv = { ...(o.env ?? process.env) };
+    const timeout = o.heartbeatMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
+    if (timeout > 0 && env.SPT_HEARTBEAT_MS === undefined)
+      env.SPT_HEARTBEAT_MS = String(Math.max(20, Math.min(DEFAULT_HEARTBEAT_MS, Math.floor(timeout / 4))));
     const dirs = [...(o.backendDirs ?? []), ...(env.SPT_BACKEND_DIRS ?? '').split(path.delimiter)].filter(
       Boolean,
     );
@@ -152,15 +276,30 @@ export class TrainerProcess {
     child.stderr?.setEncoding('utf8').on('data', (s: string) => {
       this.writeLog('stderr', s);
       this.stderrTail = (this.stderrTail + s).slice(-8192);
-      const lines = s.split('\n').filter((l) => l.trim());
-      if (lines.length) this.lastErrorLine = lines[lines.length - 1].trim();
     });
     child.on('message', (m) => this.onMessage(m as TrainerEvent));
     child.on('error', (err) => {
       this.writeLog('warn', `trainer process error: ${err.message}`);
-      if (!child.pid) this.lastErrorLine = `cannot start the trainer: ${err.message}`;
+      if (!child.pid && !this.outcome) {
+        // The process never started (a wrong spt.nodePath): Node emits no 'exit' for it.
+        if (this.heartbeat) clearTimeout(this.heartbeat);
+        this.end({
+          type: 'failed',
+          message: `cannot start the trainer with ${o.nodePath || process.execPath}: ${err.message}${o.nodePath ? ' (check the setting spt.nodePath)' : ''}; log: ${o.logFile}`,
+          logFile: o.logFile,
+        });
+      }
     });
-    child.on('exit', (code, signal) => this.onExit(code, signal));
+    // 'exit' can come before the last output has been read: wait for 'close' (all pipes drained),
+    // but not forever (a grandchild could keep a pipe open).
+    child.on('exit', (code, signal) => {
+      this.exitInfo = { code, signal };
+      if (this.heartbeat) clearTimeout(this.heartbeat);
+      this.later(2000, () => this.onExit(code, signal));
+    });
+    child.on('close', () => {
+      if (this.exitInfo) this.onExit(this.exitInfo.code, this.exitInfo.signal);
+    });
     this.touch();
     child.send(o.job, (err) => {
       if (err) this.writeLog('warn', `could not send the job: ${err.message}`);
@@ -172,7 +311,7 @@ export class TrainerProcess {
     const ms = this.options.heartbeatMs ?? 300_000;
     if (!ms || this.outcome || this._state === 'stopping') return;
     this.heartbeat = setTimeout(() => {
-      this.killedFor = `no heartbeat: the trainer sent nothing for ${Math.round(ms / 1000)} s`;
+      this.killedFor = `the trainer stopped responding (no heartbeat and no event for ${seconds(ms)}) and was killed; log: ${this.options.logFile}`;
       this.writeLog('warn', this.killedFor);
       this.child?.kill('SIGKILL');
     }, ms);
@@ -195,7 +334,18 @@ export class TrainerProcess {
         this.emit({ type: 'run', event: e });
         break;
       }
+      case 'heartbeat':
+        break;
       case 'log':
+        // An IPC flood cannot be paused: drop lines while the log file is far behind.
+        if ((this.log?.writableLength ?? 0) > MAX_PENDING_LOG_BYTES) {
+          this.droppedIpcLines++;
+          break;
+        }
+        if (this.droppedIpcLines) {
+          this.writeLog('warn', `[${this.droppedIpcLines} log line(s) dropped while the log file caught up]`);
+          this.droppedIpcLines = 0;
+        }
         this.writeLog(m.level, m.message);
         this.emit({ type: 'log', level: m.level, message: m.message });
         break;
@@ -230,6 +380,7 @@ export class TrainerProcess {
   private pending: TrainerOutcome | undefined;
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.outcome) return;
     if (this.heartbeat) clearTimeout(this.heartbeat);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
@@ -243,6 +394,7 @@ export class TrainerProcess {
       return;
     }
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const errorLine = this.lastErrorLine || errorLineOf(this.stderrTail);
     // A heap message is certain; a bare SIGKILL may be the kernel's OOM killer, or a person or tool.
     const oom = /heap out of memory|allocation failed|ENOMEM/i.test(this.stderrTail)
       ? `; ${OOM_HINT}`
@@ -251,16 +403,21 @@ export class TrainerProcess {
         : '';
     const message = this.killedFor
       ? this.killedFor
-      : `the trainer ${how} without a result${this.lastErrorLine ? `: ${this.lastErrorLine}` : ''}${oom}`;
+      : `the trainer ${how} without a result${errorLine ? `: ${errorLine}` : ''}${oom}; log: ${this.options.logFile}`;
     this.end({ type: 'failed', message, logFile: this.options.logFile, runDir: this._runDir });
   }
 
   private end(outcome: TrainerOutcome): void {
     if (this.outcome) return;
+    if (this.droppedIpcLines) {
+      this.writeLog('warn', `[${this.droppedIpcLines} log line(s) dropped while the log file caught up]`);
+      this.droppedIpcLines = 0;
+    }
     this.outcome = outcome;
     this._state = outcome.type;
     if (outcome.type === 'failed') this.writeLog('warn', `run failed: ${outcome.message}`);
     this.emit(outcome);
+    this.resumePipes();
     const log = this.log;
     this.log = undefined;
     if (log) log.end(() => this.resolveDone(outcome));

@@ -33,6 +33,12 @@ export function typeLabel(f: Field): string {
       return f.options.map((o) => (o.kind === 'object' ? 'mapping' : typeLabel(o))).join(' | ');
     case 'object':
       return 'mapping';
+    case 'list':
+      return `list of ${typeLabel(f.items)}`;
+    case 'record':
+      return `mapping of ${typeLabel(f.values)}`;
+    case 'any':
+      return 'any value';
   }
 }
 

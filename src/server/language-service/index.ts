@@ -1,12 +1,18 @@
 /**
- * The language service's pure core for `*.spt.yaml`: text documents in, LSP objects out. No
- * connection and no `vscode` here, so tests (and other editors' servers) call it directly.
+ * The language service's pure core for `*.spt.yaml` and `*.sweep.yaml`: text documents in, LSP
+ * objects out. No connection and no `vscode` here, so tests (and other editors' servers) call it
+ * directly. Sweep documents (by file name) get ./sweep.ts's hover and completion.
  */
+import type { Position, TextDocument } from 'vscode-languageserver-textdocument';
+import type { CompletionList, Hover } from 'vscode-languageserver-types';
+import { complete as completeExperiment } from './completion';
+import { hover as hoverExperiment } from './hover';
+import { isSweepUri, sweepComplete, sweepHover } from './sweep';
+
 export { codeActions } from './code-actions';
-export { complete } from './completion';
 export { DISABLE_COMMENT } from './disable-comments';
 export { clearFileCache } from './file-checks';
-export { hover } from './hover';
+export { isSweepUri } from './sweep';
 export {
   DIAGNOSTIC_SOURCE,
   type ValidateOptions,
@@ -14,3 +20,11 @@ export {
   validate,
   validateDocument,
 } from './validate';
+
+export function hover(doc: TextDocument, pos: Position): Hover | null {
+  return isSweepUri(doc.uri) ? sweepHover(doc, pos) : hoverExperiment(doc, pos);
+}
+
+export function complete(doc: TextDocument, pos: Position): CompletionList {
+  return isSweepUri(doc.uri) ? sweepComplete(doc, pos) : completeExperiment(doc, pos);
+}

@@ -13,6 +13,7 @@ import type { Field } from '../../engine/config/schema-dsl';
 import { applyDisableComments } from './disable-comments';
 import { checkFiles, type LsProblem, type LsSeverity } from './file-checks';
 import { toRange } from './positions';
+import { isSweepUri, sweepProblems } from './sweep';
 
 export const DIAGNOSTIC_SOURCE = 'spt';
 
@@ -46,7 +47,10 @@ function recipeWarnings(doc: Document): LsProblem[] {
       for (const pair of node.items) {
         if (!isScalar(pair.key)) continue;
         const key = String(pair.key.value);
-        walk(pair.value as Node | null, field.fields[key], [...keyPath, key]);
+        walk(pair.value as Node | null, Object.hasOwn(field.fields, key) ? field.fields[key] : undefined, [
+          ...keyPath,
+          key,
+        ]);
       }
       return;
     }
@@ -87,6 +91,7 @@ export function problemsOf(
   doc: TextDocument,
   options: ValidateOptions = {},
 ): ValidationOutput & { problems: LsProblem[] } {
+  if (isSweepUri(doc.uri)) return { ...sweepProblems(doc), diagnostics: [] };
   const parsed = parseExperiment(doc.getText());
   const problems: LsProblem[] = parsed.problems.map((p) => ({
     range: p.range,
@@ -128,7 +133,7 @@ export function validateDocument(doc: TextDocument, options: ValidateOptions = {
   return { diagnostics: applyDisableComments(doc.getText(), diagnostics), files };
 }
 
-/** Diagnostics for an experiment file (`*.spt.yaml`). */
+/** Diagnostics for an experiment file (`*.spt.yaml`) or a sweep file (`*.sweep.yaml`). */
 export function validate(doc: TextDocument, options: ValidateOptions = {}): Diagnostic[] {
   return validateDocument(doc, options).diagnostics;
 }

@@ -121,10 +121,11 @@ describe('generated JSON Schema', () => {
     );
     assert.deepEqual(committed, JSON.parse(JSON.stringify(experimentJsonSchema())));
   });
-  it('is contributed through yamlValidation for *.spt.yaml', () => {
+  it('is contributed through yamlValidation for *.spt.yaml (and the sweep schema for *.sweep.yaml)', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
     assert.deepEqual(pkg.contributes.yamlValidation, [
       { fileMatch: '*.spt.yaml', url: './media/spt-experiment.schema.json' },
+      { fileMatch: '*.sweep.yaml', url: './media/spt-sweep.schema.json' },
     ]);
   });
   it('describes the example: required keys, enums and ranges', () => {

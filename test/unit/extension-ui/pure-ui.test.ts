@@ -1,4 +1,4 @@
-/** The extension's pure UI logic: templates, status texts, overrides, run reports, the runs index. */
+/** The extension's pure UI logic: templates, status texts, overrides, the runs index. */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,7 +12,6 @@ import {
   TEMPLATES,
   validateExperimentName,
 } from '../../../src/extension/experiment-templates';
-import { flattenConfig, renderComparison, renderRunSummary } from '../../../src/extension/run-report';
 import type { QueueEntry } from '../../../src/extension/runs/run-queue';
 import { RunsIndex } from '../../../src/extension/runs-index';
 import {
@@ -176,35 +175,13 @@ describe('extension UI logic', () => {
     });
   });
 
-  describe('run reports and the runs index', () => {
+  describe('the runs index', () => {
     let runs: string;
-    let a: string;
     let b: string;
     before(() => {
       runs = path.join(tmp(), 'runs');
-      a = fakeRun(runs, 'cub', '20260101-100000', 0.8, 1);
+      fakeRun(runs, 'cub', '20260101-100000', 0.8, 1);
       b = fakeRun(runs, 'cub', '20260102-100000', 0.7, 2, 'failed');
-    });
-
-    it('summarises a run with its epochs and config', () => {
-      const md = renderRunSummary(a);
-      assert.match(md, /^# cub · 20260101-100000/);
-      assert.match(md, /\| best val acc \| 80\.0% \(epoch 2\) \|/);
-      assert.match(md, /\| 2 \| 1\.5000 \| 40\.0% \| 1\.2000 \| 80\.0% \|/);
-      assert.match(md, /```yaml\nname: cub/);
-      assert.match(renderRunSummary(b), /## Error\n\n```\nboom/);
-    });
-
-    it('compares runs: final metrics and only the config keys that differ', () => {
-      const md = renderComparison([a, b]);
-      assert.match(md, /\| 1\. cub 20260101-100000 \| finished \| 2\/2 \| 80\.0% \| 75\.0% \|/);
-      assert.match(md, /\| `seed` \| 1 \| 2 \|/);
-      assert.doesNotMatch(md, /`train\.lr`/);
-      assert.deepEqual(flattenConfig({ a: { b: 1, c: [1, 2] }, d: 'x' }), {
-        'a.b': '1',
-        'a.c': '[1,2]',
-        d: 'x',
-      });
     });
 
     it('gives the CodeLens the latest run and the best accuracy', () => {

@@ -127,7 +127,19 @@ export interface Sandbox {
   dispose(): void;
 }
 
-export function makeSandbox(prefix = 'spt-vscode-'): Sandbox {
+/** User settings of every test window (`settings` adds to or overrides them). */
+export const TEST_SETTINGS: Record<string, unknown> = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'security.workspace.trust.enabled': false,
+  'git.enabled': false,
+};
+
+export function makeSandbox(prefix = 'spt-vscode-', settings: Record<string, unknown> = {}): Sandbox {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const userDataDir = path.join(root, 'user-data');
   const extensionsDir = path.join(root, 'extensions');
@@ -136,20 +148,7 @@ export function makeSandbox(prefix = 'spt-vscode-'): Sandbox {
     fs.mkdirSync(d, { recursive: true });
   fs.writeFileSync(
     path.join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify(
-      {
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'telemetry.telemetryLevel': 'off',
-        'update.mode': 'none',
-        'extensions.autoUpdate': false,
-        'extensions.autoCheckUpdates': false,
-        'security.workspace.trust.enabled': false,
-        'git.enabled': false,
-      },
-      null,
-      2,
-    ),
+    JSON.stringify({ ...TEST_SETTINGS, ...settings }, null, 2),
   );
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -168,6 +167,38 @@ export function makeSandbox(prefix = 'spt-vscode-'): Sandbox {
     extensionsDir,
     dispose: () => fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 }),
   };
+}
+
+/**
+ * `code-server --install-extension <vsix>` into the sandbox's extensions folder (with its HOME and XDG
+ * folders): what a user's "Install from VSIX..." does. Returns the installed extension's folder.
+ */
+export function installExtension(vsix: string, sandbox: Sandbox, install = ensureCodeServer()): string {
+  const before = new Set(fs.readdirSync(sandbox.extensionsDir));
+  const r = spawnSync(
+    install.bin,
+    [
+      '--user-data-dir',
+      sandbox.userDataDir,
+      '--extensions-dir',
+      sandbox.extensionsDir,
+      '--install-extension',
+      path.resolve(vsix),
+    ],
+    { env: sandbox.env, encoding: 'utf8', timeout: 120_000 },
+  );
+  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`code-server --install-extension exited with ${r.status}:\n${out}`);
+  const added = fs
+    .readdirSync(sandbox.extensionsDir)
+    .filter((d) => !before.has(d) && fs.statSync(path.join(sandbox.extensionsDir, d)).isDirectory());
+  if (added.length !== 1)
+    throw new Error(
+      `code-server --install-extension added ${added.length} folders (${added.join(', ')}) to ${sandbox.extensionsDir}:\n${out}`,
+    );
+  log(out.split('\n').filter(Boolean).pop() ?? `installed ${path.basename(vsix)}`);
+  return path.join(sandbox.extensionsDir, added[0]);
 }
 
 export interface CodeServer {

@@ -9,7 +9,15 @@ import * as path from 'node:path';
 import { format } from 'node:util';
 import * as esbuild from 'esbuild';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { CHROMIUM, type CodeServer, makeSandbox, REPO_ROOT, sleep, startCodeServer } from './code-server';
+import {
+  CHROMIUM,
+  type CodeServer,
+  makeSandbox,
+  REPO_ROOT,
+  type Sandbox,
+  sleep,
+  startCodeServer,
+} from './code-server';
 
 export const SUITE_SRC = path.join(REPO_ROOT, 'test', 'vscode', 'suite');
 export const SUITE_OUT = path.join(REPO_ROOT, 'out', 'test', 'vscode', 'suite');
@@ -28,7 +36,7 @@ const NOISE = [
   /^CodeExpectedError/,
 ];
 
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
@@ -66,8 +74,11 @@ export async function buildSuite(): Promise<string> {
 }
 
 export interface ExtensionTestOptions {
-  extensionDevelopmentPath: string;
+  /** The extension folder loaded from source; omitted: the extensions installed in `sandbox` (a .vsix). */
+  extensionDevelopmentPath?: string;
   extensionTestsPath: string;
+  /** code-server's folders (default: a fresh one, removed at the end; a given one is left to its owner). */
+  sandbox?: Sandbox;
   workspace: string;
   /** Limit for the suite once the workbench is up. Default 5 minutes. */
   timeoutMs?: number;
@@ -94,7 +105,10 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<Ext
   const name = opts.screenshotName ?? 'extension-tests';
   for (const old of [`${name}.png`, `${name}-failed.png`, `${name}.log`])
     fs.rmSync(path.join(OUTPUT_DIR, old), { force: true });
-  const sandbox = makeSandbox();
+  const sandbox = opts.sandbox ?? makeSandbox();
+  const disposeSandbox = () => {
+    if (!opts.sandbox) sandbox.dispose();
+  };
   const log: string[] = [];
   const onLog = opts.onLog ?? ((line: string) => console.log(line));
   let server: CodeServer | undefined;
@@ -146,15 +160,9 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<Ext
     stopSignals = onInterrupt(async () => {
       await context?.close().catch(() => {});
       await s.stop();
-      sandbox.dispose();
+      disposeSandbox();
     });
-    context = await chromium.launchPersistentContext(path.join(sandbox.root, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: CHROMIUM_ARGS,
-      env: sandbox.env as Record<string, string>,
-    });
+    context = await launchBrowser(sandbox);
     page = context.pages()[0] ?? (await context.newPage());
 
     let resolveExit!: (code: number) => void;
@@ -179,13 +187,10 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<Ext
     });
     page.on('crash', () => resolveExit(3));
 
-    const remote = (p: string) => `vscode-remote://127.0.0.1:${s.port}${path.resolve(p)}`;
-    const payload = [
-      ['extensionDevelopmentPath', remote(opts.extensionDevelopmentPath)],
-      ['extensionTestsPath', remote(opts.extensionTestsPath)],
-    ];
-    const url = `${s.url}/?folder=${encodeURIComponent(path.resolve(opts.workspace))}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-    await page.goto(url);
+    const payload: [string, string][] = [['extensionTestsPath', remoteUri(s, opts.extensionTestsPath)]];
+    if (opts.extensionDevelopmentPath)
+      payload.unshift(['extensionDevelopmentPath', remoteUri(s, opts.extensionDevelopmentPath)]);
+    await page.goto(workbenchUrl(s, opts.workspace, payload));
     await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
     phase('workbench loaded');
 
@@ -206,7 +211,7 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<Ext
     await context?.close().catch(() => {});
     await server?.stop();
     stopSignals();
-    sandbox.dispose();
+    disposeSandbox();
     fs.mkdirSync(OUTPUT_DIR, { recursive: true });
     fs.writeFileSync(path.join(OUTPUT_DIR, `${name}.log`), `${log.join('\n')}\n`);
     phase('torn down');
@@ -214,8 +219,29 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<Ext
   return { exitCode, log, summary, screenshot, durationMs: Date.now() - t0 };
 }
 
+/** Headless Debian chromium with its profile, HOME and XDG folders inside `sandbox`. */
+export function launchBrowser(sandbox: Sandbox): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(path.join(sandbox.root, 'chromium-profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: CHROMIUM_ARGS,
+    env: sandbox.env as Record<string, string>,
+  });
+}
+
+/** A path on code-server's machine as the workbench names it. */
+export const remoteUri = (server: CodeServer, p: string) =>
+  `vscode-remote://127.0.0.1:${server.port}${path.resolve(p)}`;
+
+/** The workbench URL opening `folder`, with a payload (extensionDevelopmentPath, extensionTestsPath). */
+export function workbenchUrl(server: CodeServer, folder: string, payload: [string, string][] = []): string {
+  const query = `folder=${encodeURIComponent(path.resolve(folder))}`;
+  return `${server.url}/?${query}${payload.length ? `&payload=${encodeURIComponent(JSON.stringify(payload))}` : ''}`;
+}
+
 /** Runs `cleanup` on Ctrl+C / SIGTERM, then exits; returns the function that removes the handlers. */
-function onInterrupt(cleanup: () => Promise<void>): () => void {
+export function onInterrupt(cleanup: () => Promise<void>): () => void {
   const handler = (signal: NodeJS.Signals) => {
     void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };

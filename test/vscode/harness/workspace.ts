@@ -6,6 +6,8 @@
  *   exp/train-tiny.spt.yaml  the same, trainable: 2 epochs, batch 4 (finishes in seconds)
  *   exp/long.spt.yaml        the same with 200 epochs (for Stop)
  *   exp/long-kill.spt.yaml   the same with 200 epochs (for a trainer killed from outside)
+ *   exp/ui-run.spt.yaml      the same with 40 epochs (the UI scenario watches it progress, about 10 s)
+ *   exp/ui-long.spt.yaml     the same with 400 epochs (the UI scenario stops and resumes it)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -38,5 +40,7 @@ export function createTestWorkspace(): TestWorkspace {
   fs.writeFileSync(path.join(dir, 'exp', 'train-tiny.spt.yaml'), trainable('train-tiny', 2));
   fs.writeFileSync(path.join(dir, 'exp', 'long.spt.yaml'), trainable('long', 200));
   fs.writeFileSync(path.join(dir, 'exp', 'long-kill.spt.yaml'), trainable('long-kill', 200));
+  fs.writeFileSync(path.join(dir, 'exp', 'ui-run.spt.yaml'), trainable('ui-run', 40));
+  fs.writeFileSync(path.join(dir, 'exp', 'ui-long.spt.yaml'), trainable('ui-long', 400));
   return { dir, dispose: () => fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 }) };
 }

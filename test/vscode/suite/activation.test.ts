@@ -1,5 +1,6 @@
 /** The extension activates fast, registers every declared command, and loads no TensorFlow.js. */
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, extension, loadedTensorFlowModules, type PackageJson } from './util';
 
@@ -24,6 +25,15 @@ function activationMarks(id: string): { load?: number; activate?: number } {
 const ACTIVATION_BUDGET_MS = 5_000;
 
 describe('activation', () => {
+  it(`runs ${EXTENSION_ID} from the folder the harness loaded`, () => {
+    const ext = extension();
+    console.log(`    extension folder: ${ext.extensionPath}`);
+    // Set by test/vscode/run.ts for the installed .vsix: the suite must not test the repository.
+    const expected = process.env.SPT_VSCODE_EXPECT_EXTENSION_DIR;
+    if (expected)
+      assert.equal(path.resolve(ext.extensionPath), path.resolve(expected), 'not the installed .vsix');
+  });
+
   it(`activates ${EXTENSION_ID}`, async () => {
     const ext = extension();
     const wasActive = ext.isActive;

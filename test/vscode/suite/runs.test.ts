@@ -22,14 +22,14 @@ interface Summary {
 const runFolder = (experiment: string, timeoutMs = 30_000) =>
   poll(`a run folder of ${experiment}`, () => runFolders(experiment)[0], timeoutMs, 200);
 
-/** The text of the spt-doctor document titled `title` once it contains `pattern`. */
-const doctorDocument = (title: string, pattern: RegExp) =>
+/** The open dashboard panel of `runDir` (from the extension's exported API). */
+const dashboardPanel = (runDir: string) =>
   poll(
-    `the ${title} document matching ${pattern}`,
+    `the dashboard panel of ${runDir}`,
     () =>
-      vscode.workspace.textDocuments.find(
-        (d) => d.uri.scheme === 'spt-doctor' && d.uri.path.includes(title) && pattern.test(d.getText()),
-      ),
+      (extension().exports as SptStudioApi)
+        .dashboards()
+        .find((p) => p.mode === 'run' && path.resolve(p.runDirs[0]) === path.resolve(runDir)),
     10_000,
   );
 
@@ -90,8 +90,13 @@ describe('runs', () => {
     assert.equal(record.experiment, 'train-tiny');
     // What the Runs tree and the dashboard show: the extension's own record of the run.
     await vscode.commands.executeCommand('spt.openDashboard', runDir);
-    const doc = await doctorDocument('train-tiny', /\|\s*status\s*\|\s*finished\s*\|/);
-    assert.match(doc.getText(), /finished/);
+    const panel = await dashboardPanel(runDir);
+    // Opening it again reveals the same panel.
+    await vscode.commands.executeCommand('spt.openDashboard', runDir);
+    assert.deepEqual(
+      (extension().exports as SptStudioApi).dashboards().filter((p) => p.key === panel.key).length,
+      1,
+    );
   });
 
   it('Stop Run leaves a stopped, resumable run', async function () {
@@ -166,6 +171,6 @@ describe('runs', () => {
     await vscode.commands.executeCommand('spt.refreshRuns');
     await vscode.commands.executeCommand('spt.validateExperiment', workspaceFile('exp/train-tiny.spt.yaml'));
     await vscode.commands.executeCommand('spt.openDashboard', runDir);
-    await doctorDocument('long-kill', /\|\s*status\s*\|\s*interrupted\s*\|/);
+    await dashboardPanel(runDir);
   });
 });

@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { writeFileAtomic } from '../../util/atomic-write';
 import { Rng } from '../../util/rng';
 
 export const DEFAULT_DATASET_VERSION = 2;
@@ -454,6 +455,7 @@ export async function generateDefaultDataset(
     fs.writeFileSync(path.join(root, SPLIT_FILES[split]), `${lines[split].join('\n')}\n`);
   fs.writeFileSync(path.join(root, TRAINVAL_FILE), `${[...lines.train, ...lines.val].join('\n')}\n`);
   const sha = sha256Files(SPLITS.map((s) => path.join(root, SPLIT_FILES[s])));
-  fs.writeFileSync(path.join(root, 'dataset.json'), `${JSON.stringify(expectedJson(seed, sha), null, 2)}\n`);
+  // The completion mark, last and atomic: a killed generator leaves no mark and is redone.
+  writeFileAtomic(path.join(root, 'dataset.json'), `${JSON.stringify(expectedJson(seed, sha), null, 2)}\n`);
   return result(root, false);
 }

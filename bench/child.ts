@@ -1,0 +1,241 @@
+/**
+ * One measurement of `npm run bench`, in its own process so that memory figures are clean. Prints one
+ * JSON line (prefixed `BENCH_RESULT `) on stdout. Run by bench/run.ts:
+ *
+ *   model    --backend B --config small|tiny --batch N --mode train|forward --steps S --warmup W
+ *   gemm     --backend B --n 2048 --reps 3
+ *   init     --backend B --config small --images 1024 --methods random,mean,kmeans
+ *   probe    --backend B            (does it load? what does it say?)
+ *
+ * Backends: wasm, wasm-threads (tfjs's threaded wasm build through bench/wasm-threads.ts, 2 threads
+ * unless SPT_WASM_THREADS), wasm-openblas (bench/native: OpenBLAS GEMMs on the wasm heap, 2 threads
+ * unless SPT_OPENBLAS_THREADS), cpu, tensorflow, tensorflow-gpu, webgpu.
+ */
+import { parseArgs } from 'node:util';
+import { selectBackend } from '../src/engine/backend/select-backend';
+import { initHead } from '../src/engine/model/head';
+import { crossEntropy } from '../src/engine/model/loss';
+import { PromptedViT } from '../src/engine/model/prompted-vit';
+import { type ViTConfig, vitConfig } from '../src/engine/model/vit-config';
+import { vitWeightsFromState } from '../src/engine/model/vit-weights';
+import { sptInitialPrompts } from '../src/engine/prompts/init-spt';
+import { xavierPrompts } from '../src/engine/prompts/init-xavier';
+import { promptParamsFromHost } from '../src/engine/prompts/prompt-params';
+import { tf } from '../src/engine/tf';
+import { AdamW } from '../src/engine/train/adamw';
+import { paramGroups } from '../src/engine/train/param-groups';
+import { Rng } from '../src/engine/util/rng';
+import { randomVitState } from '../test/helpers/random-state';
+import { CONFIG_ARCHS } from './flops';
+import { useOpenBlasKernels } from './native/openblas-kernels';
+import { enableWasmThreads } from './wasm-threads';
+
+const PROMPTS = 10;
+const CLASSES = 10;
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    backend: { type: 'string', default: 'wasm' },
+    config: { type: 'string', default: 'small' },
+    batch: { type: 'string', default: '8' },
+    mode: { type: 'string', default: 'train' },
+    steps: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '1' },
+    n: { type: 'string', default: '2048' },
+    reps: { type: 'string', default: '3' },
+    images: { type: 'string', default: '1024' },
+    methods: { type: 'string', default: 'random,mean,kmeans' },
+  },
+});
+
+const cpuMs = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+
+async function useBackend(name: string): Promise<Record<string, unknown>> {
+  let threads = 1;
+  let restore = () => {};
+  if (name === 'wasm-threads') {
+    threads = Number(process.env.SPT_WASM_THREADS ?? 2);
+    restore = await enableWasmThreads(threads);
+  }
+  const t0 = performance.now();
+  try {
+    const base = name === 'wasm-threads' || name === 'wasm-openblas' ? 'wasm' : name;
+    const choice = await selectBackend(base as 'wasm');
+    const attempt = choice.attempts.at(-1);
+    const info: Record<string, unknown> = {
+      backend: name,
+      detail: attempt?.reason,
+      loadMs: performance.now() - t0,
+    };
+    if (choice.name === 'wasm') {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      info.threads = wasm.getThreadsCount();
+      info.simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+    }
+    if (name === 'wasm-openblas') {
+      const blasThreads = Number(process.env.SPT_OPENBLAS_THREADS ?? 2);
+      useOpenBlasKernels(blasThreads);
+      info.detail = `${info.detail}; matrix products by OpenBLAS (OpenMP, ${blasThreads} threads) through bench/native`;
+      info.threads = blasThreads;
+    }
+    return info;
+  } finally {
+    restore();
+  }
+}
+
+/** Bytes the wasm module's memory has grown to (it never shrinks: this is the peak). */
+function wasmHeapBytes(): number | undefined {
+  if (!tf.getBackend().startsWith('wasm')) return undefined;
+  const m = (tf.backend() as unknown as { wasm: { wasmMemory?: WebAssembly.Memory; HEAPU8?: Uint8Array } })
+    .wasm;
+  return m.wasmMemory?.buffer.byteLength ?? m.HEAPU8?.buffer.byteLength;
+}
+
+function memoryFigures(): Record<string, number | undefined> {
+  return {
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    wasmHeapBytes: wasmHeapBytes(),
+    tfBytes: tf.memory().numBytes,
+    jsHeapBytes: process.memoryUsage().heapUsed,
+  };
+}
+
+function buildModel(cfg: ViTConfig): PromptedViT {
+  const w = vitWeightsFromState(randomVitState(cfg, 1), cfg, { trainable: false });
+  const rng = new Rng(1);
+  const prompts = promptParamsFromHost(
+    xavierPrompts(rng, cfg.depth, PROMPTS, cfg.embedDim, cfg.patchSize),
+    'deep',
+    cfg.depth,
+    cfg.embedDim,
+  );
+  return new PromptedViT(cfg, w, initHead(cfg.embedDim, CLASSES, rng), 'cls', 'vpt', prompts);
+}
+
+async function modelBench(): Promise<Record<string, unknown>> {
+  const info = await useBackend(values.backend as string);
+  const cfg = vitConfig(CONFIG_ARCHS[values.config as string]);
+  const batch = Number(values.batch);
+  const t0 = performance.now();
+  const model = buildModel(cfg);
+  const images = tf.randomNormal([batch, cfg.imageSize, cfg.imageSize, 3], 0, 1, 'float32', 1);
+  const labels = Array.from({ length: batch }, (_, i) => i % CLASSES);
+  const opt = new AdamW(paramGroups(model, 1e-4, 1e-4));
+  const setupMs = performance.now() - t0;
+  const train = () => {
+    const { value, grads } = tf.variableGrads(
+      () => crossEntropy(model.forward(images).logits, labels) as tf.Scalar,
+      opt.params(),
+    );
+    value.dataSync();
+    opt.apply(grads, 1e-3);
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  const forward = () => tf.tidy(() => model.forward(images).logits.dataSync());
+  const step = values.mode === 'forward' ? forward : train;
+  for (let i = 0; i < Number(values.warmup); i++) step();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < Number(values.steps); i++) {
+    const w0 = performance.now();
+    const c0 = cpuMs();
+    step();
+    wall.push(performance.now() - w0);
+    cpu.push(cpuMs() - c0);
+  }
+  return {
+    ...info,
+    config: values.config,
+    batch,
+    mode: values.mode,
+    setupMs,
+    stepMs: wall,
+    stepCpuMs: cpu,
+    ...memoryFigures(),
+  };
+}
+
+async function gemmBench(): Promise<Record<string, unknown>> {
+  const info = await useBackend(values.backend as string);
+  const n = Number(values.n);
+  const a = tf.randomNormal([n, n]);
+  const b = tf.randomNormal([n, n]);
+  tf.matMul(a, b).dispose();
+  const times: number[] = [];
+  for (let i = 0; i < Number(values.reps); i++) {
+    const t = performance.now();
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    times.push(performance.now() - t);
+    c.dispose();
+  }
+  const med = [...times].sort((x, y) => x - y)[Math.floor(times.length / 2)];
+  return { ...info, n, ms: times, gflops: (2 * n ** 3) / med / 1e6 };
+}
+
+async function initBench(): Promise<Record<string, unknown>> {
+  const info = await useBackend(values.backend as string);
+  const cfg = vitConfig(CONFIG_ARCHS[values.config as string]);
+  const w = vitWeightsFromState(randomVitState(cfg, 1), cfg, { trainable: false });
+  const total = Number(values.images);
+  const per = 64;
+  async function* batches() {
+    for (let s = 0; s < total; s += per) {
+      const n = Math.min(per, total - s);
+      const images = tf.randomNormal([n, cfg.imageSize, cfg.imageSize, 3], 0, 1, 'float32', s + 1);
+      yield { images, ids: Array.from({ length: n }, (_, i) => s + i) };
+      images.dispose();
+    }
+  }
+  const methods: Record<string, number> = {};
+  for (const init of (values.methods as string).split(',')) {
+    const t = performance.now();
+    await sptInitialPrompts(batches(), w, cfg, {
+      init: init as 'random',
+      mode: 'deep',
+      length: PROMPTS,
+      rng: new Rng(3),
+    });
+    methods[init] = performance.now() - t;
+  }
+  return {
+    ...info,
+    config: values.config,
+    images: total,
+    prompts: PROMPTS,
+    mode: 'deep',
+    initMs: methods,
+    ...memoryFigures(),
+  };
+}
+
+(async () => {
+  let out: Record<string, unknown>;
+  try {
+    switch (positionals[0]) {
+      case 'model':
+        out = await modelBench();
+        break;
+      case 'gemm':
+        out = await gemmBench();
+        break;
+      case 'init':
+        out = await initBench();
+        break;
+      case 'probe':
+        out = await useBackend(values.backend as string);
+        break;
+      default:
+        throw new Error(`unknown benchmark '${positionals[0]}'`);
+    }
+  } catch (err) {
+    out = { error: err instanceof Error ? err.message : String(err) };
+  }
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify(out)}\n`);
+  process.exit(0);
+})();

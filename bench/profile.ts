@@ -1,0 +1,94 @@
+/**
+ * Per-kernel time of one training step (tf.profile; wasm times each kernel synchronously).
+ *   npx tsx bench/profile.ts [small|tiny] [backend]
+ */
+import { selectBackend } from '../src/engine/backend/select-backend';
+import { initHead } from '../src/engine/model/head';
+import { crossEntropy } from '../src/engine/model/loss';
+import { PromptedViT } from '../src/engine/model/prompted-vit';
+import { vitConfig } from '../src/engine/model/vit-config';
+import { vitWeightsFromState } from '../src/engine/model/vit-weights';
+import { xavierPrompts } from '../src/engine/prompts/init-xavier';
+import { promptParamsFromHost } from '../src/engine/prompts/prompt-params';
+import { tf } from '../src/engine/tf';
+import { Rng } from '../src/engine/util/rng';
+import { randomVitState } from '../test/helpers/random-state';
+import { enableWasmThreads } from './wasm-threads';
+
+(async () => {
+  const which = process.argv[2] ?? 'small';
+  const threads = Number(process.env.SPT_WASM_THREADS ?? 1);
+  const restore = threads > 1 ? await enableWasmThreads(threads) : () => {};
+  await selectBackend((process.argv[3] ?? 'wasm') as 'wasm');
+  restore();
+  const cfg =
+    which === 'tiny'
+      ? vitConfig('vit_tiny_patch16_224')
+      : vitConfig({ embed_dim: 192, depth: 6, num_heads: 3, patch_size: 4, image_size: 32 });
+  const batch = which === 'tiny' ? 8 : 64;
+  const w = vitWeightsFromState(randomVitState(cfg, 1), cfg, { trainable: false });
+  const rng = new Rng(1);
+  const prompts = promptParamsFromHost(
+    xavierPrompts(rng, cfg.depth, 10, cfg.embedDim, cfg.patchSize),
+    'deep',
+    cfg.depth,
+    cfg.embedDim,
+  );
+  const model = new PromptedViT(cfg, w, initHead(cfg.embedDim, 10, rng), 'cls', 'vpt', prompts);
+  const images = tf.randomNormal([batch, cfg.imageSize, cfg.imageSize, 3], 0, 1, 'float32', 1);
+  const labels = Array.from({ length: batch }, (_, i) => i % 10);
+  const step = () => {
+    const { value, grads } = tf.variableGrads(
+      () => crossEntropy(model.forward(images).logits, labels) as tf.Scalar,
+      model.trainableVariables(),
+    );
+    value.dataSync();
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  step();
+  const cpuMs = () => {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1000;
+  };
+  let plain = Number.POSITIVE_INFINITY;
+  let plainCpu = 0;
+  for (let r = 0; r < Number(process.env.SPT_PROFILE_STEPS ?? 1); r++) {
+    const t = performance.now();
+    const c0 = cpuMs();
+    step();
+    const dt = performance.now() - t;
+    if (dt < plain) [plain, plainCpu] = [dt, cpuMs() - c0];
+  }
+  let t0 = performance.now();
+  // Kernel times in process CPU time: the machine may be shared, and this code is single-threaded.
+  if (process.env.SPT_PROFILE_WALL !== '1') (tf.env().platform as { now(): number }).now = cpuMs;
+  t0 = performance.now();
+  const prof = await tf.profile(step);
+  const profiled = performance.now() - t0;
+  const by = new Map<string, { ms: number; n: number }>();
+  let total = 0;
+  for (const k of prof.kernels) {
+    const shapes = k.inputShapes.map((s) => `[${s}]`).join('x');
+    const key = `${k.name} ${k.name.includes('MatMul') || ['Transpose', 'Slice', 'Identity', 'SplitV', 'forward', 'Multiply', 'Add'].includes(k.name) ? shapes : ''}`;
+    const e = by.get(key) ?? { ms: 0, n: 0 };
+    e.ms += k.kernelTimeMs as number;
+    e.n++;
+    total += k.kernelTimeMs as number;
+    by.set(key, e);
+  }
+  const heap =
+    (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.buffer.byteLength ?? 0;
+  console.log(
+    `tf peak ${(prof.peakBytes / 2 ** 20).toFixed(0)} MiB, wasm heap ${(heap / 2 ** 20).toFixed(0)} MiB`,
+  );
+  console.log(
+    `${which}: step ${plain.toFixed(0)} ms (cpu ${plainCpu.toFixed(0)} ms), profiled ${profiled.toFixed(0)} ms, kernel sum ${total.toFixed(0)} ms`,
+  );
+  const rows = [...by.entries()]
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, Number(process.env.SPT_PROFILE_ROWS ?? 30));
+  for (const [k, e] of rows)
+    console.log(
+      `${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ${e.ms.toFixed(1).padStart(8)} ms  x${e.n}  ${k}`,
+    );
+})();

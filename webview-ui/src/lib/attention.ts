@@ -1,0 +1,103 @@
+/**
+ * Attention map shaping. A layer's maps are flattened row-major [P, H + 1, g, g]: probe image p, head h
+ * (h = H is the mean over heads), patch row r, patch column c at ((p * (H + 1) + h) * g + r) * g + c.
+ */
+import type { AnalysisIndexEntry, MassShare } from '../../../src/shared/analysis-contract';
+
+export type HeadChoice = number | 'mean';
+
+/** The head axis index: 0..H-1, or H for the head mean (also for out-of-range heads). */
+export function headIndex(head: HeadChoice, numHeads: number): number {
+  if (head === 'mean' || !Number.isInteger(head) || head < 0 || head >= numHeads) return numHeads;
+  return head;
+}
+
+export function mapOffset(probe: number, head: number, numHeads: number, grid: number): number {
+  return (probe * (numHeads + 1) + head) * grid * grid;
+}
+
+/** Checks a flattened map array against its shape; returns why it does not fit, or null. */
+export function checkMaps(
+  flat: ArrayLike<number>,
+  probes: number,
+  numHeads: number,
+  grid: number,
+): string | null {
+  const want = probes * (numHeads + 1) * grid * grid;
+  if (flat.length !== want) {
+    return `expected ${probes} x ${numHeads + 1} x ${grid} x ${grid} = ${want} values, got ${flat.length}`;
+  }
+  return null;
+}
+
+/** One g x g map (row-major) of probe `probe` and head choice `head`. */
+export function extractMap(
+  flat: ArrayLike<number>,
+  probe: number,
+  head: HeadChoice,
+  numHeads: number,
+  grid: number,
+): number[] {
+  const start = mapOffset(probe, headIndex(head, numHeads), numHeads, grid);
+  const out = new Array<number>(grid * grid);
+  for (let i = 0; i < out.length; i++) out[i] = flat[start + i] ?? Number.NaN;
+  return out;
+}
+
+export function valueRange(values: ArrayLike<number>): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return Number.isFinite(min) ? { min, max } : { min: 0, max: 0 };
+}
+
+/** Values scaled to [0, 1] by their range (all 0 for a flat map). */
+export function normalise(values: ArrayLike<number>, range = valueRange(values)): number[] {
+  const span = range.max - range.min;
+  return Array.from(values, (v) => (Number.isFinite(v) && span > 0 ? (v - range.min) / span : 0));
+}
+
+/** Magma-like colour map (dark purple -> orange -> pale yellow), t in [0, 1] -> [r, g, b] 0..255. */
+const STOPS: [number, number, number][] = [
+  [0, 0, 4],
+  [59, 15, 112],
+  [140, 41, 129],
+  [222, 73, 104],
+  [254, 159, 109],
+  [252, 253, 191],
+];
+
+export function colormap(t: number): [number, number, number] {
+  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (STOPS.length - 1);
+  const i = Math.min(STOPS.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = STOPS[i];
+  const b = STOPS[i + 1];
+  return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * f)) as [number, number, number];
+}
+
+/** The patch cells (row, col) a prompt's provenance covers: one patch (random) or a window of patches. */
+export function provenanceCells(
+  prov: { patch?: number; window?: [number, number] } | null,
+  grid: number,
+): [number, number][] {
+  if (!prov || grid <= 0) return [];
+  const cells: number[] = [];
+  if (prov.window) for (let i = prov.window[0]; i < prov.window[1]; i++) cells.push(i);
+  else if (prov.patch !== undefined) cells.push(prov.patch);
+  return cells.filter((i) => i >= 0 && i < grid * grid).map((i) => [Math.floor(i / grid), i % grid]);
+}
+
+/** Where the CLS query's attention goes, per layer of an index entry (CLS share = the rest). */
+export function clsMassByLayer(entry: AnalysisIndexEntry): (MassShare & { layer: number })[] {
+  return entry.layers.map((l) => {
+    const prompts = Number.isFinite(l.clsPromptMass) ? l.clsPromptMass : 0;
+    const patches = Number.isFinite(l.clsPatchMass) ? l.clsPatchMass : 0;
+    return { layer: l.layer, cls: Math.max(0, 1 - prompts - patches), prompts, patches };
+  });
+}

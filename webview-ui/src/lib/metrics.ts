@@ -1,0 +1,172 @@
+/**
+ * Metric columns: the `metrics` response merged with live `metricLines`, and the series the curves
+ * view draws from them. Lines are kept in step order per split; a line whose split and step are already
+ * there is a duplicate (the file read and the live feed overlap) and is dropped.
+ */
+import type { MetricLine } from '../../../src/shared/run-events';
+import type { MetricColumns, RunMetrics } from '../../../src/shared/webview-contract';
+import { lowerBound } from './downsample';
+
+export type Split = 'train' | 'val' | 'test';
+export type MetricField = 'loss' | 'acc' | 'lr';
+export type XKind = 'step' | 'epoch';
+
+export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
+
+export function emptyColumns(): MetricColumns {
+  return { step: [], epoch: [], loss: [], acc: [], lr: [], t: [] };
+}
+
+export function emptyMetrics(runDir: string): RunMetrics {
+  return { runDir, train: emptyColumns(), val: emptyColumns(), test: emptyColumns(), skippedLines: 0 };
+}
+
+const FIELDS = ['step', 'epoch', 'loss', 'acc', 'lr', 't'] as const;
+
+function finiteOrNaN(v: unknown): number {
+  return typeof v === 'number' ? v : Number.NaN;
+}
+
+/**
+ * Appends lines to the columns in place, keeping each split ordered by step; returns how many were added
+ * (duplicates of split+step and lines of an unknown split are not).
+ */
+export function appendMetricLines(metrics: RunMetrics, lines: readonly MetricLine[]): number {
+  let added = 0;
+  for (const line of lines) {
+    if (line.split !== 'train' && line.split !== 'val' && line.split !== 'test') continue;
+    if (typeof line.step !== 'number' || !Number.isFinite(line.step)) continue;
+    const cols = metrics[line.split];
+    const n = cols.step.length;
+    let at = n;
+    if (n > 0 && cols.step[n - 1] >= line.step) {
+      at = lowerBound(cols.step, line.step);
+      if (at < n && cols.step[at] === line.step) continue; // a duplicate
+    }
+    const row = {
+      step: line.step,
+      epoch: finiteOrNaN(line.epoch),
+      loss: finiteOrNaN(line.loss),
+      acc: finiteOrNaN(line.acc),
+      lr: finiteOrNaN(line.lr),
+      t: finiteOrNaN(line.t),
+    };
+    for (const f of FIELDS) {
+      if (at === n) cols[f].push(row[f]);
+      else cols[f].splice(at, 0, row[f]);
+    }
+    added++;
+  }
+  return added;
+}
+
+/** Copies a response (so later appends never touch the message object), sorting and deduplicating it if needed. */
+export function normaliseMetrics(m: RunMetrics): RunMetrics {
+  const out = emptyMetrics(m.runDir);
+  out.skippedLines = m.skippedLines ?? 0;
+  for (const split of SPLITS) {
+    const cols = m[split];
+    if (!cols || !Array.isArray(cols.step)) continue;
+    const n = cols.step.length;
+    let ascending = true;
+    for (let i = 1; i < n && ascending; i++) ascending = cols.step[i - 1] < cols.step[i];
+    if (ascending) {
+      for (const f of FIELDS) {
+        const src = cols[f];
+        out[split][f] =
+          Array.isArray(src) && src.length >= n ? src.slice(0, n) : cols.step.map(() => Number.NaN);
+      }
+      continue;
+    }
+    const lines: MetricLine[] = cols.step.map((step, i) => ({
+      step,
+      epoch: cols.epoch?.[i],
+      loss: cols.loss?.[i],
+      acc: cols.acc?.[i],
+      lr: cols.lr?.[i],
+      t: cols.t?.[i],
+      split,
+    }));
+    appendMetricLines(out, lines);
+  }
+  return out;
+}
+
+/**
+ * Optimizer steps per epoch, from the first complete epoch: a val line (written when its epoch ends) or
+ * a train line of a later epoch. While the first epoch runs: the steps so far (the axis then reads 0..1).
+ */
+export function stepsPerEpoch(m: RunMetrics): number | null {
+  const val = m.val;
+  for (let i = 0; i < val.step.length; i++) {
+    if (Number.isFinite(val.epoch[i]) && val.step[i] > 0) return val.step[i] / (val.epoch[i] + 1);
+  }
+  const train = m.train;
+  if (train.step.length === 0) return null;
+  const e0 = train.epoch[0];
+  for (let i = 1; i < train.step.length; i++) {
+    if (train.epoch[i] > e0 && Number.isFinite(e0)) return train.step[i - 1] / (e0 + 1);
+  }
+  const maxStep = train.step[train.step.length - 1];
+  return maxStep > 0 ? maxStep : null;
+}
+
+export interface SeriesData {
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+}
+
+/**
+ * One split's field against step or epoch progress (step / steps per epoch: val lines of epoch e sit at
+ * e + 1, where the epoch ends). Returns the column arrays themselves for `step` (no copy).
+ */
+export function metricSeries(m: RunMetrics, split: Split, field: MetricField, xKind: XKind): SeriesData {
+  const cols = m[split];
+  if (xKind === 'step') return { x: cols.step, y: cols[field] };
+  const k = stepsPerEpoch(m);
+  const x = k ? cols.step.map((s) => s / k) : cols.epoch.map((e) => e + 1);
+  return { x, y: cols[field] };
+}
+
+export interface LatestValues {
+  step: number | null;
+  epoch: number | null;
+  trainLoss: number | null;
+  valLoss: number | null;
+  valAcc: number | null;
+  bestValAcc: number | null;
+  bestValEpoch: number | null;
+  testAcc: number | null;
+  lr: number | null;
+}
+
+function lastOf(a: number[]): number | null {
+  return a.length ? a[a.length - 1] : null;
+}
+
+export function latestValues(m: RunMetrics): LatestValues {
+  let best: number | null = null;
+  let bestEpoch: number | null = null;
+  for (let i = 0; i < m.val.acc.length; i++) {
+    const a = m.val.acc[i];
+    if (Number.isFinite(a) && (best === null || a > best)) {
+      best = a;
+      bestEpoch = m.val.epoch[i];
+    }
+  }
+  return {
+    step: lastOf(m.train.step),
+    epoch: lastOf(m.train.epoch),
+    trainLoss: lastOf(m.train.loss),
+    valLoss: lastOf(m.val.loss),
+    valAcc: lastOf(m.val.acc),
+    bestValAcc: best,
+    bestValEpoch: bestEpoch,
+    testAcc: lastOf(m.test.acc),
+    lr: lastOf(m.train.lr),
+  };
+}
+
+export function metricCount(m: RunMetrics): number {
+  return m.train.step.length + m.val.step.length + m.test.step.length;
+}

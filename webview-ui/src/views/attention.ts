@@ -1,0 +1,580 @@
+/**
+ * Attention maps: for a probe image, where the CLS query and the prompt queries (mean over prompts)
+ * look among the patches, at one layer and head (or the head mean), drawn over the image; every probe
+ * image as a thumbnail to pick from; and where the CLS query's attention goes, per layer.
+ */
+import type { AnalysisIndex } from '../../../src/shared/analysis-contract';
+import type { AttentionData, DashboardRun, ImageData64 } from '../../../src/shared/webview-contract';
+import { baseOption, ChartHost, categoryAxis, legend, tooltip, tooltipContent, valueAxis } from '../charts';
+import { h, notice, select, slider } from '../dom';
+import { exportButtons } from '../export';
+import { type AnalysisChoice, chooseAnalysis } from '../lib/analysis';
+import {
+  checkMaps,
+  clsMassByLayer,
+  colormap,
+  extractMap,
+  type HeadChoice,
+  valueRange,
+} from '../lib/attention';
+import { toCsv } from '../lib/csv';
+import { fmtNumber } from '../lib/format';
+import { className } from '../lib/prototypes';
+import type { StoreEvent } from '../store';
+import {
+  epochLabel,
+  epochSlider,
+  indexErrorNotice,
+  layerSelect,
+  noAnalysisNotice,
+  runSelect,
+} from './analysis-common';
+import { card, pickRun, type View, type ViewContext } from './view';
+
+const BIG = 240;
+const THUMB = 64;
+
+export class AttentionView implements View {
+  readonly root = h('div', { className: 'view view-attention' });
+  private readonly toolbar = h('div', {
+    className: 'toolbar',
+    role: 'toolbar',
+    'aria-label': 'Attention map options',
+  });
+  private readonly status = h('div', { className: 'view-status' });
+  private readonly mapsBody = h('div', { className: 'maps' });
+  private readonly thumbs = h('div', { className: 'thumbs', role: 'group', 'aria-label': 'Probe images' });
+  private readonly massChart = new ChartHost(
+    'attention-mass',
+    'Attention mass of the CLS query per layer',
+    'chart chart-medium',
+  );
+  private readonly massNote = h('p', { className: 'hint' });
+  private readonly layout: HTMLElement;
+  private readonly mapsCard: HTMLElement;
+  private run: DashboardRun | undefined;
+  private index: AnalysisIndex | null = null;
+  private choice: AnalysisChoice | null = null;
+  private data: AttentionData | null = null;
+  private images: ImageData64[] = [];
+  private readonly decoded = new Map<string, HTMLImageElement>();
+  private overlay = 0.6;
+  private token = 0;
+  private visible = false;
+  private built = false;
+  private bigCanvases: { title: string; canvas: HTMLCanvasElement }[] = [];
+
+  constructor(private readonly ctx: ViewContext) {
+    this.mapsCard = card(
+      'Attention maps',
+      [this.mapsBody, h('h3', { className: 'thumbs-title' }, 'Probe images'), this.thumbs],
+      {
+        actions: exportButtons(
+          ctx.post,
+          {
+            name: () =>
+              `attention-${this.run?.experiment ?? 'run'}-L${this.choice?.layer}-e${this.choice?.epoch}-probe${this.ctx.state.attention.probe}`,
+            canvas: () => this.composite(),
+            csv: () => this.csv(),
+            background: () => ctx.palette().background,
+          },
+          (m) => ctx.flash(m),
+        ),
+        className: 'card-maps',
+      },
+    );
+    const massCard = card('Where the CLS token looks', [this.massChart.el, this.massNote], {
+      subtitle: 'share of its attention',
+      actions: exportButtons(
+        ctx.post,
+        {
+          name: () => `attention-mass-${this.run?.experiment ?? 'run'}-e${this.choice?.epoch}`,
+          chart: () => this.massChart,
+          csv: () => this.massCsv(),
+          background: () => ctx.palette().background,
+        },
+        (m) => ctx.flash(m),
+      ),
+    });
+    this.layout = h(
+      'div',
+      { className: 'split split-wide' },
+      this.mapsCard,
+      h('aside', { className: 'side' }, massCard),
+    );
+  }
+
+  show(): void {
+    if (!this.built) {
+      this.built = true;
+      this.root.append(this.toolbar, this.status, this.layout);
+    }
+    this.visible = true;
+    void this.refresh();
+  }
+
+  hide(): void {
+    this.visible = false;
+  }
+
+  refreshTheme(): void {
+    if (this.visible && this.data) {
+      this.renderMaps();
+      this.renderMass();
+    }
+  }
+
+  onStoreEvent(e: StoreEvent): void {
+    if (!this.visible) return;
+    if (e.type === 'runs' && !this.ctx.store.run(this.run?.runDir)) void this.refresh();
+    if (e.type === 'analysis' && e.runDir === this.run?.runDir) void this.refresh();
+  }
+
+  private setStatus(n: HTMLElement | null): void {
+    this.status.replaceChildren(...(n ? [n] : []));
+    this.layout.hidden = n !== null;
+  }
+
+  private retry(): void {
+    if (this.run) this.ctx.store.forgetRun(this.run.runDir);
+    void this.refresh();
+  }
+
+  private async refresh(): Promise<void> {
+    const token = ++this.token;
+    const st = this.ctx.state.attention;
+    const run = pickRun(this.ctx, st.runDir);
+    const sameRun = run !== undefined && this.run?.runDir === run.runDir && this.data !== null;
+    this.run = run;
+    if (!run) {
+      this.toolbar.replaceChildren();
+      return this.setStatus(notice('empty', 'No run to show.', 'Open a run from the SPT Runs view.'));
+    }
+    if (!sameRun) {
+      this.data = null;
+      this.setStatus(notice('loading', 'Loading the analysis index…'));
+    }
+    let index: AnalysisIndex | null;
+    try {
+      index = await this.ctx.store.analysisIndex(run.runDir);
+    } catch (e) {
+      if (token !== this.token) return;
+      this.toolbar.replaceChildren(...this.runControl());
+      return this.setStatus(indexErrorNotice(e instanceof Error ? e.message : String(e), () => this.retry()));
+    }
+    if (token !== this.token) return;
+    this.index = index;
+    const choice = index ? chooseAnalysis(index, st.layer, st.epoch) : null;
+    this.choice = choice;
+    if (!index || !choice) {
+      this.toolbar.replaceChildren(...this.runControl());
+      return this.setStatus(noAnalysisNotice(run));
+    }
+    this.buildToolbar(index, choice);
+    if (!this.data) this.setStatus(notice('loading', `Loading the attention maps of block ${choice.layer}…`));
+    try {
+      const [data, images] = await Promise.all([
+        this.ctx.store.attention(run.runDir, choice.epoch, choice.layer),
+        this.ctx.store.probeImages(run.runDir, choice.epoch).catch((e: unknown) => {
+          this.ctx.log(
+            'warn',
+            `probe images of ${run.runDir}: ${e instanceof Error ? e.message : String(e)}`,
+          );
+          return [] as ImageData64[];
+        }),
+      ]);
+      if (token !== this.token) return;
+      const bad = checkMaps(
+        data.maps.clsToPatch,
+        data.probe.labels.length,
+        data.model.numHeads,
+        data.model.grid,
+      );
+      if (bad) throw new Error(`The attention maps do not have the expected shape: ${bad}.`);
+      this.data = data;
+      this.images = images;
+      await this.decodeImages(images);
+      if (token !== this.token) return;
+    } catch (e) {
+      if (token !== this.token) return;
+      this.data = null;
+      return this.setStatus(
+        notice(
+          'error',
+          `Could not load the attention maps (block ${choice.layer}, ${epochLabel(choice.epoch)}).`,
+          `${e instanceof Error ? e.message : String(e)} Try another epoch, or retry.`,
+          { label: 'Retry', run: () => this.retry() },
+        ),
+      );
+    }
+    this.setStatus(null);
+    if (st.probe >= this.data.probe.labels.length) st.probe = 0;
+    this.renderMaps();
+    this.renderThumbs();
+    this.renderMass();
+  }
+
+  private runControl(): HTMLElement[] {
+    const st = this.ctx.state.attention;
+    const el = runSelect(this.ctx, this.run?.runDir ?? '', (dir) => {
+      st.runDir = dir;
+      this.ctx.saveState();
+      void this.refresh();
+    });
+    return el ? [el] : [];
+  }
+
+  private buildToolbar(index: AnalysisIndex, choice: AnalysisChoice): void {
+    const st = this.ctx.state.attention;
+    const H = index.model.numHeads;
+    const heads: { value: string; label: string }[] = [{ value: 'mean', label: 'mean of heads' }];
+    for (let i = 0; i < H; i++) heads.push({ value: String(i), label: `head ${i}` });
+    this.toolbar.replaceChildren(
+      ...this.runControl(),
+      layerSelect(choice.layers, choice.layer, index.model.depth, (l) => {
+        st.layer = l;
+        this.ctx.saveState();
+        void this.refresh();
+      }),
+      select('Head', heads, st.head === 'mean' ? 'mean' : String(st.head), (v) => {
+        st.head = v === 'mean' ? 'mean' : Number(v);
+        this.ctx.saveState();
+        this.renderMaps();
+        this.renderThumbs();
+      }),
+      epochSlider(choice.epochs, choice.epoch, (e) => {
+        st.epoch = e === choice.epochs[choice.epochs.length - 1] ? null : e;
+        this.ctx.saveState();
+        void this.refresh();
+      }),
+      slider({
+        label: 'Overlay',
+        min: 0,
+        max: 1,
+        step: 0.05,
+        value: this.overlay,
+        format: (v) => `${Math.round(v * 100)}%`,
+        ariaValueText: (v) => `heat map opacity ${Math.round(v * 100)} percent`,
+        onInput: (v) => {
+          this.overlay = v;
+          this.renderMaps();
+          this.renderThumbs();
+        },
+        onChange: () => {},
+      }),
+    );
+  }
+
+  private async decodeImages(images: ImageData64[]): Promise<void> {
+    await Promise.all(
+      images.map(
+        (im) =>
+          new Promise<void>((resolve) => {
+            if (!im.dataUrl || this.decoded.has(im.dataUrl)) return resolve();
+            const img = new Image();
+            img.onload = () => {
+              this.decoded.set(im.dataUrl!, img);
+              resolve();
+            };
+            img.onerror = () => resolve();
+            img.src = im.dataUrl;
+          }),
+      ),
+    );
+    // Keep the decoded cache small (one run's probe set is a few images).
+    while (this.decoded.size > 256) this.decoded.delete(this.decoded.keys().next().value as string);
+  }
+
+  private head(): HeadChoice {
+    return this.ctx.state.attention.head;
+  }
+
+  private imageOf(probe: number): HTMLImageElement | null {
+    const url = this.images[probe]?.dataUrl;
+    return url ? (this.decoded.get(url) ?? null) : null;
+  }
+
+  private renderMaps(): void {
+    const d = this.data;
+    if (!d) return;
+    const st = this.ctx.state.attention;
+    const { numHeads: H, grid: g } = d.model;
+    const probe = st.probe;
+    const label = d.probe.labels[probe];
+    const cls = extractMap(d.maps.clsToPatch as unknown as number[], probe, this.head(), H, g);
+    const prompt = d.maps.promptToPatch
+      ? extractMap(d.maps.promptToPatch as unknown as number[], probe, this.head(), H, g)
+      : null;
+    const headText = this.head() === 'mean' ? 'mean of heads' : `head ${this.head()}`;
+    const panel = (title: string, values: number[] | null, hint: string) => {
+      if (!values) {
+        return h(
+          'figure',
+          { className: 'map map-missing' },
+          h('figcaption', null, title),
+          h('p', { className: 'muted' }, hint),
+        );
+      }
+      const canvas = h('canvas', {
+        className: 'map-canvas',
+        width: BIG,
+        height: BIG,
+        role: 'img',
+        'aria-label': `${title} of probe image ${probe} (${className(label, d.classNames)}), block ${d.layer}, ${headText}`,
+      });
+      const range = valueRange(values);
+      drawOverlay(canvas, this.imageOf(probe), values, g, this.overlay, range);
+      this.bigCanvases.push({ title, canvas });
+      return h('figure', { className: 'map' }, h('figcaption', null, title), canvas, colourBar(range));
+    };
+    this.bigCanvases = [];
+    const img = this.images[probe];
+    this.mapsBody.replaceChildren(
+      h(
+        'div',
+        { className: 'maps-head' },
+        h('strong', null, `Probe image ${probe} · ${className(label, d.classNames)}`),
+        h(
+          'span',
+          { className: 'muted' },
+          ` ${d.probe.ids[probe] ?? img?.id ?? ''} · block ${d.layer} · ${headText} · ${epochLabel(d.epoch)}`,
+        ),
+      ),
+      img && !img.dataUrl
+        ? h(
+            'p',
+            { className: 'muted' },
+            `The image could not be read${img.error ? `: ${img.error}` : ''}; the map is drawn alone.`,
+          )
+        : '',
+      h(
+        'div',
+        { className: 'maps-row' },
+        panel('CLS → patches', cls, ''),
+        panel(
+          'Prompts → patches',
+          prompt,
+          d.model.promptLength === 0
+            ? 'This run has no prompts.'
+            : 'No prompt attention was recorded for this layer.',
+        ),
+      ),
+    );
+  }
+
+  private renderThumbs(): void {
+    const d = this.data;
+    if (!d) return;
+    const st = this.ctx.state.attention;
+    const { numHeads: H, grid: g } = d.model;
+    const items = d.probe.labels.map((label, i) => {
+      const canvas = h('canvas', {
+        className: 'thumb-canvas',
+        width: THUMB,
+        height: THUMB,
+        'aria-hidden': 'true',
+      });
+      const values = extractMap(d.maps.clsToPatch as unknown as number[], i, this.head(), H, g);
+      drawOverlay(canvas, this.imageOf(i), values, g, this.overlay, valueRange(values));
+      const name = className(label, d.classNames);
+      return h(
+        'button',
+        {
+          type: 'button',
+          className: 'thumb',
+          'aria-pressed': i === st.probe ? 'true' : 'false',
+          'aria-label': `Probe image ${i}, ${name}`,
+          title: d.probe.ids[i] ?? name,
+          onclick: () => {
+            st.probe = i;
+            this.ctx.saveState();
+            this.renderMaps();
+            this.renderThumbs();
+          },
+        },
+        canvas,
+        h('span', { className: 'thumb-label' }, name),
+      );
+    });
+    this.thumbs.replaceChildren(...items);
+  }
+
+  private renderMass(): void {
+    const p = this.ctx.palette();
+    const entry = this.index?.epochs.find((e) => e.epoch === this.choice?.epoch);
+    if (!entry) return;
+    const rows = clsMassByLayer(entry);
+    const layers = rows.map((r) => `block ${r.layer}`);
+    const selected = this.choice?.layer;
+    const mk = (name: string, key: 'cls' | 'prompts' | 'patches', colour: string) => ({
+      name,
+      type: 'bar',
+      stack: 'mass',
+      barWidth: '60%',
+      color: colour,
+      itemStyle: { color: colour },
+      data: rows.map((r) => ({
+        value: r[key],
+        itemStyle: {
+          color: colour,
+          opacity: r.layer === selected ? 1 : 0.6,
+          borderColor: p.highContrast ? p.foreground : undefined,
+          borderWidth: p.highContrast ? 1 : 0,
+        },
+      })),
+      emphasis: { focus: 'series' },
+    });
+    this.massChart.apply({
+      ...baseOption(p),
+      legend: legend(p, { icon: 'rect', itemWidth: 10, itemHeight: 10 }),
+      grid: { top: 32, left: 8, right: 16, bottom: 8 },
+      yAxis: categoryAxis(p, layers, { inverse: true }),
+      xAxis: valueAxis(p, {
+        max: 1,
+        axisLabel: { color: p.muted, formatter: (v: number) => `${Math.round(v * 100)}%` },
+      }),
+      tooltip: tooltip(p, {
+        trigger: 'axis',
+        axisPointer: { type: 'shadow' },
+        formatter: (params: unknown) => {
+          const list = params as { seriesName: string; value: number; color: string; axisValue: string }[];
+          return tooltipContent(
+            list[0]?.axisValue ?? '',
+            list.map((x) => ({
+              colour: x.color,
+              name: x.seriesName,
+              value: `${(100 * x.value).toFixed(1)}%`,
+            })),
+          );
+        },
+      }),
+      series: [
+        mk('CLS', 'cls', p.series[3] ?? p.series[0]),
+        mk('prompts', 'prompts', p.series[1]),
+        mk('patches', 'patches', p.series[0]),
+      ],
+    });
+    const d = this.data;
+    const pm = d?.maps.promptMass;
+    this.massNote.textContent =
+      `Mean over heads and probe images, ${epochLabel(entry.epoch)}; the highlighted bar is the block shown on the left.` +
+      (pm
+        ? ` Prompt queries at block ${d!.layer}: ${(100 * pm.prompts).toFixed(1)}% to prompts, ${(100 * pm.patches).toFixed(1)}% to patches.`
+        : '');
+  }
+
+  /** The two big maps side by side, titled, for PNG export. */
+  private composite(): HTMLCanvasElement | null {
+    if (this.bigCanvases.length === 0) return null;
+    const p = this.ctx.palette();
+    const pad = 12;
+    const titleH = 22;
+    const out = document.createElement('canvas');
+    out.width = pad + this.bigCanvases.length * (BIG + pad);
+    out.height = titleH + BIG + 2 * pad;
+    const c = out.getContext('2d');
+    if (!c) return null;
+    c.fillStyle = p.background;
+    c.fillRect(0, 0, out.width, out.height);
+    c.fillStyle = p.foreground;
+    c.font = `${p.fontSize}px ${p.fontFamily}`;
+    this.bigCanvases.forEach(({ title, canvas }, i) => {
+      const x = pad + i * (BIG + pad);
+      c.fillText(title, x, pad + 12);
+      c.drawImage(canvas, x, pad + titleH);
+    });
+    return out;
+  }
+
+  private csv(): string | null {
+    const d = this.data;
+    if (!d) return null;
+    const { numHeads: H, grid: g } = d.model;
+    const rows: (string | number)[][] = [];
+    for (let i = 0; i < d.probe.labels.length; i++) {
+      const cls = extractMap(d.maps.clsToPatch as unknown as number[], i, this.head(), H, g);
+      const pr = d.maps.promptToPatch
+        ? extractMap(d.maps.promptToPatch as unknown as number[], i, this.head(), H, g)
+        : null;
+      for (let k = 0; k < g * g; k++) {
+        rows.push([
+          i,
+          d.probe.ids[i] ?? '',
+          className(d.probe.labels[i], d.classNames),
+          Math.floor(k / g),
+          k % g,
+          cls[k],
+          pr ? pr[k] : '',
+        ]);
+      }
+    }
+    return toCsv(['probe', 'image', 'class', 'row', 'col', 'cls_to_patch', 'prompts_to_patch'], rows);
+  }
+
+  private massCsv(): string | null {
+    const entry = this.index?.epochs.find((e) => e.epoch === this.choice?.epoch);
+    if (!entry) return null;
+    return toCsv(
+      ['epoch', 'layer', 'cls', 'prompts', 'patches'],
+      clsMassByLayer(entry).map((r) => [entry.epoch, r.layer, r.cls, r.prompts, r.patches]),
+    );
+  }
+}
+
+/** The image (grey, nearest-neighbour scaled) with the g x g map on top in a magma colour map. */
+function drawOverlay(
+  canvas: HTMLCanvasElement,
+  image: HTMLImageElement | null,
+  values: number[],
+  g: number,
+  alpha: number,
+  range: { min: number; max: number },
+): void {
+  const c = canvas.getContext('2d');
+  if (!c) return;
+  const W = canvas.width;
+  c.imageSmoothingEnabled = false;
+  c.clearRect(0, 0, W, W);
+  if (image) {
+    c.filter = 'grayscale(1)';
+    c.drawImage(image, 0, 0, W, W);
+    c.filter = 'none';
+  } else {
+    c.fillStyle = '#000';
+    c.fillRect(0, 0, W, W);
+  }
+  const span = range.max - range.min;
+  const cell = W / g;
+  c.globalAlpha = image ? alpha : 1;
+  for (let r = 0; r < g; r++) {
+    for (let col = 0; col < g; col++) {
+      const v = values[r * g + col];
+      const t = span > 0 && Number.isFinite(v) ? (v - range.min) / span : 0;
+      const [R, G, B] = colormap(t);
+      c.fillStyle = `rgb(${R}, ${G}, ${B})`;
+      c.fillRect(Math.floor(col * cell), Math.floor(r * cell), Math.ceil(cell), Math.ceil(cell));
+    }
+  }
+  c.globalAlpha = 1;
+  canvas.dataset.drawn = 'true';
+}
+
+/** A horizontal colour bar with the map's minimum and maximum attention. */
+function colourBar(range: { min: number; max: number }): HTMLElement {
+  const canvas = h('canvas', { className: 'colourbar', width: 160, height: 8, 'aria-hidden': 'true' });
+  const c = canvas.getContext('2d');
+  if (c) {
+    for (let x = 0; x < 160; x++) {
+      const [R, G, B] = colormap(x / 159);
+      c.fillStyle = `rgb(${R}, ${G}, ${B})`;
+      c.fillRect(x, 0, 1, 8);
+    }
+  }
+  return h(
+    'div',
+    { className: 'colourbar-row' },
+    h('span', { className: 'colourbar-value' }, fmtNumber(range.min, 3)),
+    canvas,
+    h('span', { className: 'colourbar-value' }, fmtNumber(range.max, 3)),
+  );
+}
