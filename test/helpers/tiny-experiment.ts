@@ -14,6 +14,8 @@ export interface TinyExperiment {
   analysis: string;
   /** output.dir as written in the file. */
   outputDir: string;
+  /** The `prompt:` flow mapping (default: deep SPT prompts of length 4 with `init`). */
+  prompt?: string;
 }
 
 export function writeTinyExperiment(dir: string, e: TinyExperiment, extra = ''): string {
@@ -27,7 +29,7 @@ backbone:
   checkpoint: ${path.join(PARITY_DIR, 'timm.pth')}
   pool: ${e.pool}
 data: {root: ${PARITY_DIR}, train: images.txt, val: images.txt, test: images.txt, num_classes: 5}
-prompt: {method: spt, mode: deep, length: 4, init: ${e.init}}
+prompt: ${e.prompt ?? `{method: spt, mode: deep, length: 4, init: ${e.init}}`}
 train: ${e.train}
 device: {backend: wasm}
 analysis: ${e.analysis}

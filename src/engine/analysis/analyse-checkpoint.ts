@@ -74,12 +74,12 @@ function modelInfo(model: PromptedViT, T: number): AnalysisModelInfo {
  * adds the initial prompts to the PCA overlay and the drift; without prompts (linear probe, full
  * fine-tuning) only attention maps and the PCA of patch tokens are produced.
  */
-export function analyseCheckpoint(
+export async function analyseCheckpoint(
   model: PromptedViT,
   probe: ProbeBatch,
   initialPrompts: HostTensor | undefined,
   opts: AnalyseOptions,
-): AnalysisRecord {
+): Promise<AnalysisRecord> {
   const { cfg } = model;
   const P = probe.images.shape[0];
   if (probe.labels.length !== P || probe.ids.length !== P) {
@@ -90,14 +90,14 @@ export function analyseCheckpoint(
     if (!Number.isInteger(l) || l < 0 || l >= cfg.depth)
       throw new Error(`layer ${l} is not a block of 0..${cfg.depth - 1}`);
   }
-  const current = model.prompts ? promptsToHost(model.prompts) : undefined; // [S, N, D]
+  const current = model.prompts ? await promptsToHost(model.prompts) : undefined; // [S, N, D]
   if (initialPrompts && current && formatShape(initialPrompts.shape) !== formatShape(current.shape)) {
     throw new Error(
       `initial prompts have shape ${formatShape(initialPrompts.shape)}, the model's ${formatShape(current.shape)}`,
     );
   }
   const initial = current ? (initialPrompts?.data as Float32Array | undefined) : undefined; // [S, N, D]
-  const probeTokens = collectProbeTokens(model, probe.images, layers);
+  const probeTokens = await collectProbeTokens(model, probe.images, layers);
   const { N, T, L, D } = probeTokens;
   const mode = model.prompts?.mode;
   const setOf = (data: Float32Array, layer: number) => {
@@ -110,7 +110,7 @@ export function analyseCheckpoint(
   if (mode === 'shallow' && initial && layers.some((l) => l > 0)) {
     const set = tf.tensor3d(initial, [1, N, D]); // [1, N, D]
     try {
-      initialSlots = collectPromptSlots(model, probe.images, [set], layers); // layer -> [P, N, D]
+      initialSlots = await collectPromptSlots(model, probe.images, [set], layers); // layer -> [P, N, D]
     } finally {
       set.dispose();
     }

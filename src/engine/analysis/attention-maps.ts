@@ -30,27 +30,58 @@ function groupMass(probs: Tensor, r0: number, nr: number, N: number): Tensor {
   return tf.stack([share(0, 1), share(1, N), share(1 + N, T)], 2); // [P, H, 3]
 }
 
-/** probs [P, H, L, L] with N prompt slots -> host rows and masses. Does not dispose `probs`. */
-export function summariseAttention(probs: Tensor, N: number): AttentionRows {
+/** The device side of an AttentionRows: the same fields as tensors (to read with `readAttentionRows`). */
+export interface AttentionTensors {
+  P: number;
+  H: number;
+  N: number;
+  T: number;
+  rows: Record<'clsRow' | 'promptRow' | 'clsMass' | 'patchMass' | 'promptMass', Tensor | undefined>;
+}
+
+/**
+ * probs [P, H, L, L] with N prompt slots -> the rows and masses, still on the device (new tensors,
+ * which `readAttentionRows` reads and disposes). Does not dispose `probs`.
+ */
+export function summariseAttentionTensors(probs: Tensor, N: number): AttentionTensors {
   const [P, H, L, L2] = probs.shape;
   if (probs.rank !== 4 || L !== L2) throw new Error(`attention probabilities must be [P, H, L, L]`);
   const T = L - 1 - N;
   if (T <= 0) throw new Error(`attention of length ${L} leaves no patches after CLS and ${N} prompts`);
-  return tf.tidy(() => {
-    const clsRow = tf.slice(probs, [0, 0, 0, 0], [P, H, 1, L]); // [P, H, 1, L]
-    const promptRow = N > 0 ? tf.mean(tf.slice(probs, [0, 0, 1, 0], [P, H, N, L]), 2) : undefined; // [P, H, L]
-    return {
-      P,
-      H,
-      N,
-      T,
-      clsRow: Float32Array.from(clsRow.dataSync()),
-      promptRow: promptRow ? Float32Array.from(promptRow.dataSync()) : undefined,
-      clsMass: Float32Array.from(groupMass(probs, 0, 1, N).dataSync()),
-      patchMass: Float32Array.from(groupMass(probs, 1 + N, T, N).dataSync()),
-      promptMass: N > 0 ? Float32Array.from(groupMass(probs, 1, N, N).dataSync()) : undefined,
-    };
-  });
+  const rows = tf.tidy(() => ({
+    clsRow: tf.slice(probs, [0, 0, 0, 0], [P, H, 1, L]), // [P, H, 1, L]
+    promptRow: N > 0 ? tf.mean(tf.slice(probs, [0, 0, 1, 0], [P, H, N, L]), 2) : undefined, // [P, H, L]
+    clsMass: groupMass(probs, 0, 1, N),
+    patchMass: groupMass(probs, 1 + N, T, N),
+    promptMass: N > 0 ? groupMass(probs, 1, N, N) : undefined,
+  }));
+  return { P, H, N, T, rows };
+}
+
+/** Reads (asynchronously: webgpu in Node has no synchronous readback) and disposes the tensors. */
+export async function readAttentionRows(a: AttentionTensors): Promise<AttentionRows> {
+  const keys = ['clsRow', 'promptRow', 'clsMass', 'patchMass', 'promptMass'] as const;
+  const tensors = keys.map((k) => a.rows[k]);
+  const data = await Promise.all(tensors.map((t) => t?.data())).finally(() =>
+    tf.dispose(tensors.filter((t) => t !== undefined)),
+  );
+  const host = (i: number) => (data[i] ? Float32Array.from(data[i]) : undefined);
+  return {
+    P: a.P,
+    H: a.H,
+    N: a.N,
+    T: a.T,
+    clsRow: host(0) as Float32Array,
+    promptRow: host(1),
+    clsMass: host(2) as Float32Array,
+    patchMass: host(3) as Float32Array,
+    promptMass: host(4),
+  };
+}
+
+/** probs [P, H, L, L] with N prompt slots -> host rows and masses. Does not dispose `probs`. */
+export async function summariseAttention(probs: Tensor, N: number): Promise<AttentionRows> {
+  return readAttentionRows(summariseAttentionTensors(probs, N));
 }
 
 /** rows [P, H, L] -> patch columns with a head-mean appended: [P, H + 1, T] (= [P, H + 1, g, g]). */

@@ -6,7 +6,12 @@
 import type { PromptedViT } from '../model/prompted-vit';
 import { forwardFeatures } from '../model/vit';
 import { type Tensor, tf } from '../tf';
-import { type AttentionRows, summariseAttention } from './attention-maps';
+import {
+  type AttentionRows,
+  type AttentionTensors,
+  readAttentionRows,
+  summariseAttentionTensors,
+} from './attention-maps';
 
 export const DEFAULT_PROBE_SIZE = 8;
 
@@ -23,24 +28,52 @@ export interface ProbeTokens {
   attention: Map<number, AttentionRows>;
 }
 
-/** images [P, H, W, 3] (normalised) -> tokens and attention of `layers`. */
-export function collectProbeTokens(
+/**
+ * images [P, H, W, 3] (normalised) -> tokens and attention of `layers`. The forward pass keeps what
+ * it brings to the host on the device, and reads it after, asynchronously (webgpu in Node has no
+ * synchronous readback).
+ */
+export async function collectProbeTokens(
   model: PromptedViT,
   images: Tensor,
   layers: readonly number[],
-): ProbeTokens {
+): Promise<ProbeTokens> {
   const wanted = new Set(layers);
+  const N = model.prompts?.length ?? 0;
+  const onDevice = new Map<number, Tensor>();
+  const summaries = new Map<number, AttentionTensors>();
+  try {
+    tf.tidy(() => {
+      const out = model.forward(images, {
+        onBlockInput: (i, x) => {
+          if (wanted.has(i)) onDevice.set(i, tf.keep(tf.clone(x))); // [P, L, D]
+        },
+        attentionLayers: wanted,
+      });
+      for (const [i, probs] of out.attention) {
+        const s = summariseAttentionTensors(probs, N); // [P, H, L, L] -> rows
+        for (const t of Object.values(s.rows)) if (t) tf.keep(t);
+        summaries.set(i, s);
+      }
+    });
+  } catch (err) {
+    tf.dispose([...onDevice.values()]);
+    for (const s of summaries.values()) tf.dispose(Object.values(s.rows).filter((t) => t !== undefined));
+    throw err;
+  }
   const tokens = new Map<number, Float32Array>();
   const attention = new Map<number, AttentionRows>();
-  const N = model.prompts?.length ?? 0;
-  tf.tidy(() => {
-    const out = model.forward(images, {
-      onBlockInput: (i, x) => {
-        if (wanted.has(i)) tokens.set(i, Float32Array.from(x.dataSync())); // [P, L, D]
-      },
-      attentionLayers: wanted,
-    });
-    for (const [i, probs] of out.attention) attention.set(i, summariseAttention(probs, N)); // [P, H, L, L]
+  const [tokenData, rows] = await Promise.all([
+    Promise.all([...onDevice.values()].map((t) => t.data())).finally(() =>
+      tf.dispose([...onDevice.values()]),
+    ),
+    Promise.all([...summaries.values()].map(readAttentionRows)),
+  ]);
+  [...onDevice.keys()].forEach((i, j) => {
+    tokens.set(i, Float32Array.from(tokenData[j]));
+  });
+  [...summaries.keys()].forEach((i, j) => {
+    attention.set(i, rows[j]);
   });
   const ps = model.cfg.patchSize;
   const [P, Hh, Ww] = images.shape;
@@ -58,31 +91,43 @@ export function collectProbeTokens(
  * The prompt-slot tokens ([P, N, D]) entering each of `layers` when the model runs with other prompt
  * sets (the initial ones): for shallow prompts these depend on the image at every layer after 0.
  */
-export function collectPromptSlots(
+export async function collectPromptSlots(
   model: PromptedViT,
   images: Tensor,
   sets: Tensor[], // S x [1, N, D]
   layers: readonly number[],
-): Map<number, Float32Array> {
+): Promise<Map<number, Float32Array>> {
   if (!model.prompts) throw new Error('the model has no prompts');
   const { mode } = model.prompts;
   const wanted = new Set(layers);
-  const slots = new Map<number, Float32Array>();
-  tf.tidy(() => {
-    forwardFeatures(
-      images,
-      model.backbone,
-      model.cfg,
-      { mode, sets },
-      {
-        onBlockInput: (i, x) => {
-          if (!wanted.has(i)) return;
-          const [P, , D] = x.shape;
-          const N = sets[0].shape[1] as number;
-          slots.set(i, Float32Array.from(tf.slice(x, [0, 1, 0], [P, N, D]).dataSync())); // [P, N, D]
+  const onDevice = new Map<number, Tensor>();
+  try {
+    tf.tidy(() => {
+      forwardFeatures(
+        images,
+        model.backbone,
+        model.cfg,
+        { mode, sets },
+        {
+          onBlockInput: (i, x) => {
+            if (!wanted.has(i)) return;
+            const [P, , D] = x.shape;
+            const N = sets[0].shape[1] as number;
+            onDevice.set(i, tf.keep(tf.slice(x, [0, 1, 0], [P, N, D]))); // [P, N, D]
+          },
         },
-      },
-    );
+      );
+    });
+  } catch (err) {
+    tf.dispose([...onDevice.values()]);
+    throw err;
+  }
+  const data = await Promise.all([...onDevice.values()].map((t) => t.data())).finally(() =>
+    tf.dispose([...onDevice.values()]),
+  );
+  const slots = new Map<number, Float32Array>();
+  [...onDevice.keys()].forEach((i, j) => {
+    slots.set(i, Float32Array.from(data[j]));
   });
   return slots;
 }

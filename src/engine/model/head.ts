@@ -36,12 +36,13 @@ export function headFromHost(weight: HostTensor, bias: HostTensor, embedDim?: nu
   }));
 }
 
-export function headToHost(h: HeadParams): { weight: HostTensor; bias: HostTensor } {
+export async function headToHost(h: HeadParams): Promise<{ weight: HostTensor; bias: HostTensor }> {
   const [D, C] = h.w.shape;
-  const wt = tf.tidy(() => tf.transpose(h.w).dataSync() as Float32Array);
+  const t = tf.transpose(h.w); // [C, D]
+  const [wt, b] = await Promise.all([t.data(), h.b.data()]).finally(() => t.dispose());
   return {
-    weight: { dtype: 'float32', shape: [C, D], data: wt },
-    bias: { dtype: 'float32', shape: [C], data: h.b.dataSync() as Float32Array },
+    weight: { dtype: 'float32', shape: [C, D], data: wt as Float32Array },
+    bias: { dtype: 'float32', shape: [C], data: b as Float32Array },
   };
 }
 

@@ -9,8 +9,10 @@ export function crossEntropy(logits: Tensor, labels: readonly number[]): Tensor 
 }
 
 /** Number of rows whose argmax equals the label. */
-export function countCorrect(logits: Tensor, labels: readonly number[]): number {
-  const pred = tf.tidy(() => tf.argMax(logits, 1).dataSync());
+export async function countCorrect(logits: Tensor, labels: readonly number[]): Promise<number> {
+  const argmax = tf.argMax(logits, 1);
+  const pred = await argmax.data(); // never dataSync: webgpu in Node has no synchronous readback
+  argmax.dispose();
   let n = 0;
   for (let i = 0; i < labels.length; i++) if (pred[i] === labels[i]) n++;
   return n;

@@ -166,17 +166,17 @@ export function disposeViTWeights(w: ViTWeights): void {
 }
 
 /** The inverse of vitWeightsFromState: canonical timm names and PyTorch shapes (for full fine-tuning checkpoints). */
-export function vitWeightsToState(w: ViTWeights, cfg: ViTConfig): Map<string, HostTensor> {
-  const out = new Map<string, HostTensor>();
-  const host = (t: Tensor, shape = [...t.shape]): HostTensor => ({
-    dtype: 'float32',
-    shape,
-    data: t.dataSync() as Float32Array,
-  });
+export async function vitWeightsToState(w: ViTWeights, cfg: ViTConfig): Promise<Map<string, HostTensor>> {
+  // `out.set` collects (name, tensor, shape); the tensors are read together below, asynchronously
+  // (webgpu in Node has no synchronous readback).
+  const entries: [string, Tensor, number[]][] = [];
+  const transposed: Tensor[] = [];
+  const out = { set: (name: string, e: [Tensor, number[]]) => entries.push([name, ...e]) };
+  const host = (t: Tensor, shape = [...t.shape]): [Tensor, number[]] => [t, shape];
   const lin = (prefix: string, l: LinearWeights, torchShape?: number[]) => {
     const wt = tf.tidy(() => tf.transpose(l.w)); // [out, in]
+    transposed.push(wt);
     out.set(`${prefix}.weight`, host(wt, torchShape ?? [...wt.shape]));
-    wt.dispose();
     out.set(`${prefix}.bias`, host(l.b));
   };
   const ln = (prefix: string, l: LayerNormWeights) => {
@@ -196,5 +196,11 @@ export function vitWeightsToState(w: ViTWeights, cfg: ViTConfig): Map<string, Ho
     lin(`${p}.mlp.fc2`, b.fc2);
   });
   ln('norm', w.norm);
-  return out;
+  const data = await Promise.all(entries.map(([, t]) => t.data())).finally(() => tf.dispose(transposed));
+  return new Map(
+    entries.map(([name, , shape], i): [string, HostTensor] => [
+      name,
+      { dtype: 'float32', shape, data: data[i] as Float32Array },
+    ]),
+  );
 }

@@ -108,42 +108,61 @@ export async function sptInitialPrompts(
   }));
   let imagesSeen = 0;
 
+  // The accepted rows of one batch stay on the device until the batch's forward pass is done, then
+  // are read together, asynchronously (webgpu in Node has no synchronous readback).
+  type Taken = { s: SetSampler; accepted: ReturnType<ReservoirPlan['next']>; rows: Tensor; perImage: number };
+  let taken: Taken[] = [];
   // candidates [B*K, D] of one set, K tokens (or pooled windows) per image
-  const take = (set: number, candidates: Tensor, perImage: number, ids: number[]) => {
+  const take = (set: number, candidates: Tensor, perImage: number) => {
     const s = samplers[set];
     const accepted = s.plan.next(candidates.shape[0]);
     if (!accepted.length) return;
-    const rows = tf
-      .gather(
-        candidates,
-        accepted.map((a) => a.offset),
-      )
-      .dataSync() as Float32Array; // [A, D]
-    accepted.forEach((a, r) => {
-      s.rows.set(rows.subarray(r * D, (r + 1) * D), a.slot * D);
-      const image = ids[Math.floor(a.offset / perImage)];
-      const k = a.offset % perImage;
-      s.origin[a.slot] = windows.length ? { image, window: windows[k] } : { image, patch: k };
+    const rows = tf.gather(
+      candidates,
+      accepted.map((a) => a.offset),
+    ); // [A, D]
+    taken.push({ s, accepted, rows: tf.keep(rows), perImage });
+  };
+  const store = async (ids: number[]) => {
+    const batch = taken;
+    taken = [];
+    const data = await Promise.all(batch.map((t) => t.rows.data())).finally(() =>
+      tf.dispose(batch.map((t) => t.rows)),
+    );
+    batch.forEach(({ s, accepted, perImage }, j) => {
+      const rows = data[j] as Float32Array; // [A, D]
+      accepted.forEach((a, r) => {
+        s.rows.set(rows.subarray(r * D, (r + 1) * D), a.slot * D);
+        const image = ids[Math.floor(a.offset / perImage)];
+        const k = a.offset % perImage;
+        s.origin[a.slot] = windows.length ? { image, window: windows[k] } : { image, patch: k };
+      });
     });
   };
-  const handle = (set: number, tokens: Tensor, ids: number[]) => {
+  const handle = (set: number, tokens: Tensor) => {
     const [B, , Dd] = tokens.shape; // [B, T, D]
-    if (windows.length) take(set, poolWindows(tokens, windows, opts.init as 'mean' | 'max'), N, ids);
-    else take(set, tf.reshape(tokens, [B * T, Dd]), T, ids);
+    if (windows.length) take(set, poolWindows(tokens, windows, opts.init as 'mean' | 'max'), N);
+    else take(set, tf.reshape(tokens, [B * T, Dd]), T);
   };
 
   for await (const { images, ids } of batches) {
-    tf.tidy(() => {
-      const B = images.shape[0];
-      handle(0, patchEmbed(images, w, cfg), ids); // [B, T, D]
-      if (sets > 1) {
-        forwardFeatures(images, w, cfg, undefined, {
-          onBlockInput: (i, x) => {
-            if (i >= 1) handle(i, tf.slice(x, [0, 1, 0], [B, T, D]), ids); // drop CLS: [B, T, D]
-          },
-        });
-      }
-    });
+    try {
+      tf.tidy(() => {
+        const B = images.shape[0];
+        handle(0, patchEmbed(images, w, cfg)); // [B, T, D]
+        if (sets > 1) {
+          forwardFeatures(images, w, cfg, undefined, {
+            onBlockInput: (i, x) => {
+              if (i >= 1) handle(i, tf.slice(x, [0, 1, 0], [B, T, D])); // drop CLS: [B, T, D]
+            },
+          });
+        }
+      });
+    } catch (err) {
+      tf.dispose(taken.map((t) => t.rows));
+      throw err;
+    }
+    await store(ids);
     imagesSeen += ids.length;
   }
 

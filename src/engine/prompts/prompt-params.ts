@@ -39,9 +39,9 @@ export function promptParamsFromHost(
   return { mode, length: N, sets };
 }
 
-/** Variables -> (S, N, D) host tensor. */
-export function promptsToHost(p: PromptParams): HostTensor {
-  const parts = p.sets.map((v) => v.dataSync() as Float32Array);
+/** Variables -> (S, N, D) host tensor (read asynchronously: webgpu in Node has no synchronous readback). */
+export async function promptsToHost(p: PromptParams): Promise<HostTensor> {
+  const parts = (await Promise.all(p.sets.map((v) => v.data()))) as Float32Array[];
   const [, N, D] = p.sets[0].shape;
   const data = new Float32Array(parts.length * N * D);
   parts.forEach((part, s) => {

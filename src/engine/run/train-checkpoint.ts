@@ -55,30 +55,32 @@ export interface CheckpointMeta {
   sha256?: string;
 }
 
-export function modelTensors(model: PromptedViT): TensorMap {
+export async function modelTensors(model: PromptedViT): Promise<TensorMap> {
+  const [prompts, head, backbone] = await Promise.all([
+    model.prompts ? promptsToHost(model.prompts) : undefined,
+    headToHost(model.head),
+    model.method === 'full' ? vitWeightsToState(model.backbone, model.cfg) : undefined,
+  ]);
   const t: TensorMap = new Map();
-  if (model.prompts) t.set('prompts', promptsToHost(model.prompts));
-  const head = headToHost(model.head);
+  if (prompts) t.set('prompts', prompts);
   t.set('head.weight', head.weight);
   t.set('head.bias', head.bias);
-  if (model.method === 'full') {
-    for (const [k, v] of vitWeightsToState(model.backbone, model.cfg)) t.set(`backbone.${k}`, v);
-  }
+  if (backbone) for (const [k, v] of backbone) t.set(`backbone.${k}`, v);
   return t;
 }
 
-export function saveTrainCheckpoint(
+export async function saveTrainCheckpoint(
   runDir: string,
   model: PromptedViT,
   opt: AdamW | null,
   meta: Omit<CheckpointMeta, 'weights' | 'version' | 'savedAt' | 'sha256'>,
-): CheckpointMeta {
+): Promise<CheckpointMeta> {
   const dir = path.join(runDir, RUN_FILES.checkpoints);
   fs.mkdirSync(dir, { recursive: true });
   const kind = meta.kind;
   const weights = `${kind}-${String(meta.position.globalStep).padStart(7, '0')}.safetensors`;
-  const tensors = modelTensors(model);
-  if (opt) for (const [k, v] of opt.stateToHost()) tensors.set(k, v);
+  const [tensors, moments] = await Promise.all([modelTensors(model), opt?.stateToHost()]);
+  if (moments) for (const [k, v] of moments) tensors.set(k, v);
   const { sha256 } = writeSafetensors(path.join(dir, weights), tensors, {
     format: 'spt-studio',
     kind,

@@ -71,23 +71,21 @@ export class AdamW {
     });
   }
 
-  /** Moments as host tensors, in params() order: `opt.m.<i>`, `opt.v.<i>`. */
-  stateToHost(): Map<string, HostTensor> {
-    const out = new Map<string, HostTensor>();
-    this.params().forEach((p, i) => {
-      for (const [kind, store] of [
-        ['m', this.m],
-        ['v', this.v],
-      ] as const) {
-        const t = store.get(p) as tf.Variable;
-        out.set(`opt.${kind}.${i}`, {
-          dtype: 'float32',
-          shape: [...t.shape],
-          data: t.dataSync() as Float32Array,
-        });
-      }
-    });
-    return out;
+  /** Moments as host tensors, in params() order: `opt.m.<i>`, `opt.v.<i>` (read asynchronously, together). */
+  async stateToHost(): Promise<Map<string, HostTensor>> {
+    const moments = this.params().flatMap((p, i) =>
+      (['m', 'v'] as const).map((kind): [string, tf.Variable] => [
+        `opt.${kind}.${i}`,
+        (kind === 'm' ? this.m : this.v).get(p) as tf.Variable,
+      ]),
+    );
+    const data = await Promise.all(moments.map(([, t]) => t.data()));
+    return new Map(
+      moments.map(([name, t], i): [string, HostTensor] => [
+        name,
+        { dtype: 'float32', shape: [...t.shape], data: data[i] as Float32Array },
+      ]),
+    );
   }
 
   loadState(state: Map<string, HostTensor>, step: number): void {

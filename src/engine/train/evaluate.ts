@@ -28,16 +28,16 @@ export async function evaluate(
   for await (const b of batches) {
     const B = b.labels.length;
     if (!B) continue;
-    const [loss, hits] = tf.tidy(() => {
+    // One asynchronous read per batch (webgpu in Node has no synchronous readback): [pred (B), loss].
+    const stats = tf.tidy(() => {
       const images = tf.tensor4d(b.images, [B, size, size, 3]);
       const logits = model.forward(images).logits; // [B, C]
-      const pred = tf.argMax(logits, 1).dataSync();
-      let h = 0;
-      for (let i = 0; i < B; i++) if (pred[i] === b.labels[i]) h++;
-      return [crossEntropy(logits, b.labels).dataSync()[0], h];
+      const pred = tf.cast(tf.argMax(logits, 1), 'float32'); // [B], exact (class indices < 2^24)
+      return tf.concat([pred, tf.reshape(crossEntropy(logits, b.labels), [1])]); // [B + 1]
     });
-    lossSum += loss * B;
-    correct += hits;
+    const v = await stats.data().finally(() => stats.dispose());
+    for (let i = 0; i < B; i++) if (v[i] === b.labels[i]) correct++;
+    lossSum += v[B] * B;
     n += B;
   }
   const secs = (performance.now() - t0) / 1000;

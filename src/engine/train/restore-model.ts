@@ -1,7 +1,7 @@
 /** Puts checkpoint tensors (prompts, head, and the backbone for full fine-tuning) back into a model. */
 import type { HostTensor } from '../checkpoint/host-tensor';
 import type { PromptedViT } from '../model/prompted-vit';
-import { backboneTensors, vitWeightsToState } from '../model/vit-weights';
+import { backboneTensors } from '../model/vit-weights';
 import { tf } from '../tf';
 
 function need(tensors: Map<string, HostTensor>, key: string): HostTensor {
@@ -24,11 +24,10 @@ export function restoreModelTensors(model: PromptedViT, tensors: Map<string, Hos
   );
   model.head.b.assign(tf.tensor1d(need(tensors, 'head.bias').data as Float32Array));
   if (model.method === 'full') {
-    // Same traversal order as vitWeightsToState / backboneTensors (no pre-transposed copies when trainable).
-    const names = [...vitWeightsToState(model.backbone, model.cfg).keys()];
+    // Same traversal order as backboneTensors (no pre-transposed copies when trainable).
     const vars = backboneTensors(model.backbone) as tf.Variable[];
     const byName = new Map<string, tf.Variable>();
-    const ordered = orderedBackboneNames(names);
+    const ordered = orderedBackboneNames(model.backbone.blocks.length);
     for (let i = 0; i < ordered.length; i++) byName.set(ordered[i], vars[i]);
     for (const [name, v] of byName) {
       const t = need(tensors, `backbone.${name}`);
@@ -45,7 +44,7 @@ export function restoreModelTensors(model: PromptedViT, tensors: Map<string, Hos
 }
 
 /** timm names in backboneTensors() order: patch (w, b), cls, pos, blocks..., norm. */
-function orderedBackboneNames(names: string[]): string[] {
+function orderedBackboneNames(depth: number): string[] {
   const blockKeys = (i: number) =>
     [
       'norm1.weight',
@@ -61,7 +60,6 @@ function orderedBackboneNames(names: string[]): string[] {
       'mlp.fc2.weight',
       'mlp.fc2.bias',
     ].map((k) => `blocks.${i}.${k}`);
-  const depth = names.filter((n) => /^blocks\.\d+\.norm1\.weight$/.test(n)).length;
   return [
     'patch_embed.proj.weight',
     'patch_embed.proj.bias',

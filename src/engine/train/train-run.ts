@@ -232,10 +232,12 @@ async function trainInRunDir(
   let probe: { images: Tensor; labels: number[]; ids: string[] } | undefined;
   try {
     if (!resumed) {
-      if (model.prompts)
-        writeSafetensors(run.file('promptsInit'), new Map([['prompts', promptsToHost(model.prompts)]]), {
+      if (model.prompts) {
+        const prompts = await promptsToHost(model.prompts);
+        writeSafetensors(run.file('promptsInit'), new Map([['prompts', prompts]]), {
           init: String(exp.init),
         });
+      }
       run.writeJson('prototypes', {
         init: exp.init,
         mode: config.prompt.mode,
@@ -284,8 +286,8 @@ async function trainInRunDir(
       metricsLines++;
       return line;
     };
-    const save = (kind: 'last' | 'best') => {
-      const meta = saveTrainCheckpoint(runDir, model, kind === 'last' ? opt : null, {
+    const save = async (kind: 'last' | 'best') => {
+      const meta = await saveTrainCheckpoint(runDir, model, kind === 'last' ? opt : null, {
         kind,
         position: pos,
         optimizerStep: opt.step,
@@ -349,10 +351,10 @@ async function trainInRunDir(
       model.prompts && fs.existsSync(run.file('promptsInit'))
         ? readSafetensors(run.file('promptsInit')).tensors.get('prompts')
         : undefined;
-    const analyse = (epoch: number) => {
+    const analyse = async (epoch: number) => {
       if (!probe) return;
       faultPoint(`analysis:${epoch}`);
-      const record = analyseCheckpoint(model, probe, initialPrompts, { epoch, seed: config.seed });
+      const record = await analyseCheckpoint(model, probe, initialPrompts, { epoch, seed: config.seed });
       const files = writeAnalysis(runDir, record);
       emit({
         type: 'analysis',
@@ -364,12 +366,12 @@ async function trainInRunDir(
 
     status('running');
     run.writeJson('summary', summary('running'));
-    if (!resumed) analyse(0);
+    if (!resumed) await analyse(0);
     else {
       // A run killed while it analysed an epoch boundary analyses it now (same weights).
       const { epoch: e, stepInEpoch } = resumed.meta.position;
       const due = e > 0 && stepInEpoch === 0 && every > 0 && (e % every === 0 || e === config.train.epochs);
-      if (due && !analysedEpochs(runDir).includes(e)) analyse(e);
+      if (due && !analysedEpochs(runDir).includes(e)) await analyse(e);
     }
     const totalSteps = config.train.epochs * stepsPerEpoch;
     for (
@@ -380,20 +382,13 @@ async function trainInRunDir(
       for await (const batch of train.epoch(pos.epoch, pos.stepInEpoch)) {
         const lr = learningRateAt(fractionalEpoch(pos.epoch, pos.stepInEpoch, stepsPerEpoch), schedule);
         const ts = performance.now();
-        const { loss: stepLoss, correct } = trainStep(
-          model,
-          opt,
-          batch.images,
-          batch.labels,
-          size,
-          micro,
-          lr,
-        );
+        const {
+          loss: stepLoss,
+          correct,
+          paramsFinite,
+        } = await trainStep(model, opt, batch.images, batch.labels, size, micro, lr, config.debug.nan_check);
         // A finite loss can still leave overflowed parameters behind: check them before they are saved.
-        const loss =
-          config.debug.nan_check && Number.isFinite(stepLoss) && !allFinite(opt.params())
-            ? Number.POSITIVE_INFINITY
-            : stepLoss;
+        const loss = Number.isFinite(stepLoss) && !paramsFinite ? Number.POSITIVE_INFINITY : stepLoss;
         const secs = (performance.now() - ts) / 1000;
         const B = batch.labels.length;
         if (!Number.isFinite(loss)) {
@@ -438,7 +433,7 @@ async function trainInRunDir(
         lock.refresh();
         faultPoint('train:step');
         if (control.stop) {
-          save('last');
+          await save('last');
           return finish('stopped');
         }
       }
@@ -470,8 +465,8 @@ async function trainInRunDir(
       const next = { epoch: pos.epoch + 1, stepInEpoch: 0, globalStep: pos.globalStep };
       const here = pos;
       pos = next; // checkpoints record where to continue
-      if (improved) save('best');
-      save('last');
+      if (improved) await save('best');
+      await save('last');
       faultPoint('train:epoch');
       pos = here;
       emit({
@@ -485,7 +480,7 @@ async function trainInRunDir(
         valLine,
       });
       if (every > 0 && ((pos.epoch + 1) % every === 0 || pos.epoch + 1 === config.train.epochs))
-        analyse(pos.epoch + 1);
+        await analyse(pos.epoch + 1);
       log(
         'info',
         `epoch ${pos.epoch + 1}/${config.train.epochs}: train loss ${trainAgg.loss.toFixed(4)} acc ${(100 * trainAgg.acc).toFixed(1)}%, val loss ${val.loss.toFixed(4)} acc ${(100 * val.acc).toFixed(1)}%`,
@@ -526,18 +521,20 @@ async function trainInRunDir(
   }
 }
 
-function allFinite(vars: tf.Variable[]): boolean {
-  return tf.tidy(() => vars.every((v) => tf.all(tf.isFinite(v)).dataSync()[0] === 1));
-}
-
 interface Running {
   lossSum: number;
   correct: number;
   count: number;
 }
 
-/** One optimizer step over a batch, accumulating gradients over micro-batches. Returns the batch mean loss. */
-function trainStep(
+/**
+ * One optimizer step over a batch, accumulating gradients over micro-batches. Returns the batch mean
+ * loss, the correct predictions and (with `nanCheck`) whether every parameter is finite after the
+ * update. The step reads the device once, asynchronously, after the update (webgpu in Node has no
+ * synchronous readback; one read keeps a GPU step from waiting more than once). A non-finite loss
+ * fails the run, so the update it makes first is never used.
+ */
+async function trainStep(
   model: PromptedViT,
   opt: AdamW,
   images: Float32Array,
@@ -545,37 +542,61 @@ function trainStep(
   size: number,
   micro: number,
   lr: number,
-): { loss: number; correct: number } {
+  nanCheck: boolean,
+): Promise<{ loss: number; correct: number; paramsFinite: boolean }> {
   const B = labels.length;
   const per = size * size * 3;
   const vars = opt.params();
+  const chunks = microChunks(B, micro);
   let total: Record<string, Tensor> | undefined;
+  const reads: Tensor[] = []; // per micro-batch: its predictions [b], then its weighted loss []
+  try {
+    for (const [s, e] of chunks) {
+      const chunk = labels.slice(s, e);
+      const x = tf.tensor4d(images.subarray(s * per, e * per), [e - s, size, size, 3]); // [b, S, S, 3]
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = model.forward(x).logits; // [b, C]
+        reads.push(tf.keep(tf.argMax(logits, 1)));
+        return tf.mul(crossEntropy(logits, chunk), (e - s) / B) as tf.Scalar; // weighted: sum over chunks = batch mean
+      }, vars);
+      x.dispose();
+      reads.push(value);
+      if (!total) total = grads;
+      else {
+        const prev = total;
+        total = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.add(prev[k], g)]));
+        tf.dispose([...Object.values(prev), ...Object.values(grads)]);
+      }
+    }
+    opt.apply(total ?? {}, lr);
+  } catch (err) {
+    tf.dispose(reads);
+    throw err;
+  } finally {
+    tf.dispose(Object.values(total ?? {}));
+  }
+  let stats: Tensor;
+  try {
+    stats = tf.tidy(() => {
+      const parts = reads.map((t) => tf.reshape(tf.cast(t, 'float32'), [-1])); // class indices < 2^24: exact
+      if (nanCheck) {
+        const finite = tf.stack(vars.map((v) => tf.all(tf.isFinite(v)))); // [params] bool
+        parts.push(tf.reshape(tf.cast(tf.all(finite), 'float32'), [1]));
+      }
+      return tf.concat(parts); // [B + chunks (+ 1)]
+    });
+  } finally {
+    tf.dispose(reads);
+  }
+  const v = await stats.data().finally(() => stats.dispose());
   let loss = 0;
   let correct = 0;
-  for (const [s, e] of microChunks(B, micro)) {
-    const chunk = labels.slice(s, e);
-    const x = tf.tensor4d(images.subarray(s * per, e * per), [e - s, size, size, 3]); // [b, S, S, 3]
-    let hits = 0;
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = model.forward(x).logits; // [b, C]
-      const pred = tf.argMax(logits, 1).dataSync();
-      hits = chunk.reduce((n, y, i) => n + (pred[i] === y ? 1 : 0), 0);
-      return tf.mul(crossEntropy(logits, chunk), (e - s) / B) as tf.Scalar; // weighted: sum over chunks = batch mean
-    }, vars);
-    x.dispose();
-    loss += value.dataSync()[0];
-    correct += hits;
-    value.dispose();
-    if (!total) total = grads;
-    else {
-      const prev = total;
-      total = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.add(prev[k], g)]));
-      tf.dispose([...Object.values(prev), ...Object.values(grads)]);
-    }
+  let k = 0;
+  for (const [s, e] of chunks) {
+    for (let i = s; i < e; i++) if (v[k++] === labels[i]) correct++;
+    loss += v[k++]; // summed on the host in chunk order, as the per-chunk reads did
   }
-  if (Number.isFinite(loss)) opt.apply(total ?? {}, lr);
-  tf.dispose(Object.values(total ?? {}));
-  return { loss, correct };
+  return { loss, correct, paramsFinite: !nanCheck || v[k] === 1 };
 }
 
 function limitInitImages<T>(entries: T[], initImages: number | 'all', seed: number): T[] {

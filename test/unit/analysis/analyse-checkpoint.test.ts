@@ -89,12 +89,12 @@ describe('analysis: analyseCheckpoint + writeAnalysis', () => {
   });
 
   for (const mode of ['deep', 'shallow'] as const) {
-    it(`${mode} prompts: statistics, maps, PCA, drift, files and index`, () => {
+    it(`${mode} prompts: statistics, maps, PCA, drift, files and index`, async () => {
       const model = makeModel(mode, 'spt');
       const pb = probe();
-      const init = promptsToHost(model.prompts!);
+      const init = await promptsToHost(model.prompts!);
       const tensorsBefore = tf.memory().numTensors;
-      const r0 = analyseCheckpoint(model, pb, init, { epoch: 0, seed: 3, createdAt: 't0' });
+      const r0 = await analyseCheckpoint(model, pb, init, { epoch: 0, seed: 3, createdAt: 't0' });
       assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor leaks');
 
       assert.deepEqual(r0.layers, [0, 1]);
@@ -131,7 +131,7 @@ describe('analysis: analyseCheckpoint + writeAnalysis', () => {
       for (const d of r0.drift!) assert.equal(d.meanL2, 0);
 
       nudge(model);
-      const r1 = analyseCheckpoint(model, pb, init, { epoch: 1, seed: 3, layers: [1] });
+      const r1 = await analyseCheckpoint(model, pb, init, { epoch: 1, seed: 3, layers: [1] });
       assert.deepEqual(r1.layers, [1]);
       assert.ok(r1.drift!.every((d) => d.meanL2 > 0));
       const moved = r1.pca[0].initialPrompts!.some(
@@ -207,10 +207,10 @@ describe('analysis: analyseCheckpoint + writeAnalysis', () => {
     });
   }
 
-  it('the maps are the model’s own attention, and the tokens the block inputs', () => {
+  it('the maps are the model’s own attention, and the tokens the block inputs', async () => {
     const model = makeModel('deep', 'spt');
     const pb = probe();
-    const pt = collectProbeTokens(model, pb.images, [0, 1]);
+    const pt = await collectProbeTokens(model, pb.images, [0, 1]);
     const L = 1 + N + T;
     // deep: the prompt slots entering block i are prompt set i
     for (const i of [0, 1]) {
@@ -220,7 +220,7 @@ describe('analysis: analyseCheckpoint + writeAnalysis', () => {
         for (let j = 0; j < N * 16; j++) assert.ok(Math.abs(tok[(p * L + 1) * 16 + j] - set[j]) < 1e-6);
       }
     }
-    const r = analyseCheckpoint(model, pb, undefined, { epoch: 2, seed: 1 });
+    const r = await analyseCheckpoint(model, pb, undefined, { epoch: 2, seed: 1 });
     assert.equal(r.drift, null);
     assert.equal(r.pca[0].initialPrompts, undefined);
     const probs = tf.tidy(
@@ -241,10 +241,10 @@ describe('analysis: analyseCheckpoint + writeAnalysis', () => {
     model.dispose();
   });
 
-  it('linear probe: attention maps (CLS -> patch) and PCA only', () => {
+  it('linear probe: attention maps (CLS -> patch) and PCA only', async () => {
     const model = makeModel(null, 'linear');
     const pb = probe();
-    const r = analyseCheckpoint(model, pb, undefined, { epoch: 5, seed: 1 });
+    const r = await analyseCheckpoint(model, pb, undefined, { epoch: 5, seed: 1 });
     assert.equal(r.model.promptMode, null);
     assert.equal(r.model.promptLength, 0);
     assert.deepEqual(r.promptPatch, []);
@@ -263,12 +263,12 @@ describe('analysis: analyseCheckpoint + writeAnalysis', () => {
       [5],
     );
     assert.equal(index.epochs[0].layers[0].nmi, null);
-    assert.throws(
-      () => analyseCheckpoint(model, pb, undefined, { epoch: 5, seed: 1, layers: [2] }),
+    await assert.rejects(
+      analyseCheckpoint(model, pb, undefined, { epoch: 5, seed: 1, layers: [2] }),
       /not a block/,
     );
-    assert.throws(
-      () => analyseCheckpoint(model, { ...pb, labels: [0] }, undefined, { epoch: 5, seed: 1 }),
+    await assert.rejects(
+      analyseCheckpoint(model, { ...pb, labels: [0] }, undefined, { epoch: 5, seed: 1 }),
       /labels/,
     );
     pb.images.dispose();

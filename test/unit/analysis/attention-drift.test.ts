@@ -26,11 +26,11 @@ describe('analysis: attention maps', () => {
   });
 
   for (const N of [3, 0]) {
-    it(`maps and mass shares, ${N} prompts`, () => {
+    it(`maps and mass shares, ${N} prompts`, async () => {
       const [P, H, T] = [2, 3, 9];
       const L = 1 + N + T;
       const { t, host } = randomProbs(P, H, L, 4 + N);
-      const rows = summariseAttention(t, N);
+      const rows = await summariseAttention(t, N);
       t.dispose();
       const m = attentionMaps(7, rows);
       assert.equal(m.layer, 7);
@@ -78,9 +78,9 @@ describe('analysis: attention maps', () => {
     });
   }
 
-  it('rejects attention without patches', () => {
+  it('rejects attention without patches', async () => {
     const t = tf.ones([1, 1, 3, 3]);
-    assert.throws(() => summariseAttention(t, 2), /no patches/);
+    await assert.rejects(summariseAttention(t, 2), /no patches/);
     t.dispose();
   });
 });

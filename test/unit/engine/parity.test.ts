@@ -121,7 +121,7 @@ for (const backend of PARITY_BACKENDS) {
       });
     }
 
-    it("the SPT authors' deep checkpoint carries the deep_mean prompts and head", () => {
+    it("the SPT authors' deep checkpoint carries the deep_mean prompts and head", async () => {
       const c = parityCases().find((x) => x.name === 'deep_mean') as ParityCase;
       const b = parityBackbone();
       const cfg = vitConfig({
@@ -136,7 +136,7 @@ for (const backend of PARITY_BACKENDS) {
       assert.ok(loaded.prompts && loaded.head);
       const t = caseTensors(c);
       const p = promptParamsFromHost(loaded.prompts, 'deep', cfg.depth, cfg.embedDim);
-      assert.equal(maxAbsDiff(promptsToHost(p).data, get(t, 'prompts').data), 0);
+      assert.equal(maxAbsDiff((await promptsToHost(p)).data, get(t, 'prompts').data), 0);
       assert.equal(maxAbsDiff(loaded.head.weight.data, get(t, 'head.weight').data), 0);
     });
   });

@@ -68,7 +68,7 @@ export function runFolders(sweepDir: string): string[] {
       else if (depth < 5) walk(p, depth + 1);
     }
   };
-  walk(sweepDir, 0);
+  if (fs.existsSync(sweepDir)) walk(sweepDir, 0);
   return out.sort();
 }
 

@@ -28,12 +28,12 @@ describe('checkpoint round trip', () => {
     await selectBackend('cpu');
   });
   for (const method of ['linear', 'vpt', 'full'] as const) {
-    it(`${method}: restored tensors give the same logits`, () => {
+    it(`${method}: restored tensors give the same logits`, async () => {
       const a = model(method, 1, 1);
       const b = model(method, 2, method === 'full' ? 2 : 1); // other prompts/head (and backbone for full)
       const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 3);
       const before = tf.tidy(() => Array.from(b.forward(x).logits.dataSync()));
-      restoreModelTensors(b, modelTensors(a));
+      restoreModelTensors(b, await modelTensors(a));
       const want = tf.tidy(() => Array.from(a.forward(x).logits.dataSync()));
       const got = tf.tidy(() => Array.from(b.forward(x).logits.dataSync()));
       assert.notDeepEqual(before, want, 'the models differed before');

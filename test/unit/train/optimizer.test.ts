@@ -76,14 +76,14 @@ describe('AdamW with weight-decay groups', () => {
     assert.ok(Array.from(w.dataSync()).every((x) => Math.abs(x - 0.95) < 1e-7));
     assert.deepEqual(Array.from(b.dataSync()), [1, 1]);
   });
-  it('saves and restores its moments so that a resumed run takes the same next step', () => {
+  it('saves and restores its moments so that a resumed run takes the same next step', async () => {
     const mk = () => tf.variable(tf.tensor([1, -2, 3]), true);
     const a = mk();
     const optA = new AdamW([{ name: 'p', params: [a], weightDecay: 0.01 }]);
     optA.apply({ [a.name]: tf.tensor([0.5, 0.1, -0.3]) }, 0.01);
     const b = tf.variable(tf.tensor(a.dataSync()), true);
     const optB = new AdamW([{ name: 'p', params: [b], weightDecay: 0.01 }]);
-    optB.loadState(optA.stateToHost(), optA.step);
+    optB.loadState(await optA.stateToHost(), optA.step);
     optA.apply({ [a.name]: tf.tensor([0.2, 0.2, 0.2]) }, 0.01);
     optB.apply({ [b.name]: tf.tensor([0.2, 0.2, 0.2]) }, 0.01);
     assert.deepEqual(Array.from(a.dataSync()), Array.from(b.dataSync()));
