@@ -124,15 +124,12 @@ export const VSIX_RULES = {
   ],
   /** Every template New Experiment offers (examples/templates/*.spt.yaml in the repository). */
   templatesDir: 'examples/templates',
-  /** Path patterns (inside `extension/`) that must not be there, with the reason shown on failure. */
+  /**
+   * Path patterns (inside `extension/`) that must not be there, with the reason shown on failure
+   * (besides everything outside `topLevel`: src/, webview-ui/, test/, scripts/, bench/, docs/, out/,
+   * dot folders such as .cache and .test-output).
+   */
   forbidden: [
-    [/^src\//, 'TypeScript sources (the bundles in dist/ are what runs)'],
-    [/^webview-ui\//, 'webview sources (bundled into dist/webview)'],
-    [/^test\//, 'tests'],
-    [/^scripts\//, 'build scripts'],
-    [/^out\//, 'test build output'],
-    [/^docs\//, 'developer docs'],
-    [/^\.[^/]+\//, 'a local dot folder (.cache, .test-output, .git, ...)'],
     [/^examples\/default\/(data|runs)\//, "the demo's generated data or runs"],
     [
       /^node_modules\/@tensorflow\//,
@@ -146,6 +143,20 @@ export const VSIX_RULES = {
     [/(?<!\.d)\.ts$/, 'a TypeScript source'],
     [/\.vsix$/, 'another .vsix'],
   ] as [RegExp, string][],
+  /**
+   * The only top-level files and folders of the extension: anything new (a tool's folder, a data
+   * file) must be left out in .vscodeignore or added here on purpose.
+   */
+  topLevel: [
+    'package.json',
+    'readme.md',
+    'changelog.md',
+    'LICENSE.txt',
+    'dist',
+    'media',
+    'examples',
+    'node_modules',
+  ],
   /** The only packages under node_modules: sharp (external to the bundles: native) and what it loads. */
   allowedPackages: [/^sharp$/, /^@img\/[^/]+$/, /^detect-libc$/, /^semver$/],
   /**
@@ -154,7 +165,7 @@ export const VSIX_RULES = {
    * backends are loaded by path at run time, never by a literal require.
    */
   optionalRequires: ['vscode', 'encoding'],
-  /** Limits that catch an accidental node_modules/ or data folder (measured: 9.6 MB, 117 files). */
+  /** Limits that catch an accidental node_modules/ or data folder (measured: 9.9 MB, 120 files). */
   maxBytes: 20 * 1024 * 1024,
   maxFiles: 250,
 };
@@ -196,7 +207,13 @@ export function checkVsix(vsix: PackagedVsix, platform = process.platform, arch 
   if (!files.some((f) => /^node_modules\/@img\/sharp-[^/]+\/lib\/[^/]+\.node$/.test(f.rel)))
     problems.push('no sharp .node binary under node_modules/@img/ (images could not be read)');
 
+  const strangers = new Map<string, string[]>();
   for (const f of files) {
+    const top = f.rel.split('/')[0];
+    if (!VSIX_RULES.topLevel.includes(top)) {
+      strangers.set(top, [...(strangers.get(top) ?? []), f.rel]);
+      continue;
+    }
     for (const [re, why] of VSIX_RULES.forbidden)
       if (re.test(f.rel)) problems.push(`unexpected ${f.rel}: ${why}`);
     const pkg = packageOf(f.rel);
@@ -205,6 +222,11 @@ export function checkVsix(vsix: PackagedVsix, platform = process.platform, arch 
         `unexpected package node_modules/${pkg}/ (${f.rel}): only sharp and its dependencies ship`,
       );
   }
+  for (const [top, rels] of strangers)
+    problems.push(
+      `unexpected ${top}${rels.length > 1 || rels[0] !== top ? '/' : ''} (${rels.length} file${rels.length === 1 ? '' : 's'}: ${rels.slice(0, 3).join(', ')}${rels.length > 3 ? ', ...' : ''}): not one of the top-level entries ${VSIX_RULES.topLevel.join(', ')}; leave it out in .vscodeignore`,
+    );
+
   // Every package the Node bundles require must ship (or be a builtin or known optional).
   const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
   const shipped = new Set(files.map((f) => packageOf(f.rel)).filter(Boolean));

@@ -31,12 +31,27 @@ describe('UI: a broken experiment file', () => {
       async () => `no squiggle; the editor lines ${JSON.stringify(await wb.editorLines())}`,
       { timeoutMs: 30_000 },
     );
-    const sq = await squiggle.first().boundingBox();
-    const word = await wb.textBox(/method: vptt/, 'vptt');
-    assert.ok(sq && word, 'the squiggle and the word vptt are on screen');
-    assert.ok(
-      Math.abs(sq.y - word.y) < word.height && sq.x < word.x + word.width && sq.x + sq.width > word.x,
-      `the squiggle (x ${sq.x.toFixed(0)}..${(sq.x + sq.width).toFixed(0)}, y ${sq.y.toFixed(0)}) is not under 'vptt' (x ${word.x.toFixed(0)}..${(word.x + word.width).toFixed(0)}, y ${word.y.toFixed(0)})`,
+    // Under `vptt`: both boxes read together, again until they agree (a CodeLens arriving late moves
+    // the lines down between two reads).
+    const fmt = (b: { x: number; y: number; width: number } | null | undefined) =>
+      b ? `x ${b.x.toFixed(0)}..${(b.x + b.width).toFixed(0)}, y ${b.y.toFixed(0)}` : 'none';
+    let where = '';
+    await wb.waitFor(
+      "the squiggle under 'vptt'",
+      async () => {
+        const sq = await squiggle.first().boundingBox();
+        const word = await wb.textBox(/method: vptt/, 'vptt');
+        where = `the squiggle at ${fmt(sq)}, 'vptt' at ${fmt(word)}`;
+        return (
+          sq &&
+          word &&
+          Math.abs(sq.y - word.y) < word.height &&
+          sq.x < word.x + word.width &&
+          sq.x + sq.width > word.x
+        );
+      },
+      () => where,
+      { timeoutMs: 10_000 },
     );
 
     // The Problems panel: one error, the message, at the line and column of `vptt`.

@@ -63,7 +63,11 @@ describe('UI: SPT: Run Experiment', () => {
     }
     console.log(`      finished after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${finishedRow}`);
     console.log(`      the Runs view showed epochs ${rowEpochs.join(', ')}`);
-    console.log(`      the status bar showed ${JSON.stringify(statusTexts)}`);
+    const shown =
+      statusTexts.length > 4
+        ? [...statusTexts.slice(0, 3), '...', statusTexts[statusTexts.length - 1]]
+        : statusTexts;
+    console.log(`      the status bar showed ${statusTexts.length} texts: ${JSON.stringify(shown)}`);
 
     assert.ok(
       statusTexts.some((t) => t.includes(`/${epochs}`)),

@@ -57,8 +57,9 @@ export async function openUiSession(opts: UiSessionOptions): Promise<UiSession> 
     server = await startCodeServer({ workspace: opts.workspace, sandbox });
     context = await launchBrowser(sandbox);
     const page = context.pages()[0] ?? (await context.newPage());
-    // A probe that reads a vanished element fails after this, not after playwright's 30 s.
-    page.setDefaultTimeout(5_000);
+    // Playwright actions (click, hover, a probe reading a vanished element) give up after 10 s, not
+    // 30 s: waits for what a person would see go through Workbench.waitFor, with their own deadline.
+    page.setDefaultTimeout(10_000);
     page.setDefaultNavigationTimeout(60_000);
     page.on('console', (msg) => log.push(`[${msg.type()}] ${msg.text()}`));
     page.on('pageerror', (err) => log.push(`[pageerror] ${err.message}`));

@@ -15,6 +15,7 @@ export class UiError extends Error {
   override name = 'UiError';
 }
 
+export const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const norm = (s: string | null) => (s ?? '').replace(/\s+/g, ' ').trim();
 const clip = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n - 3)}...` : s);
 const list = (items: string[]) =>
@@ -135,19 +136,17 @@ export class Workbench {
     return this.texts(SEL.quickInputRows);
   }
 
-  /** The visible quick input row whose label is exactly `label` (one look, no waiting). */
+  /**
+   * The visible quick input row whose label is exactly `label` (one look, no waiting). The locator
+   * matches by content, not position: the list re-renders while results stream in.
+   */
   async quickInputRow(label: string): Promise<Locator | undefined> {
-    const rows = this.page.locator(SEL.quickInputRows);
-    const at = await rows.evaluateAll(
-      (els, label) =>
-        els.findIndex(
-          (e) =>
-            (e as HTMLElement).offsetParent !== null &&
-            (e.querySelector('.label-name')?.textContent ?? '').replace(/\s+/g, ' ').trim() === label,
-        ),
-      label,
-    );
-    return at >= 0 ? rows.nth(at) : undefined;
+    const exact = new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`);
+    const row = this.page
+      .locator(SEL.quickInputRows)
+      .filter({ has: this.page.locator('.label-name', { hasText: exact }) })
+      .first();
+    return (await row.isVisible()) ? row : undefined;
   }
 
   /** What the quick input shows (title, rows), for failure messages. */
@@ -290,11 +289,19 @@ export class Workbench {
 
   /** Moves the mouse onto `text` in the editor line matching `line` (hover) or clicks it. */
   async pointAt(line: RegExp, text: string, action: 'hover' | 'click'): Promise<void> {
+    // The same place twice in a row: a CodeLens or a view zone arriving late moves the lines down.
+    let last = '';
     const box = await this.waitFor(
-      `"${text}" on the editor line ${line}`,
-      () => this.textBox(line, text),
+      `"${text}" on the editor line ${line}, at rest`,
+      async () => {
+        const b = await this.textBox(line, text);
+        const key = b ? `${b.x.toFixed(0)},${b.y.toFixed(0)}` : '';
+        const still = b && key === last;
+        last = key;
+        return still ? b : undefined;
+      },
       async () => `the editor lines ${list(await this.editorLines())}`,
-      { timeoutMs: 10_000 },
+      { timeoutMs: 10_000, intervalMs: 300 },
     );
     const x = box.x + box.width / 2;
     const y = box.y + box.height / 2;
@@ -379,7 +386,9 @@ export class Workbench {
   /** The pane (header + body) of a view, by its header title. */
   viewPane(viewTitle: string): Locator {
     return this.page.locator('.part.sidebar .pane').filter({
-      has: this.page.locator('.pane-header .title', { hasText: new RegExp(`^${viewTitle}$`, 'i') }),
+      has: this.page.locator('.pane-header .title', {
+        hasText: new RegExp(`^${escapeRegExp(viewTitle)}$`, 'i'),
+      }),
     });
   }
 
@@ -408,7 +417,9 @@ export class Workbench {
     const entry = await this.waitFor(
       `the context menu entry "${item}"`,
       async () => {
-        const loc = this.page.locator(SEL.contextMenuItems).filter({ hasText: new RegExp(`^${item}$`) });
+        const loc = this.page
+          .locator(SEL.contextMenuItems)
+          .filter({ hasText: new RegExp(`^${escapeRegExp(item)}$`) });
         return (await loc.count()) ? loc.first() : undefined;
       },
       async () => `the context menu ${list(await this.contextMenuItems())}`,

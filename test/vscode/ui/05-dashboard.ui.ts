@@ -1,0 +1,168 @@
+/**
+ * Scenario 5: the dashboard inside VS Code. "SPT: Open Dashboard" on the run scenario 4 finished shows,
+ * inside the webview's frames, non-empty curves, a prototype map and an attention heat map, in the dark
+ * and the light theme; a second run opened while it trains shows its curve growing.
+ */
+import * as assert from 'node:assert/strict';
+import type { FrameLocator } from 'playwright-core';
+import { closeAllEditors, describeRunsTree, experimentRows, ui } from './context';
+import { SEL, sleep, type Workbench } from './workbench';
+
+const EXPERIMENT = 'ui-run';
+const LIVE = 'ui-live';
+
+interface ChartInfo {
+  name: string;
+  visible: boolean;
+  series: { name: string; points: number }[];
+}
+
+/** The dashboard webview's document (two nested iframes), the newest panel when several are open. */
+function dashboardFrame(wb: Workbench): FrameLocator {
+  return wb.page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+}
+
+/** The charts the dashboard reports through its debug hook (visible ones only). */
+async function charts(frame: FrameLocator): Promise<ChartInfo[]> {
+  return frame
+    .locator('body')
+    .evaluate(() => {
+      const dbg = (globalThis as { sptDashboardDebug?: { charts(): ChartInfo[] } }).sptDashboardDebug;
+      return dbg ? dbg.charts().filter((c) => c.visible) : [];
+    })
+    .catch(() => []);
+}
+
+const points = (cs: ChartInfo[], chart: string) =>
+  cs.find((c) => c.name.includes(chart))?.series.reduce((n, s) => n + s.points, 0) ?? 0;
+
+/** Picks the run of `experiment` whose row says `status` from "SPT: Open Dashboard"'s quick pick. */
+async function openDashboard(wb: Workbench, experiment: string, status: RegExp): Promise<void> {
+  await wb.runCommand('SPT: Open Dashboard');
+  const row = await wb.waitFor(
+    `a ${experiment} run ${status} in the Open Dashboard quick pick`,
+    async () => {
+      const r = wb.page
+        .locator(SEL.quickInputRows)
+        .filter({ hasText: experiment })
+        .filter({ hasText: status });
+      return (await r.first().isVisible()) ? r.first() : undefined;
+    },
+    () => wb.describeQuickInput(),
+    { timeoutMs: 15_000 },
+  );
+  await row.click();
+}
+
+async function selectTab(frame: FrameLocator, tab: string): Promise<void> {
+  // A new panel loads its script first (slower while a trainer keeps the cores busy).
+  await frame.locator(`#tab-${tab}`).waitFor({ timeout: 45_000 });
+  await frame.locator(`#tab-${tab}`).click();
+  await frame.locator(`#tab-${tab}[aria-selected="true"]`).waitFor({ timeout: 10_000 });
+}
+
+async function waitCharts(wb: Workbench, frame: FrameLocator, chart: string, what: string): Promise<number> {
+  return wb.waitFor(
+    what,
+    async () => {
+      const n = points(await charts(frame), chart);
+      return n > 0 ? n : undefined;
+    },
+    async () => `the dashboard's charts ${JSON.stringify(await charts(frame))}`,
+    { timeoutMs: 30_000 },
+  );
+}
+
+async function setTheme(wb: Workbench, theme: string): Promise<void> {
+  await wb.runCommand('Preferences: Color Theme');
+  await wb.page.locator(SEL.quickInputBox).fill(theme);
+  await wb.waitFor(
+    `the color theme "${theme}"`,
+    () => wb.quickInputRow(theme),
+    () => wb.describeQuickInput(),
+  );
+  await wb.page.keyboard.press('Enter');
+  await sleep(500);
+}
+
+describe('UI: the dashboard', () => {
+  before(() => closeAllEditors(ui().wb));
+  after(async () => {
+    await setTheme(ui().wb, 'Dark Modern').catch(() => {});
+    await closeAllEditors(ui().wb);
+  });
+
+  it('shows curves, a prototype map and an attention heat map of the finished run, dark and light', async () => {
+    const { wb } = ui();
+    await openDashboard(wb, EXPERIMENT, /finished/);
+    const frame = dashboardFrame(wb);
+    for (const theme of ['Dark Modern', 'Light Modern']) {
+      const tag = theme.startsWith('Dark') ? 'dark' : 'light';
+      if (tag === 'light') await setTheme(wb, theme);
+      await selectTab(frame, 'curves');
+      const curve = await waitCharts(wb, frame, 'curves', `non-empty curves (${tag})`);
+      await wb.screenshot(`ui-dashboard-curves-${tag}`);
+      await selectTab(frame, 'prototypes');
+      const map = await waitCharts(wb, frame, 'prototype', `a non-empty prototype map (${tag})`);
+      await wb.screenshot(`ui-dashboard-prototypes-${tag}`);
+      await selectTab(frame, 'attention');
+      await frame
+        .locator('.map-canvas[data-drawn="true"]')
+        .first()
+        .waitFor({ timeout: 30_000 })
+        .catch(async () => {
+          await wb.screenshot('ui-dashboard-attention-missing');
+          assert.fail(
+            `no attention heat map was drawn (${tag}); charts ${JSON.stringify(await charts(frame))}`,
+          );
+        });
+      const maps = await frame.locator('.map-canvas[data-drawn="true"]').count();
+      await wb.screenshot(`ui-dashboard-attention-${tag}`);
+      console.log(`      ${tag}: curves ${curve} points, prototype map ${map} points, ${maps} heat maps`);
+      assert.ok(maps >= 1);
+    }
+  });
+
+  it("shows a live run's curve growing while it trains", async () => {
+    const { wb } = ui();
+    await closeAllEditors(wb);
+    await wb.openFile(`exp/${LIVE}.spt.yaml`);
+    await wb.showViewContainer('SPT', 'Runs');
+    await wb.runCommand('SPT: Run Experiment');
+    // The quick pick lists runs with a folder: wait until the trainer has made it and is training.
+    await wb.waitFor(
+      `the ${LIVE} run training in the Runs view`,
+      async () => {
+        const { runs } = await experimentRows(wb, LIVE);
+        return runs.length === 1 && /epoch \d+/.test(runs[0]);
+      },
+      () => describeRunsTree(wb),
+      { timeoutMs: 60_000 },
+    );
+    await openDashboard(wb, LIVE, /running/);
+    const frame = dashboardFrame(wb);
+    await selectTab(frame, 'curves');
+    const first = await waitCharts(wb, frame, 'curves', 'the live curve to show its first points');
+    const grown = await wb.waitFor(
+      'the live curve to grow',
+      async () => {
+        const n = points(await charts(frame), 'curves');
+        return n > first ? n : undefined;
+      },
+      async () => `the curve stayed at ${first} points; ${await describeRunsTree(wb)}`,
+      { timeoutMs: 60_000 },
+    );
+    await wb.screenshot('ui-dashboard-live');
+    console.log(`      the live curve grew from ${first} to ${grown} points`);
+    // Let the run finish so the next scenario starts from a quiet workbench.
+    await wb.waitFor(
+      `the ${LIVE} run to finish`,
+      async () => {
+        const label = (await experimentRows(wb, LIVE)).experiment;
+        return label && !label.includes('running');
+      },
+      () => describeRunsTree(wb),
+      { timeoutMs: 240_000 },
+    );
+  });
+});
