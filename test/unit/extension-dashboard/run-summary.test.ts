@@ -7,7 +7,8 @@ import type { QueueEntry } from '../../../src/extension/runs/run-queue';
 import { flattenConfig } from '../../../src/shared/flatten-config';
 import { type SyntheticRun, writeSyntheticRun } from './synthetic-run';
 
-const EXAMPLES = path.join(__dirname, '..', '..', '..', 'examples', 'default', 'runs');
+// Trimmed copies of real runs of the default experiment (test/fixtures/runs/README.md).
+const EXAMPLES = path.join(__dirname, '..', '..', 'fixtures', 'runs');
 const exampleRun = (name: string) => {
   const dir = path.join(EXAMPLES, name);
   return path.join(dir, fs.readdirSync(dir)[0]);
