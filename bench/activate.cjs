@@ -14,7 +14,8 @@ const root = path.resolve(__dirname, '..');
 const bundle = path.join(root, 'dist', 'extension.js');
 
 function stub(name) {
-  const fn = () => {};
+  // A function, not an arrow: the bundle's classes extend stubs (`class X extends vscode.CompletionItem`).
+  function fn() {}
   const own = new Map();
   return new Proxy(fn, {
     set(_t, prop, value) {
@@ -127,7 +128,13 @@ function main() {
     { get: (t, p) => (p in t ? t[p] : stub(`context.${String(p)}`)) },
   );
   const t0 = performance.now();
-  const ext = require(bundle);
+  let ext;
+  try {
+    ext = require(bundle);
+  } catch (err) {
+    if (process.env.SPT_BENCH_DEBUG) console.error(err);
+    throw err;
+  }
   const requireMs = performance.now() - t0;
   const t1 = performance.now();
   let activateError;
@@ -135,6 +142,7 @@ function main() {
     ext.activate(context);
   } catch (err) {
     activateError = err instanceof Error ? err.message : String(err);
+    if (process.env.SPT_BENCH_DEBUG) console.error(err);
   }
   const activateMs = performance.now() - t1;
   try {

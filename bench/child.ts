@@ -127,24 +127,30 @@ async function modelBench(): Promise<Record<string, unknown>> {
   const labels = Array.from({ length: batch }, (_, i) => i % CLASSES);
   const opt = new AdamW(paramGroups(model, 1e-4, 1e-4));
   const setupMs = performance.now() - t0;
-  const train = () => {
+  // Reads are asynchronous (webgpu in Node has no synchronous readback); on wasm they return at once.
+  const train = async () => {
     const { value, grads } = tf.variableGrads(
       () => crossEntropy(model.forward(images).logits, labels) as tf.Scalar,
       opt.params(),
     );
-    value.dataSync();
+    await value.data();
     opt.apply(grads, 1e-3);
     tf.dispose([value, ...Object.values(grads)]);
+    await opt.params()[0].data(); // the update has run
   };
-  const forward = () => tf.tidy(() => model.forward(images).logits.dataSync());
+  const forward = async () => {
+    const logits = tf.tidy(() => model.forward(images).logits);
+    await logits.data();
+    logits.dispose();
+  };
   const step = values.mode === 'forward' ? forward : train;
-  for (let i = 0; i < Number(values.warmup); i++) step();
+  for (let i = 0; i < Number(values.warmup); i++) await step();
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < Number(values.steps); i++) {
     const w0 = performance.now();
     const c0 = cpuMs();
-    step();
+    await step();
     wall.push(performance.now() - w0);
     cpu.push(cpuMs() - c0);
   }
@@ -170,7 +176,7 @@ async function gemmBench(): Promise<Record<string, unknown>> {
   for (let i = 0; i < Number(values.reps); i++) {
     const t = performance.now();
     const c = tf.matMul(a, b);
-    c.dataSync();
+    await c.data();
     times.push(performance.now() - t);
     c.dispose();
   }

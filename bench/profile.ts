@@ -1,6 +1,11 @@
 /**
- * Per-kernel time of one training step (tf.profile; wasm times each kernel synchronously).
- *   npx tsx bench/profile.ts [small|tiny] [backend]
+ * Where a training step's time goes, per tfjs kernel (tf.profile; wasm runs each kernel
+ * synchronously). Kernel times are process CPU time (the machine may be shared; this path is
+ * single-threaded), set SPT_PROFILE_WALL=1 for wall time. Prints the heaviest kernels and a summary
+ * by kind over leaf kernels only (op wrappers such as customGrad scopes nest others).
+ *
+ *   npx tsx bench/profile.ts [small|tiny] [backend]     SPT_PROFILE_ROWS=30 SPT_PROFILE_STEPS=1
+ *                                                        SPT_WASM_THREADS=2 (threaded wasm build)
  */
 import { selectBackend } from '../src/engine/backend/select-backend';
 import { initHead } from '../src/engine/model/head';
@@ -84,6 +89,30 @@ import { enableWasmThreads } from './wasm-threads';
   console.log(
     `${which}: step ${plain.toFixed(0)} ms (cpu ${plainCpu.toFixed(0)} ms), profiled ${profiled.toFixed(0)} ms, kernel sum ${total.toFixed(0)} ms`,
   );
+  const kinds: [string, RegExp][] = [
+    ['GEMM, linears (XNNPACK)', /^(_FusedMatMul|BatchMatMul)$/],
+    ['attention products (bmm: XNNPACK per head)', /^SptBatchMatMul$/],
+    ['GELU', /^(SptGelu|SptGeluGrad|Erf)$/],
+    [
+      'layout: transpose, slice, concat, pad, copies',
+      /^(Transpose|Slice|Concat|PadV2|Identity|SplitV|Reshape|Tile|Cast)$/,
+    ],
+  ];
+  const summary = new Map<string, number>();
+  let leafTotal = 0;
+  for (const k of prof.kernels) {
+    if (!tf.getKernel(k.name, tf.getBackend())) continue; // an op wrapper: its kernels are listed too
+    const kind =
+      kinds.find(([, re]) => re.test(k.name))?.[0] ??
+      'element-wise and reductions (LayerNorm, softmax, residuals, AdamW)';
+    summary.set(kind, (summary.get(kind) ?? 0) + (k.kernelTimeMs as number));
+    leafTotal += k.kernelTimeMs as number;
+  }
+  console.log(`summary over leaf kernels (${leafTotal.toFixed(0)} ms):`);
+  for (const [kind, ms] of [...summary.entries()].sort((a, b) => b[1] - a[1]))
+    console.log(
+      `${((100 * ms) / leafTotal).toFixed(1).padStart(5)}%  ${ms.toFixed(0).padStart(6)} ms  ${kind}`,
+    );
   const rows = [...by.entries()]
     .sort((a, b) => b[1].ms - a[1].ms)
     .slice(0, Number(process.env.SPT_PROFILE_ROWS ?? 30));

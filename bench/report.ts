@@ -13,9 +13,11 @@ type Row = {
   torch: Json | null;
   ratioOursToTorch: number | null;
   ratioOursToTorch1Thread: number | null;
+  cpuTimeRatioOursToTorch1Thread: number | null;
 };
 
-const mib = (b: unknown) => (typeof b === 'number' ? `${(b / 2 ** 20).toFixed(0)} MiB` : '–');
+const mib = (b: unknown) =>
+  typeof b === 'number' ? `${(b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 1 : 0)} MiB` : '–';
 const num = (x: unknown, d = 1) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '–');
 const pct = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : '–');
 const ms = (x: unknown) => (typeof x === 'number' ? `${x.toFixed(x < 10 ? 2 : 0)} ms` : '–');
@@ -39,6 +41,14 @@ export function renderTable(r: Json): string {
       `. Load average (1 min) during the run: ${loads.length ? `${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}` : '–'}` +
       " (on a shared machine the absolute figures are noisy; ours and PyTorch's were measured interleaved, each a median). Raw figures: `bench/results.json`.",
   );
+  const torch = r.torch as Json | undefined;
+  if (torch?.ompWaitPolicy && torch.ompWaitPolicy !== 'OpenMP default')
+    out.push(`PyTorch ran with OMP_WAIT_POLICY=${torch.ompWaitPolicy}.`);
+  if (loads.length && Math.max(...loads) >= Number(m.logicalCpus)) {
+    out.push(
+      `**The machine was busy** (load average up to ${Math.max(...loads).toFixed(1)} on ${m.logicalCpus} CPUs: other jobs shared it): every figure below carries that noise, PyTorch's two OpenMP threads most (a thread that loses its core stalls the other), so the ratios are not the idle-machine ratios. Rerun \`npm run bench\` on an idle machine for the figures to quote.`,
+    );
+  }
   out.push('');
   const peak = (r.gemmPeak ?? {}) as Record<string, Json>;
   const peaks = Object.entries(peak)
@@ -54,18 +64,18 @@ export function renderTable(r: Json): string {
   out.push(`**fp32 GEMM peak** (one ${Object.values(peak)[0]?.n ?? 2048}³ sgemm, GFLOPS): ${peaks || '–'}.`);
   out.push('');
   out.push(
-    '**Throughput** (10 deep prompts, prompts + head trained with AdamW, frozen backbone; GFLOPS count 2·M·N·K of every matrix product of the step: forward, input gradients through the frozen layers, head gradients):',
+    '**Throughput** (10 deep prompts, prompts + head trained with AdamW, frozen backbone; GFLOPS count 2·M·N·K of every matrix product of the step: forward, input gradients through the frozen layers, head gradients; "CPU time, one core each" divides the CPU time of a 1-thread PyTorch step by ours, the figure a busy machine disturbs least):',
   );
   out.push('');
   out.push(
-    "| Configuration | Batch | Step | Backend | Ours (img/s) | PyTorch 2 threads (img/s) | **Ours / PyTorch** | Ours / PyTorch 1 thread | Ours GFLOPS | Share of the machine's GEMM peak: ours / PyTorch |",
+    "| Configuration | Batch | Step | Backend | Ours (img/s) | PyTorch 2 threads (img/s) | **Ours / PyTorch** | Ours / PyTorch 1 thread | CPU time, one core each: PyTorch / ours | Ours GFLOPS | Share of the machine's GEMM peak: ours / PyTorch |",
   );
-  out.push('|---|---|---|---|---|---|---|---|---|---|');
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const row of (r.throughput as Row[]) ?? []) {
     const o = row.ours;
     const t = row.torch;
     out.push(
-      `| ${CONFIG_LABELS[row.config] ?? row.config} | ${row.batch} | ${row.mode === 'train' ? 'training' : 'forward'} | ${row.backend}${row.threads && row.threads > 1 ? ` (${row.threads} threads)` : ''} | ${o.error ? `error: ${o.error}` : num(o.imagesPerS, 2)} | ${t ? num(t.imagesPerS, 2) : '–'} | **${num(row.ratioOursToTorch, 3)}** | ${num(row.ratioOursToTorch1Thread, 3)} | ${num(o.gflops)} | ${pct(o.shareOfTorchGemmPeak)} / ${t ? pct(t.shareOfTorchGemmPeak) : '–'} |`,
+      `| ${CONFIG_LABELS[row.config] ?? row.config} | ${row.batch} | ${row.mode === 'train' ? 'training' : 'forward'} | ${row.backend}${row.threads && row.threads > 1 ? ` (${row.threads} threads)` : ''} | ${o.error ? `error: ${o.error}` : num(o.imagesPerS, 2)} | ${t ? num(t.imagesPerS, 2) : '–'} | **${num(row.ratioOursToTorch, 3)}** | ${num(row.ratioOursToTorch1Thread, 3)} | ${num(row.cpuTimeRatioOursToTorch1Thread, 3)} | ${num(o.gflops)} | ${pct(o.shareOfTorchGemmPeak)} / ${t ? pct(t.shareOfTorchGemmPeak) : '–'} |`,
     );
   }
   out.push('');

@@ -6,18 +6,26 @@
  * Writes bench/results.json and the table between the markers in docs/PERFORMANCE.md.
  *
  * Environment:
- *   SPT_BENCH_BACKENDS  comma list (default wasm,wasm-threads,wasm-openblas,cpu,tensorflow,tensorflow-gpu,
- *                       webgpu; the ones that do not load are reported as skipped). wasm-threads and
- *                       wasm-openblas are experiments of bench/ (docs/PERFORMANCE.md), not product paths.
+ *   SPT_BENCH_BACKENDS  comma list (default wasm,cpu,tensorflow,tensorflow-gpu,webgpu; the ones that do not
+ *                       load are reported as skipped). Two experiments of bench/, not product paths, can be
+ *                       added: wasm-threads and wasm-openblas (docs/PERFORMANCE.md).
+ *   SPT_BENCH_OMP_WAIT_POLICY  OMP_WAIT_POLICY for PyTorch (default: OpenMP's own, or PASSIVE when the
+ *                       machine is already busy at the start: spinning OpenMP threads that lose their core
+ *                       slow PyTorch down up to tenfold)
  *   SPT_BENCH_ROUNDS    interleaved rounds per throughput figure (default 2)
  *   SPT_BENCH_QUICK=1   a smoke run: one round, fewer steps, no memory search or vsix
  *   SPT_BENCH_BUDGET_S  soft time budget in seconds (default 780): later phases shrink or are skipped
  *   SPT_BENCH_PYTHON    the Python with torch (default /usr/bin/python3 with OpenBLAS's OpenMP build)
+ *
+ * `npx tsx bench/run.ts --render` only re-renders the table from bench/results.json.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { BACKEND_PACKAGES, type BackendName } from '../src/engine/backend/backend-names';
+import { resolvePackageJson } from '../src/engine/backend/load-package';
+import { gpuDeviceNodePresent } from '../src/engine/backend/select-backend';
 import { vitConfig } from '../src/engine/model/vit-config';
 import { activationBytesPerImage, defaultMemoryBudget } from '../src/engine/train/micro-batch';
 import { CONFIG_ARCHS, flopsPerStep } from './flops';
@@ -28,14 +36,18 @@ const started = Date.now();
 const quick = process.env.SPT_BENCH_QUICK === '1';
 const budgetS = Number(process.env.SPT_BENCH_BUDGET_S ?? 780);
 const rounds = quick ? 1 : Number(process.env.SPT_BENCH_ROUNDS ?? 2);
-const requested = (
-  process.env.SPT_BENCH_BACKENDS ?? 'wasm,wasm-threads,wasm-openblas,cpu,tensorflow,tensorflow-gpu,webgpu'
-)
+const requested = (process.env.SPT_BENCH_BACKENDS ?? 'wasm,cpu,tensorflow,tensorflow-gpu,webgpu')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
 const python = process.env.SPT_BENCH_PYTHON ?? '/usr/bin/python3';
-const pythonEnv = { ...process.env, LD_LIBRARY_PATH: '/usr/lib/x86_64-linux-gnu/openblas-openmp' };
+const busyAtStart = os.loadavg()[0] >= os.cpus().length;
+const ompWaitPolicy = process.env.SPT_BENCH_OMP_WAIT_POLICY ?? (busyAtStart ? 'PASSIVE' : undefined);
+const pythonEnv: NodeJS.ProcessEnv = {
+  ...process.env,
+  LD_LIBRARY_PATH: '/usr/lib/x86_64-linux-gnu/openblas-openmp',
+  ...(ompWaitPolicy ? { OMP_WAIT_POLICY: ompWaitPolicy } : {}),
+};
 const TORCH_HINT = 'apt-get install python3-torch libopenblas0-openmp';
 
 const elapsedS = () => (Date.now() - started) / 1000;
@@ -140,7 +152,7 @@ interface ThroughputRow {
   backend: string;
   ours: { stepMs: number[]; stepCpuMs: number[]; error?: string; threads?: number };
   torch: { stepMs: number[]; error?: string };
-  torch1: { stepMs: number[]; error?: string };
+  torch1: { stepMs: number[]; stepCpuMs: number[]; error?: string };
 }
 
 async function main() {
@@ -165,12 +177,22 @@ async function main() {
     log(`PyTorch baseline missing (${torchInfo.error ?? 'no torch'}): ${TORCH_HINT}; our numbers only`);
   results.versions = versions(torchInfo);
   results.torch = torchOk
-    ? { ok: true }
+    ? { ok: true, threads: 2, ompWaitPolicy: ompWaitPolicy ?? 'OpenMP default', busyAtStart }
     : { ok: false, error: torchInfo.error ?? 'no torch', hint: TORCH_HINT };
+  if (busyAtStart)
+    log(
+      `the machine is busy (load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs): noisy figures`,
+    );
 
   const backends: string[] = [];
   const skipped: Json = {};
   for (const b of requested) {
+    const missing = missingPackage(b);
+    if (missing) {
+      skipped[b] = missing;
+      log(`backend ${b}: skipped (${missing})`);
+      continue;
+    }
     const p = await tsChild(['probe', '--backend', b], 120);
     if (p.error) {
       skipped[b] = p.error;
@@ -204,11 +226,14 @@ async function main() {
   // ---- throughput, interleaved with PyTorch --------------------------------------------------------
   const plans: { config: string; batch: number; mode: 'train' | 'forward'; backends: string[] }[] = [];
   const full = backends.filter((b) => b !== 'cpu');
-  for (const [config, batch] of [
-    ['small', 64],
-    ['tiny', 8],
-  ] as const) {
-    for (const mode of ['train', 'forward'] as const) plans.push({ config, batch, mode, backends: full });
+  // Training first: if the time budget runs short, forward-only figures go first.
+  for (const mode of ['train', 'forward'] as const) {
+    for (const [config, batch] of [
+      ['small', 64],
+      ['tiny', 8],
+    ] as const) {
+      plans.push({ config, batch, mode, backends: full });
+    }
   }
   // The pure-JS backend is ~100x slower: one small forward and training step at batch 8.
   if (backends.includes('cpu'))
@@ -224,6 +249,11 @@ async function main() {
     }
     for (const p of plans) {
       if (r > 0 && p.backends[0] === 'cpu') continue; // one round of the slow pure-JS backend
+      // Keep ~5 minutes for memory, initialisation, language server, start-up and .vsix.
+      if (left() < (quick ? 60 : 300)) {
+        log(`${p.config}/${p.batch}/${p.mode} round ${r + 1}: skipped (time budget)`);
+        continue;
+      }
       const steps = p.backends[0] === 'cpu' ? 1 : p.mode === 'train' ? (quick ? 1 : 2) : quick ? 2 : 3;
       const torchRuns: (Json | undefined)[] = [];
       for (const threads of torchOk ? [2, 1] : []) {
@@ -274,7 +304,7 @@ async function main() {
           backend: b,
           ours: { stepMs: [], stepCpuMs: [] },
           torch: { stepMs: [] },
-          torch1: { stepMs: [] },
+          torch1: { stepMs: [], stepCpuMs: [] },
         };
         if (ours.error) row.ours.error = String(ours.error);
         else {
@@ -286,12 +316,16 @@ async function main() {
         if (torchRun?.error) row.torch.error = String(torchRun.error);
         else if (torchRun) row.torch.stepMs.push(...(torchRun.step_ms as number[]));
         if (torch1Run?.error) row.torch1.error = String(torch1Run.error);
-        else if (torch1Run) row.torch1.stepMs.push(...(torch1Run.step_ms as number[]));
+        else if (torch1Run) {
+          row.torch1.stepMs.push(...(torch1Run.step_ms as number[]));
+          row.torch1.stepCpuMs.push(...((torch1Run.step_cpu_ms as number[] | undefined) ?? []));
+        }
         rows.set(k, row);
         const ms = median(row.ours.stepMs);
         const tms = median(row.torch.stepMs);
+        const errors = [ours.error, torchRun?.error].filter(Boolean).join('; ');
         log(
-          `${k}: ours ${ms.toFixed(0)} ms/step, PyTorch ${tms.toFixed(0)} ms/step, ratio ${(tms / ms).toFixed(3)}`,
+          `${k}: ours ${ms.toFixed(0)} ms/step, PyTorch ${tms.toFixed(0)} ms/step, ratio ${(tms / ms).toFixed(3)}${errors ? ` (${errors})` : ''}`,
         );
       }
       sampleLoad();
@@ -304,6 +338,8 @@ async function main() {
     const ms = median(row.ours.stepMs);
     const tms = median(row.torch.stepMs);
     const t1ms = median(row.torch1.stepMs);
+    const t1cpu = median(row.torch1.stepCpuMs);
+    const oursCpu = median(row.ours.stepCpuMs);
     const oursPeak = (peak[row.backend] as { gflops?: number } | undefined)?.gflops;
     return {
       config: row.config,
@@ -335,12 +371,16 @@ async function main() {
       torch1Thread: torchOk
         ? {
             medianStepMs: round(t1ms, 1),
+            medianStepCpuMs: round(t1cpu, 1),
             imagesPerS: round((1000 * row.batch) / t1ms, 2),
             error: row.torch1.error ?? null,
           }
         : null,
       ratioOursToTorch: torchOk ? round(tms / ms, 3) : null,
       ratioOursToTorch1Thread: torchOk ? round(t1ms / ms, 3) : null,
+      // One core each, in process CPU time: what a busy machine disturbs least (single-threaded ours only).
+      cpuTimeRatioOursToTorch1Thread:
+        torchOk && (row.ours.threads ?? 1) === 1 ? round(t1cpu / oursCpu, 3) : null,
     };
   });
   results.throughput = throughput;
@@ -499,16 +539,20 @@ async function main() {
   const out = path.join(root, 'bench', 'results.json');
   fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   const table = renderTable(results);
-  const doc = path.join(root, 'docs', 'PERFORMANCE.md');
-  const text = fs.readFileSync(doc, 'utf8');
-  const [B, E] = ['<!-- bench:begin -->', '<!-- bench:end -->'];
-  const next =
-    text.includes(B) && text.includes(E)
-      ? `${text.slice(0, text.indexOf(B) + B.length)}\n${table}\n${text.slice(text.indexOf(E))}`
-      : `${text.trimEnd()}\n\n${B}\n${table}\n${E}\n`;
-  fs.writeFileSync(doc, next);
+  writeDocTable(table);
   console.log(`\n${table}\n`);
   log(`wrote ${path.relative(root, out)} and docs/PERFORMANCE.md in ${elapsedS().toFixed(0)} s`);
+}
+
+/** Why a backend cannot load, found without starting a process (undefined: try it). */
+function missingPackage(b: string): string | undefined {
+  const entry = BACKEND_PACKAGES[b as BackendName];
+  if (!entry) return b.startsWith('wasm-') ? undefined : `unknown backend '${b}'`;
+  for (const pkg of [entry.pkg, entry.extra])
+    if (pkg && !resolvePackageJson(pkg)) return `${pkg} is not installed`;
+  if (b === 'webgpu' && !gpuDeviceNodePresent())
+    return 'no GPU device (no /dev/dri render node or /dev/nvidia*)';
+  return undefined;
 }
 
 /** `vsce package` in a scratch copy (its prepublish step rebuilds dist/); else the files it would pack. */
@@ -555,7 +599,24 @@ async function vsixSize(): Promise<Json> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+/** Writes `table` between the bench markers of docs/PERFORMANCE.md (appends them when missing). */
+function writeDocTable(table: string): void {
+  const doc = path.join(root, 'docs', 'PERFORMANCE.md');
+  const text = fs.readFileSync(doc, 'utf8');
+  const [B, E] = ['<!-- bench:begin -->', '<!-- bench:end -->'];
+  const next =
+    text.includes(B) && text.includes(E)
+      ? `${text.slice(0, text.indexOf(B) + B.length)}\n${table}\n${text.slice(text.indexOf(E))}`
+      : `${text.trimEnd()}\n\n${B}\n${table}\n${E}\n`;
+  fs.writeFileSync(doc, next);
+}
+
+if (process.argv.includes('--render')) {
+  // Only re-render docs/PERFORMANCE.md from bench/results.json (after a change of bench/report.ts).
+  writeDocTable(renderTable(JSON.parse(fs.readFileSync(path.join(root, 'bench', 'results.json'), 'utf8'))));
+} else {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -146,10 +146,13 @@ def model_bench(config, batch, mode, steps, warmup, threads, prompts=10, classes
     for _ in range(warmup):
         step()
     times = []
+    cpu = []
     for _ in range(steps):
         t = time.perf_counter()
+        c = time.process_time()
         step()
         times.append((time.perf_counter() - t) * 1e3)
+        cpu.append((time.process_time() - c) * 1e3)  # all threads: with 1 thread, one core's time
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {
         "config": config,
@@ -158,6 +161,7 @@ def model_bench(config, batch, mode, steps, warmup, threads, prompts=10, classes
         "threads": threads,
         "setup_ms": setup_ms,
         "step_ms": times,
+        "step_cpu_ms": cpu,
         "peak_rss_bytes": rss,
     }
 
