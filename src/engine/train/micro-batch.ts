@@ -5,12 +5,17 @@
  */
 import type { ViTConfig } from '../model/vit-config';
 
-/** Rough bytes of activations one image keeps for the backward pass (float32). */
+/**
+ * Bytes of wasm heap one image of a training step needs (float32), an upper bound for frozen backbones.
+ * Calibrated by `npm run bench` (docs/PERFORMANCE.md), which measures the peak heap of one training step
+ * at several batch sizes: ~22 [L, D] tensors and one [H, L, L] map per block and image (the nine tensors a
+ * frozen block saves, the transients of the block being run and the allocator's slack); 24 and 2 leave a
+ * margin. Full fine-tuning (autodiff through every op) needs several times more.
+ */
 export function activationBytesPerImage(cfg: ViTConfig, promptLength: number): number {
   const L = 1 + promptLength + (cfg.imageSize / cfg.patchSize) ** 2;
   const D = cfg.embedDim;
-  // per block: ~14 [L, D] tensors (norms, qkv, attention output, MLP 4D in and out) + 3 [H, L, L] (scores, probs, grads)
-  return 4 * cfg.depth * (14 * L * D + 3 * cfg.numHeads * L * L);
+  return 4 * cfg.depth * (24 * L * D + 2 * cfg.numHeads * L * L);
 }
 
 export function defaultMemoryBudget(backend: string): number {
