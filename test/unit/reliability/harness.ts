@@ -21,20 +21,7 @@ export const STRESS = process.env.SPT_STRESS === '1' || process.env.npm_lifecycl
 /** `normal` cases in `npm test`, `stress` cases under test:stress. */
 export const cases = (normal: number, stress: number): number => (STRESS ? stress : normal);
 
-/** mulberry32: a small seeded PRNG. */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { next, int, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)] };
-}
-export type Prng = ReturnType<typeof prng>;
+export { type Prng, prng } from '../../helpers/prng';
 
 const scratch: string[] = [];
 export function tmpDir(prefix = 'spt-rel-'): string {

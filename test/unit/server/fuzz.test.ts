@@ -18,23 +18,12 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Range } from 'vscode-languageserver-types';
 import { codeActions, complete, hover, validate } from '../../../src/server/language-service';
+import { type Prng, prng } from '../../helpers/prng';
 import { PARITY, tempDir } from './checkpoint-fixtures';
 import { ensureServerBuilt, LspClient, ROOT } from './lsp-client';
 
-/** mulberry32: a small seeded PRNG. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { next, int, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)] };
-}
-type Rng = ReturnType<typeof rng>;
+const rng = prng;
+type Rng = Prng;
 
 const TOKENS = [
   ':',
