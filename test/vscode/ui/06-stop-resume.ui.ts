@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import type { Locator } from 'playwright-core';
 import { closeAllEditors, describeRunsTree, epochOf, experimentRows, runStatusItem, ui } from './context';
-import { SEL, type Workbench } from './workbench';
+import { SEL, sleep, type Workbench } from './workbench';
 
 const EXPERIMENT = 'ui-long';
 const FILE = `exp/${EXPERIMENT}.spt.yaml`;
@@ -120,6 +120,15 @@ describe('UI: Stop and Resume from the Runs view', () => {
 
     // Resume: the context menu of the run row. It trains on in the same run folder.
     await wb.contextMenu(await runRow(wb), 'Resume Run');
+    // When the tree re-renders the row between the right-click and the pick (its description changes
+    // as the stop lands), VS Code runs the command without the item and the extension asks which run:
+    // answer with this run, as a person would.
+    await sleep(500);
+    const ask = wb.page.locator(SEL.quickInputRows).filter({ hasText: EXPERIMENT }).first();
+    if (await ask.isVisible().catch(() => false)) {
+      console.log('      (the context menu lost the tree item; picked the run in "Run to resume")');
+      await ask.click();
+    }
     const resumed = await waitRun(
       wb,
       `an epoch counter past ${stoppedAt}`,
