@@ -251,6 +251,19 @@ function main(): void {
     state: () => JSON.parse(JSON.stringify(state)),
     curvesRenderMs: () => (views.curves as CurvesView).lastRenderMs,
     curvesFirstDataAt: () => (views.curves as CurvesView).firstDataAt,
+    // The data behind the curves (not the drawn, downsampled points): rows held per split and the last step.
+    metrics: () =>
+      store.runs.map((r) => {
+        const m = store.metricsIfLoaded(r.runDir);
+        const train = m?.train.step ?? [];
+        return {
+          runDir: r.runDir,
+          loaded: m !== null,
+          train: train.length,
+          val: m?.val.step.length ?? 0,
+          lastStep: train.length ? train[train.length - 1] : null,
+        };
+      }),
   };
 
   select(state.tab, false);

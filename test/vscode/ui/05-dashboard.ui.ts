@@ -33,6 +33,31 @@ async function charts(frame: FrameLocator): Promise<ChartInfo[]> {
     .catch(() => []);
 }
 
+interface MetricsInfo {
+  runDir: string;
+  loaded: boolean;
+  train: number;
+  val: number;
+  lastStep: number | null;
+}
+
+/** The metric rows the dashboard holds per run (the data, before downsampling for display). */
+async function metrics(frame: FrameLocator): Promise<MetricsInfo[]> {
+  return frame
+    .locator('body')
+    .evaluate(() => {
+      const dbg = (globalThis as { sptDashboardDebug?: { metrics?(): MetricsInfo[] } }).sptDashboardDebug;
+      return dbg?.metrics ? dbg.metrics() : [];
+    })
+    .catch(() => []);
+}
+
+/** Rows and last step of the (single) loaded run with training rows. */
+function liveRows(ms: MetricsInfo[]): { rows: number; lastStep: number } | undefined {
+  const m = ms.find((x) => x.loaded && x.train > 0 && x.lastStep !== null);
+  return m ? { rows: m.train, lastStep: m.lastStep as number } : undefined;
+}
+
 const points = (cs: ChartInfo[], chart: string) =>
   cs.find((c) => c.name.includes(chart))?.series.reduce((n, s) => n + s.points, 0) ?? 0;
 
@@ -141,28 +166,45 @@ describe('UI: the dashboard', () => {
     );
     await openDashboard(wb, LIVE, /running/);
     const frame = dashboardFrame(wb);
-    await selectTab(frame, 'curves');
-    const first = await waitCharts(wb, frame, 'curves', 'the live curve to show its first points');
-    const grown = await wb.waitFor(
-      'the live curve to grow',
-      async () => {
-        const n = points(await charts(frame), 'curves');
-        return n > first ? n : undefined;
-      },
-      async () => `the curve stayed at ${first} points; ${await describeRunsTree(wb)}`,
-      { timeoutMs: 60_000 },
-    );
-    await wb.screenshot('ui-dashboard-live');
-    console.log(`      the live curve grew from ${first} to ${grown} points`);
-    // Let the run finish so the next scenario starts from a quiet workbench.
-    await wb.waitFor(
-      `the ${LIVE} run to finish`,
-      async () => {
-        const label = (await experimentRows(wb, LIVE)).experiment;
-        return label && !label.includes('running');
-      },
-      () => describeRunsTree(wb),
-      { timeoutMs: 240_000 },
-    );
+    try {
+      await selectTab(frame, 'curves');
+      await waitCharts(wb, frame, 'curves', 'the live curve to show its first points');
+      // The drawn points are downsampled to the chart's width, so growth is read from the data the
+      // curves hold (rows received as live events) and from the last step they reach.
+      const first = await wb.waitFor(
+        "the live run's metrics in the dashboard",
+        async () => liveRows(await metrics(frame)),
+        async () => `the dashboard's metrics ${JSON.stringify(await metrics(frame))}`,
+        { timeoutMs: 30_000 },
+      );
+      const grown = await wb.waitFor(
+        'the live curve to grow',
+        async () => {
+          const now = liveRows(await metrics(frame));
+          return now && now.rows > first.rows && now.lastStep > first.lastStep ? now : undefined;
+        },
+        async () =>
+          `the curve stayed at ${first.rows} rows (step ${first.lastStep}); ${await describeRunsTree(wb)}`,
+        { timeoutMs: 60_000 },
+      );
+      const drawn = points(await charts(frame), 'curves');
+      assert.ok(drawn > 0, 'the grown curve is drawn');
+      await wb.screenshot('ui-dashboard-live');
+      console.log(
+        `      the live curve grew from ${first.rows} rows (step ${first.lastStep}) to ${grown.rows} (step ${grown.lastStep}), ${drawn} points drawn`,
+      );
+    } finally {
+      // The run is long on purpose: stop it so the next scenario starts from a quiet workbench.
+      await wb.runCommand('SPT: Stop Run');
+      await wb.waitFor(
+        `the ${LIVE} run to stop`,
+        async () => {
+          const label = (await experimentRows(wb, LIVE)).experiment;
+          return label && !label.includes('running');
+        },
+        () => describeRunsTree(wb),
+        { timeoutMs: 60_000 },
+      );
+    }
   });
 });
