@@ -426,5 +426,22 @@ export class Workbench {
       { timeoutMs: 10_000 },
     );
     await entry.click();
+    // A click that lands while the menu is still being laid out (the tree under it re-rendering) can
+    // leave the menu open with the entry only highlighted: then pick the focused entry with Enter.
+    const menu = this.page.locator('.context-view .monaco-menu');
+    const closed = () =>
+      menu.waitFor({ state: 'hidden', timeout: 2_000 }).then(
+        () => true,
+        () => false,
+      );
+    if (await closed()) return;
+    if ((await entry.count()) > 0) {
+      await entry.hover();
+      await this.page.keyboard.press('Enter');
+    }
+    if (!(await closed()))
+      throw new UiError(
+        `the context menu stayed open after picking "${item}"; it shows ${list(await this.contextMenuItems())}`,
+      );
   }
 }
