@@ -7,10 +7,11 @@
  *   init     --backend B --config small --images 1024 --methods random,mean,kmeans
  *   probe    --backend B            (does it load? what does it say?)
  *
- * Backends: wasm, wasm-threads (tfjs's threaded wasm build through bench/wasm-threads.ts, 2 threads
- * unless SPT_WASM_THREADS), wasm-openblas (bench/native: OpenBLAS GEMMs on the wasm heap, 2 threads
- * unless SPT_OPENBLAS_THREADS), cpu, tensorflow, tensorflow-gpu, webgpu.
+ * Backends: wasm (the product's: XNNPACK threads as `device.threads: null` gives them, or SPT_WASM_THREADS),
+ * wasm-1thread (the same on one thread), wasm-openblas (bench/native: OpenBLAS GEMMs on the one-thread wasm
+ * heap, 2 threads unless SPT_OPENBLAS_THREADS), cpu, tensorflow, tensorflow-gpu, webgpu.
  */
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/engine/backend/select-backend';
 import { initHead } from '../src/engine/model/head';
@@ -28,7 +29,6 @@ import { Rng } from '../src/engine/util/rng';
 import { randomVitState } from '../test/helpers/random-state';
 import { CONFIG_ARCHS } from './flops';
 import { useOpenBlasKernels } from './native/openblas-kernels';
-import { enableWasmThreads } from './wasm-threads';
 
 const PROMPTS = 10;
 const CLASSES = 10;
@@ -54,38 +54,37 @@ const cpuMs = () => {
   return (c.user + c.system) / 1000;
 };
 
-async function useBackend(name: string): Promise<Record<string, unknown>> {
-  let threads = 1;
-  let restore = () => {};
-  if (name === 'wasm-threads') {
-    threads = Number(process.env.SPT_WASM_THREADS ?? 2);
-    restore = await enableWasmThreads(threads);
-  }
+async function useBackend(name: string, modelWidth?: number): Promise<Record<string, unknown>> {
+  const envThreads = process.env.SPT_WASM_THREADS ? Number(process.env.SPT_WASM_THREADS) : null;
+  const threads = name === 'wasm' ? envThreads : 1;
   const t0 = performance.now();
-  try {
-    const base = name === 'wasm-threads' || name === 'wasm-openblas' ? 'wasm' : name;
-    const choice = await selectBackend(base as 'wasm');
-    const attempt = choice.attempts.at(-1);
-    const info: Record<string, unknown> = {
-      backend: name,
-      detail: attempt?.reason,
-      loadMs: performance.now() - t0,
-    };
-    if (choice.name === 'wasm') {
-      const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      info.threads = wasm.getThreadsCount();
-      info.simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-    }
-    if (name === 'wasm-openblas') {
-      const blasThreads = Number(process.env.SPT_OPENBLAS_THREADS ?? 2);
-      useOpenBlasKernels(blasThreads);
-      info.detail = `${info.detail}; matrix products by OpenBLAS (OpenMP, ${blasThreads} threads) through bench/native`;
-      info.threads = blasThreads;
-    }
-    return info;
-  } finally {
-    restore();
+  const base = name === 'wasm-1thread' || name === 'wasm-openblas' ? 'wasm' : name;
+  const choice = await selectBackend(base as 'wasm', () => {}, { threads, modelWidth });
+  const attempt = choice.attempts.at(-1);
+  const info: Record<string, unknown> = {
+    backend: name,
+    detail: attempt?.reason,
+    loadMs: performance.now() - t0,
+  };
+  if (choice.name === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    info.threads = wasm.getThreadsCount();
+    info.simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
   }
+  if (name === 'wasm-openblas') {
+    const blasThreads = Number(process.env.SPT_OPENBLAS_THREADS ?? 2);
+    useOpenBlasKernels(blasThreads);
+    info.detail = `${info.detail}; matrix products by OpenBLAS (OpenMP, ${blasThreads} threads) through bench/native`;
+    info.threads = blasThreads;
+  }
+  return info;
+}
+
+/** SHA-256 of the trainable parameters' bytes: equal digests mean the same numbers, bit for bit. */
+async function paramDigest(params: readonly tf.Variable[]): Promise<string> {
+  const h = createHash('sha256');
+  for (const p of params) h.update(new Uint8Array(((await p.data()) as Float32Array).buffer));
+  return h.digest('hex').slice(0, 16);
 }
 
 /** Bytes the wasm module's memory has grown to (it never shrinks: this is the peak). */
@@ -118,8 +117,8 @@ function buildModel(cfg: ViTConfig): PromptedViT {
 }
 
 async function modelBench(): Promise<Record<string, unknown>> {
-  const info = await useBackend(values.backend as string);
   const cfg = vitConfig(CONFIG_ARCHS[values.config as string]);
+  const info = await useBackend(values.backend as string, cfg.embedDim);
   const batch = Number(values.batch);
   const t0 = performance.now();
   const model = buildModel(cfg);
@@ -159,6 +158,7 @@ async function modelBench(): Promise<Record<string, unknown>> {
     config: values.config,
     batch,
     mode: values.mode,
+    paramDigest: values.mode === 'train' ? await paramDigest(opt.params()) : undefined,
     setupMs,
     stepMs: wall,
     stepCpuMs: cpu,
@@ -185,8 +185,8 @@ async function gemmBench(): Promise<Record<string, unknown>> {
 }
 
 async function initBench(): Promise<Record<string, unknown>> {
-  const info = await useBackend(values.backend as string);
   const cfg = vitConfig(CONFIG_ARCHS[values.config as string]);
+  const info = await useBackend(values.backend as string, cfg.embedDim);
   const w = vitWeightsFromState(randomVitState(cfg, 1), cfg, { trainable: false });
   const total = Number(values.images);
   const per = 64;

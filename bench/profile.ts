@@ -18,14 +18,11 @@ import { promptParamsFromHost } from '../src/engine/prompts/prompt-params';
 import { tf } from '../src/engine/tf';
 import { Rng } from '../src/engine/util/rng';
 import { randomVitState } from '../test/helpers/random-state';
-import { enableWasmThreads } from './wasm-threads';
 
 (async () => {
   const which = process.argv[2] ?? 'small';
   const threads = Number(process.env.SPT_WASM_THREADS ?? 1);
-  const restore = threads > 1 ? await enableWasmThreads(threads) : () => {};
-  await selectBackend((process.argv[3] ?? 'wasm') as 'wasm');
-  restore();
+  await selectBackend((process.argv[3] ?? 'wasm') as 'wasm', () => {}, { threads });
   const cfg =
     which === 'tiny'
       ? vitConfig('vit_tiny_patch16_224')

@@ -57,8 +57,12 @@ export function renderTable(r: Json): string {
         `${k
           .replace('torch_2t', 'PyTorch/OpenBLAS 2 threads')
           .replace('torch_1t', 'PyTorch/OpenBLAS 1 thread')
-          .replace(/^wasm$/, 'tfjs wasm (1 thread)')
-          .replace('wasm-threads', 'tfjs wasm threaded build')} ${p.gflops ?? `error: ${p.error}`}`,
+          .replace(/^wasm$/, `tfjs wasm (${p.threads ?? '?'} thread${p.threads === 1 ? '' : 's'})`)
+          .replace('wasm-1thread', 'tfjs wasm (1 thread)')
+          .replace(
+            'wasm-openblas',
+            'wasm + OpenBLAS addon (experiment)',
+          )} ${p.gflops ?? `error: ${p.error}`}`,
     )
     .join(', ');
   out.push(`**fp32 GEMM peak** (one ${Object.values(peak)[0]?.n ?? 2048}³ sgemm, GFLOPS): ${peaks || '–'}.`);
@@ -76,6 +80,13 @@ export function renderTable(r: Json): string {
     const t = row.torch;
     out.push(
       `| ${CONFIG_LABELS[row.config] ?? row.config} | ${row.batch} | ${row.mode === 'train' ? 'training' : 'forward'} | ${row.backend}${row.threads && row.threads > 1 ? ` (${row.threads} threads)` : ''} | ${o.error ? `error: ${o.error}` : num(o.imagesPerS, 2)} | ${t ? num(t.imagesPerS, 2) : '–'} | **${num(row.ratioOursToTorch, 3)}** | ${num(row.ratioOursToTorch1Thread, 3)} | ${num(row.cpuTimeRatioOursToTorch1Thread, 3)} | ${num(o.gflops)} | ${pct(o.shareOfTorchGemmPeak)} / ${t ? pct(t.shareOfTorchGemmPeak) : '–'} |`,
+    );
+  }
+  const same = (r.threadsSameNumbers as Json[] | undefined) ?? [];
+  if (same.length) {
+    out.push('');
+    out.push(
+      `**Threads change no number**: the parameters trained by wasm on ${same.map((x) => x.threads).join('/')} threads and by wasm-1thread, compared bit for bit (SHA-256): ${same.map((x) => `${CONFIG_LABELS[x.config as string] ?? x.config} ${x.identical ? 'identical' : '**different**'} (${x.compared} run${x.compared === 1 ? '' : 's'})`).join(', ')}.`,
     );
   }
   out.push('');

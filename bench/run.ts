@@ -6,9 +6,10 @@
  * Writes bench/results.json and the table between the markers in docs/PERFORMANCE.md.
  *
  * Environment:
- *   SPT_BENCH_BACKENDS  comma list (default wasm,cpu,tensorflow,tensorflow-gpu,webgpu; the ones that do not
- *                       load are reported as skipped). Two experiments of bench/, not product paths, can be
- *                       added: wasm-threads and wasm-openblas (docs/PERFORMANCE.md).
+ *   SPT_BENCH_BACKENDS  comma list (default wasm,wasm-1thread,cpu,tensorflow,tensorflow-gpu,webgpu; the ones
+ *                       that do not load are reported as skipped). wasm is the product's (XNNPACK threads as
+ *                       `device.threads: null` gives them), wasm-1thread the same on one thread. An experiment
+ *                       of bench/, not a product path, can be added: wasm-openblas (docs/PERFORMANCE.md).
  *   SPT_BENCH_OMP_WAIT_POLICY  OMP_WAIT_POLICY for PyTorch (default: OpenMP's own, or PASSIVE when the
  *                       machine is already busy at the start: spinning OpenMP threads that lose their core
  *                       slow PyTorch down up to tenfold)
@@ -36,7 +37,7 @@ const started = Date.now();
 const quick = process.env.SPT_BENCH_QUICK === '1';
 const budgetS = Number(process.env.SPT_BENCH_BUDGET_S ?? 780);
 const rounds = quick ? 1 : Number(process.env.SPT_BENCH_ROUNDS ?? 2);
-const requested = (process.env.SPT_BENCH_BACKENDS ?? 'wasm,cpu,tensorflow,tensorflow-gpu,webgpu')
+const requested = (process.env.SPT_BENCH_BACKENDS ?? 'wasm,wasm-1thread,cpu,tensorflow,tensorflow-gpu,webgpu')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
@@ -150,7 +151,7 @@ interface ThroughputRow {
   batch: number;
   mode: 'train' | 'forward';
   backend: string;
-  ours: { stepMs: number[]; stepCpuMs: number[]; error?: string; threads?: number };
+  ours: { stepMs: number[]; stepCpuMs: number[]; error?: string; threads?: number; digests: string[] };
   torch: { stepMs: number[]; error?: string };
   torch1: { stepMs: number[]; stepCpuMs: number[]; error?: string };
 }
@@ -302,7 +303,7 @@ async function main() {
           batch: p.batch,
           mode: p.mode,
           backend: b,
-          ours: { stepMs: [], stepCpuMs: [] },
+          ours: { stepMs: [], stepCpuMs: [], digests: [] },
           torch: { stepMs: [] },
           torch1: { stepMs: [], stepCpuMs: [] },
         };
@@ -311,6 +312,7 @@ async function main() {
           row.ours.stepMs.push(...(ours.stepMs as number[]));
           row.ours.stepCpuMs.push(...(ours.stepCpuMs as number[]));
           row.ours.threads = ours.threads as number | undefined;
+          if (typeof ours.paramDigest === 'string') row.ours.digests.push(ours.paramDigest);
         }
         // Each PyTorch run is paired with every backend of the plan (same round, same machine state).
         if (torchRun?.error) row.torch.error = String(torchRun.error);
@@ -356,6 +358,7 @@ async function main() {
         shareOfTorchGemmPeak: torchPeak ? round(flops / ms / 1e6 / torchPeak, 3) : null,
         shareOfOwnGemmPeak: oursPeak ? round(flops / ms / 1e6 / oursPeak, 3) : null,
         stepsMs: row.ours.stepMs.map((x) => round(x, 1)),
+        paramDigests: row.ours.digests,
         error: row.ours.error ?? null,
       },
       torch: torchOk
@@ -384,6 +387,25 @@ async function main() {
     };
   });
   results.throughput = throughput;
+  // The product's wasm (threads) against the same on one thread: the trained parameters, bit for bit.
+  const sameNumbers = [...rows.values()]
+    .filter((r) => r.backend === 'wasm' && r.mode === 'train')
+    .map((r) => {
+      const single = rows.get(key(r, 'wasm-1thread'));
+      const a = r.ours.digests;
+      const b = single?.ours.digests ?? [];
+      return {
+        config: r.config,
+        batch: r.batch,
+        threads: r.ours.threads ?? null,
+        compared: Math.min(a.length, b.length),
+        identical: a.length > 0 && b.length > 0 && a.every((d, i) => i >= b.length || d === b[i]),
+      };
+    })
+    .filter((x) => x.compared > 0);
+  results.threadsSameNumbers = sameNumbers;
+  if (sameNumbers.length)
+    log(`wasm threads vs one thread, trained parameters: ${JSON.stringify(sameNumbers)}`);
 
   // ---- memory: peak per configuration and batch; the largest batch under a budget --------------------
   const memory: Json[] = [];

@@ -76,6 +76,14 @@ function copyWasm() {
   const files = fs.readdirSync(path.join(pkgDir, 'dist')).filter((f) => f.endsWith('.wasm'));
   if (files.length === 0) fail(`no .wasm files in ${pkgDir}/dist`);
   for (const f of files) fs.copyFileSync(path.join(pkgDir, 'dist', f), path.join(out, f));
+  // The threaded build's main script, loaded by its worker threads (src/engine/backend/wasm-threads.ts).
+  const threaded = 'tfjs-backend-wasm-threaded-simd.js';
+  const threadedSrc = path.join(pkgDir, 'wasm-out', threaded);
+  if (!fs.existsSync(threadedSrc)) fail(`${threadedSrc} is missing: wasm threads would be off`);
+  else {
+    fs.copyFileSync(threadedSrc, path.join(out, threaded));
+    files.push(threaded);
+  }
   return files.map((f) => path.join(out, f));
 }
 

@@ -4,6 +4,12 @@ import { tf } from '../tf';
 import { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, type BackendRequest } from './backend-names';
 import { findCudaLibraries } from './cuda-libs';
 import { importInstalled, requireInstalled, resolvePackageJson } from './load-package';
+import {
+  resolveWasmThreads,
+  wasmThreadsInUse,
+  wasmThreadsUnavailable,
+  withWasmThreads,
+} from './wasm-threads';
 
 export interface BackendAttempt {
   name: BackendName;
@@ -19,6 +25,13 @@ export interface BackendChoice {
 }
 
 export type LogFn = (level: 'info' | 'warn' | 'debug', message: string) => void;
+
+export interface BackendOptions {
+  /** XNNPACK threads of the wasm backend (`device.threads`); null or absent: one per core, at most 8. */
+  threads?: number | null;
+  /** The backbone's token width: automatic threads stay at one for narrow models. */
+  modelWidth?: number;
+}
 
 /** Where the wasm binaries are: next to the bundle (dist/wasm) or in the package's dist folder. */
 export function wasmBinaryDir(): string {
@@ -61,7 +74,7 @@ async function activate(tfName: string): Promise<void> {
 }
 
 /** Loads one backend and makes it current; throws with the reason when it cannot. */
-async function tryBackend(name: BackendName): Promise<string> {
+async function tryBackend(name: BackendName, options: BackendOptions, log: LogFn): Promise<string> {
   const { pkg, tfName, extra } = BACKEND_PACKAGES[name];
   switch (name) {
     case 'tensorflow-gpu': {
@@ -115,9 +128,29 @@ async function tryBackend(name: BackendName): Promise<string> {
     }
     case 'wasm': {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      wasm.setWasmPaths(wasmBinaryDir());
-      await activate(tfName);
-      return `XNNPACK, SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}`;
+      const dir = wasmBinaryDir();
+      wasm.setWasmPaths(dir);
+      const threads = resolveWasmThreads(options.threads, options.modelWidth);
+      let note = '';
+      if (threads > 1) {
+        const unavailable = wasmThreadsUnavailable(dir);
+        try {
+          if (unavailable) throw new Error(unavailable);
+          await withWasmThreads(threads, () => activate(tfName));
+        } catch (err) {
+          // The single-threaded build computes the same numbers, only slower.
+          note = `; threads off: ${err instanceof Error ? err.message : String(err)}`;
+          log('warn', `backend: wasm threads unavailable, using one thread (${note.slice(15)})`);
+          tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+          await activate(tfName);
+        }
+      } else {
+        tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+        await activate(tfName);
+      }
+      const used = await wasmThreadsInUse();
+      const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off';
+      return `XNNPACK, SIMD ${simd}, ${used} thread${used === 1 ? '' : 's'}${note}`;
     }
     case 'cpu': {
       await import('@tensorflow/tfjs-backend-cpu');
@@ -131,7 +164,11 @@ async function tryBackend(name: BackendName): Promise<string> {
  * Chooses the compute backend. `auto` tries tensorflow-gpu, tensorflow, webgpu, then wasm and logs
  * why each skipped one was skipped; a named backend is used or the call fails with the reason.
  */
-export async function selectBackend(request: BackendRequest, log: LogFn = () => {}): Promise<BackendChoice> {
+export async function selectBackend(
+  request: BackendRequest,
+  log: LogFn = () => {},
+  options: BackendOptions = {},
+): Promise<BackendChoice> {
   // PROD drops tfjs's debug checks and its "install tfjs-node" banner.
   tf.env().set('PROD', true);
   const order = request === 'auto' ? AUTO_ORDER : [request];
@@ -139,7 +176,7 @@ export async function selectBackend(request: BackendRequest, log: LogFn = () => 
   for (const name of order) {
     const t0 = Date.now();
     try {
-      const reason = await tryBackend(name);
+      const reason = await tryBackend(name, options, log);
       attempts.push({ name, ok: true, reason, ms: Date.now() - t0 });
       log('info', `backend: using ${name} (${reason})`);
       return { name, attempts };

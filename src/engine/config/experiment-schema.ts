@@ -257,6 +257,11 @@ export const experimentSchema = obj(
             },
           },
         ),
+        threads: nullable(
+          int('Threads of the wasm backend.', { min: 1, max: 8 }),
+          'Threads for the wasm backend (XNNPACK runs its matrix products on them); null: one per CPU core, at most 8, but one for a backbone narrower than 128 (too small to gain). The numbers do not depend on it; lower it to leave cores to other work. The other backends manage their own threads.',
+          { default: null },
+        ),
       },
       'Where the numbers are computed.',
     ),

@@ -49,7 +49,10 @@ export function readImageList(file: string, exp: ResolvedExperiment): SplitEntry
 export async function predict(exp: ResolvedExperiment, opts: PredictOptions): Promise<PredictSummary> {
   const t0 = Date.now();
   const log = opts.log ?? (() => {});
-  const backend = await selectBackend(exp.config.device.backend, log);
+  const backend = await selectBackend(exp.config.device.backend, log, {
+    threads: exp.config.device.threads,
+    modelWidth: exp.vit.embedDim,
+  });
   const entries = readImageList(opts.images, exp);
   const size = exp.vit.imageSize;
   const kind = evalAugment(exp);

@@ -23,7 +23,10 @@ export async function evaluateRun(
   log: LogFn = () => {},
 ): Promise<RunEvaluation> {
   const exp = loadExperiment(path.join(runDir, RUN_FILES.config));
-  const backend = await selectBackend(exp.config.device.backend, log);
+  const backend = await selectBackend(exp.config.device.backend, log, {
+    threads: exp.config.device.threads,
+    modelWidth: exp.vit.embedDim,
+  });
   const ckpt = loadTrainCheckpoint(runDir, 'best');
   const data = openDataset(exp);
   const entries = split === 'train' ? data.train : split === 'val' ? data.val : data.test;

@@ -176,7 +176,10 @@ async function trainInRunDir(
     status('initialising');
   }
 
-  const backend = await selectBackend(config.device.backend, log);
+  const backend = await selectBackend(config.device.backend, log, {
+    threads: config.device.threads,
+    modelWidth: vit.embedDim,
+  });
   const data = openDataset(exp);
   const size = vit.imageSize;
   const aug = config.data.augment;

@@ -58,8 +58,11 @@ describe('build (scripts/build.mjs)', () => {
     assert.ok(!trainer.includes('tf-core.node.js'), 'the CommonJS build of tfjs-core was bundled');
   });
 
-  it('copies the three wasm binaries into dist/wasm', () => {
-    assert.deepEqual(fs.readdirSync(path.join(dist, 'wasm')).sort(), [...WASM].sort());
+  it("copies the three wasm binaries and the threaded build's script into dist/wasm", () => {
+    assert.deepEqual(
+      fs.readdirSync(path.join(dist, 'wasm')).sort(),
+      [...WASM, 'tfjs-backend-wasm-threaded-simd.js'].sort(),
+    );
   });
 
   it('builds the webview as a browser script without require()', () => {

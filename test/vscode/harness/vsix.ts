@@ -198,6 +198,7 @@ export function checkVsix(vsix: PackagedVsix, platform = process.platform, arch 
   const wasm = fs.readdirSync(path.join(REPO_ROOT, 'dist', 'wasm')).filter((f) => f.endsWith('.wasm'));
   if (!wasm.length) problems.push('dist/wasm/ has no .wasm file to compare with');
   for (const f of wasm) require(`dist/wasm/${f}`, 'the tfjs wasm backend binary');
+  require('dist/wasm/tfjs-backend-wasm-threaded-simd.js', "the threaded wasm build's script (wasm threads)");
   // sharp's prebuilt binary and libvips for this machine (one .vsix per target platform).
   const target = `${platform}-${arch}`;
   for (const pkg of [`@img/sharp-${target}`, `@img/sharp-libvips-${target}`]) {
