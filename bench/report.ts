@@ -86,7 +86,7 @@ export function renderTable(r: Json): string {
   if (same.length) {
     out.push('');
     out.push(
-      `**Threads change no number**: the parameters trained by wasm on ${same.map((x) => x.threads).join('/')} threads and by wasm-1thread, compared bit for bit (SHA-256): ${same.map((x) => `${CONFIG_LABELS[x.config as string] ?? x.config} ${x.identical ? 'identical' : '**different**'} (${x.compared} run${x.compared === 1 ? '' : 's'})`).join(', ')}.`,
+      `**Threads change no number**: the parameters trained by wasm on ${[...new Set(same.map((x) => x.threads))].join('/')} threads and by wasm-1thread, compared bit for bit (SHA-256): ${same.map((x) => `${CONFIG_LABELS[x.config as string] ?? x.config} ${x.identical ? 'identical' : '**different**'} (${x.compared} run${x.compared === 1 ? '' : 's'})`).join(', ')}.`,
     );
   }
   out.push('');
