@@ -119,6 +119,7 @@ export class SptContext implements vscode.Disposable {
       nodePath: s.nodePath || undefined,
       backendDirs: this.backendDirs(),
       memoryMb: s.trainerMemoryMb || undefined,
+      heartbeatMs: s.heartbeatTimeoutMs,
       cwd,
       onLog: (level, message) => {
         const line = `[${entry.experiment}] ${message}`;

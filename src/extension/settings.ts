@@ -12,6 +12,8 @@ export interface SptSettings extends TrainerSettings {
   /** V8 heap budget of a trainer process in MB; 0: Node's default. */
   trainerMemoryMb: number;
   nodePath: string;
+  /** No IPC message from a running trainer for this long: it is killed and the run failed; 0: never. */
+  heartbeatTimeoutMs: number;
 }
 
 function resolveFolder(p: string): string[] {
@@ -34,6 +36,8 @@ export function readSettings(): SptSettings {
   const c = vscode.workspace.getConfiguration('spt');
   const runsFolder = c.get<string>('runsFolder', '').trim();
   const every = c.get<number | null>('analysisEveryEpochs', null);
+  const threads = c.get<number | null>('wasmThreads', null);
+  const heartbeatS = c.get<number>('trainerHeartbeatTimeoutSeconds', 300);
   return {
     defaultBackend: c.get<string>('defaultBackend', 'fromFile'),
     analysisEveryEpochs: typeof every === 'number' ? every : null,
@@ -41,5 +45,10 @@ export function readSettings(): SptSettings {
     maxConcurrentRuns: Math.max(1, Math.floor(c.get<number>('maxConcurrentRuns', 1)) || 1),
     trainerMemoryMb: Math.max(0, c.get<number>('trainerMemoryMb', 0) || 0),
     nodePath: nodePathSetting(),
+    wasmThreads: typeof threads === 'number' ? threads : null,
+    heartbeatTimeoutMs:
+      typeof heartbeatS === 'number' && Number.isFinite(heartbeatS) && heartbeatS >= 0
+        ? Math.floor(heartbeatS * 1000)
+        : 300_000,
   };
 }

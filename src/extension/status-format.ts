@@ -81,6 +81,8 @@ export interface TrainerSettings {
   defaultBackend: string;
   /** Analysis every N epochs; null: as the file says. */
   analysisEveryEpochs: number | null;
+  /** Threads of the wasm backend (`device.threads`); null: as the file says. */
+  wasmThreads?: number | null;
 }
 
 /** `--set` overrides from the settings (before the command's own, which win). */
@@ -93,5 +95,7 @@ export function settingsOverrides(s: TrainerSettings): string[] {
     s.analysisEveryEpochs >= 0
   )
     out.push(`analysis.every_epochs=${s.analysisEveryEpochs}`);
+  if (typeof s.wasmThreads === 'number' && Number.isInteger(s.wasmThreads) && s.wasmThreads >= 1)
+    out.push(`device.threads=${Math.min(8, s.wasmThreads)}`);
   return out;
 }

@@ -172,6 +172,14 @@ describe('extension UI logic', () => {
         'device.backend=wasm',
         'analysis.every_epochs=0',
       ]);
+      assert.deepEqual(
+        settingsOverrides({ defaultBackend: 'fromFile', analysisEveryEpochs: null, wasmThreads: 2 }),
+        ['device.threads=2'],
+      );
+      assert.deepEqual(
+        settingsOverrides({ defaultBackend: 'fromFile', analysisEveryEpochs: null, wasmThreads: null }),
+        [],
+      );
     });
   });
 
