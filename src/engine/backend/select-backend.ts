@@ -139,8 +139,9 @@ async function tryBackend(name: BackendName, options: BackendOptions, log: LogFn
           await withWasmThreads(threads, () => activate(tfName));
         } catch (err) {
           // The single-threaded build computes the same numbers, only slower.
-          note = `; threads off: ${err instanceof Error ? err.message : String(err)}`;
-          log('warn', `backend: wasm threads unavailable, using one thread (${note.slice(15)})`);
+          const why = err instanceof Error ? err.message : String(err);
+          note = `; threads off: ${why}`;
+          log('warn', `backend: wasm threads unavailable, using one thread (${why})`);
           tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
           await activate(tfName);
         }
