@@ -8,7 +8,7 @@ import type { AttentionData, DashboardRun, ImageData64 } from '../../../src/shar
 import { baseOption, ChartHost, categoryAxis, legend, tooltip, tooltipContent, valueAxis } from '../charts';
 import { h, notice, select, slider } from '../dom';
 import { exportButtons } from '../export';
-import { type AnalysisChoice, chooseAnalysis } from '../lib/analysis';
+import type { AnalysisChoice } from '../lib/analysis';
 import {
   checkMaps,
   clsMassByLayer,
@@ -20,28 +20,20 @@ import {
 import { toCsv } from '../lib/csv';
 import { fmtNumber } from '../lib/format';
 import { className } from '../lib/prototypes';
-import type { StoreEvent } from '../store';
-import {
-  epochLabel,
-  epochSlider,
-  indexErrorNotice,
-  layerSelect,
-  noAnalysisNotice,
-  runSelect,
-} from './analysis-common';
-import { card, pickRun, type View, type ViewContext } from './view';
+import { epochLabel, epochSlider, layerSelect } from './analysis-common';
+import { AnalysisView, type AnalysisViewState } from './analysis-view';
+import { card, type ViewContext } from './view';
 
 const BIG = 240;
 const THUMB = 64;
 
-export class AttentionView implements View {
+export class AttentionView extends AnalysisView {
   readonly root = h('div', { className: 'view view-attention' });
-  private readonly toolbar = h('div', {
+  protected readonly toolbar = h('div', {
     className: 'toolbar',
     role: 'toolbar',
     'aria-label': 'Attention map options',
   });
-  private readonly status = h('div', { className: 'view-status' });
   private readonly mapsBody = h('div', { className: 'maps' });
   private readonly thumbs = h('div', { className: 'thumbs', role: 'group', 'aria-label': 'Probe images' });
   private readonly massChart = new ChartHost(
@@ -50,21 +42,16 @@ export class AttentionView implements View {
     'chart chart-medium',
   );
   private readonly massNote = h('p', { className: 'hint' });
-  private readonly layout: HTMLElement;
+  protected readonly layout: HTMLElement;
   private readonly mapsCard: HTMLElement;
-  private run: DashboardRun | undefined;
-  private index: AnalysisIndex | null = null;
-  private choice: AnalysisChoice | null = null;
   private data: AttentionData | null = null;
   private images: ImageData64[] = [];
   private readonly decoded = new Map<string, HTMLImageElement>();
   private overlay = 0.6;
-  private token = 0;
-  private visible = false;
-  private built = false;
   private bigCanvases: { title: string; canvas: HTMLCanvasElement }[] = [];
 
-  constructor(private readonly ctx: ViewContext) {
+  constructor(ctx: ViewContext) {
+    super(ctx);
     this.mapsCard = card(
       'Attention maps',
       [this.mapsBody, h('h3', { className: 'thumbs-title' }, 'Probe images'), this.thumbs],
@@ -104,19 +91,6 @@ export class AttentionView implements View {
     );
   }
 
-  show(): void {
-    if (!this.built) {
-      this.built = true;
-      this.root.append(this.toolbar, this.status, this.layout);
-    }
-    this.visible = true;
-    void this.refresh();
-  }
-
-  hide(): void {
-    this.visible = false;
-  }
-
   refreshTheme(): void {
     if (this.visible && this.data) {
       this.renderMaps();
@@ -124,53 +98,20 @@ export class AttentionView implements View {
     }
   }
 
-  onStoreEvent(e: StoreEvent): void {
-    if (!this.visible) return;
-    if (e.type === 'runs' && !this.ctx.store.run(this.run?.runDir)) void this.refresh();
-    if (e.type === 'analysis' && e.runDir === this.run?.runDir) void this.refresh();
+  protected viewState(): AnalysisViewState {
+    return this.ctx.state.attention;
   }
 
-  private setStatus(n: HTMLElement | null): void {
-    this.status.replaceChildren(...(n ? [n] : []));
-    this.layout.hidden = n !== null;
+  protected hasData(): boolean {
+    return this.data !== null;
   }
 
-  private retry(): void {
-    if (this.run) this.ctx.store.forgetRun(this.run.runDir);
-    void this.refresh();
+  protected clearData(): void {
+    this.data = null;
   }
 
-  private async refresh(): Promise<void> {
-    const token = ++this.token;
+  protected async load(token: number, run: DashboardRun, choice: AnalysisChoice): Promise<void> {
     const st = this.ctx.state.attention;
-    const run = pickRun(this.ctx, st.runDir);
-    const sameRun = run !== undefined && this.run?.runDir === run.runDir && this.data !== null;
-    this.run = run;
-    if (!run) {
-      this.toolbar.replaceChildren();
-      return this.setStatus(notice('empty', 'No run to show.', 'Open a run from the SPT Runs view.'));
-    }
-    if (!sameRun) {
-      this.data = null;
-      this.setStatus(notice('loading', 'Loading the analysis index…'));
-    }
-    let index: AnalysisIndex | null;
-    try {
-      index = await this.ctx.store.analysisIndex(run.runDir);
-    } catch (e) {
-      if (token !== this.token) return;
-      this.toolbar.replaceChildren(...this.runControl());
-      return this.setStatus(indexErrorNotice(e instanceof Error ? e.message : String(e), () => this.retry()));
-    }
-    if (token !== this.token) return;
-    this.index = index;
-    const choice = index ? chooseAnalysis(index, st.layer, st.epoch) : null;
-    this.choice = choice;
-    if (!index || !choice) {
-      this.toolbar.replaceChildren(...this.runControl());
-      return this.setStatus(noAnalysisNotice(run));
-    }
-    this.buildToolbar(index, choice);
     if (!this.data) this.setStatus(notice('loading', `Loading the attention maps of block ${choice.layer}…`));
     try {
       const [data, images] = await Promise.all([
@@ -214,17 +155,7 @@ export class AttentionView implements View {
     this.renderMass();
   }
 
-  private runControl(): HTMLElement[] {
-    const st = this.ctx.state.attention;
-    const el = runSelect(this.ctx, this.run?.runDir ?? '', (dir) => {
-      st.runDir = dir;
-      this.ctx.saveState();
-      void this.refresh();
-    });
-    return el ? [el] : [];
-  }
-
-  private buildToolbar(index: AnalysisIndex, choice: AnalysisChoice): void {
+  protected buildToolbar(index: AnalysisIndex, choice: AnalysisChoice): void {
     const st = this.ctx.state.attention;
     const H = index.model.numHeads;
     const heads: { value: string; label: string }[] = [{ value: 'mean', label: 'mean of heads' }];

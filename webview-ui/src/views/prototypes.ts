@@ -8,53 +8,40 @@ import type { DashboardRun, PromptSourceData, PrototypeMapData } from '../../../
 import { baseOption, ChartHost, legend, type Option, tooltip, tooltipContent, valueAxis } from '../charts';
 import { h, notice } from '../dom';
 import { exportButtons } from '../export';
-import { type AnalysisChoice, chooseAnalysis } from '../lib/analysis';
+import type { AnalysisChoice } from '../lib/analysis';
 import { provenanceCells } from '../lib/attention';
 import { toCsv } from '../lib/csv';
 import { fmtNumber, fmtPercent } from '../lib/format';
 import { mapBounds, type PrototypeShape, promptSetForLayer, shapePrototypeMap } from '../lib/prototypes';
-import type { StoreEvent } from '../store';
 import { classColours } from '../theme';
-import {
-  epochLabel,
-  epochSlider,
-  indexErrorNotice,
-  layerSelect,
-  noAnalysisNotice,
-  runSelect,
-} from './analysis-common';
-import { card, pickRun, type View, type ViewContext } from './view';
+import { epochLabel, epochSlider, layerSelect } from './analysis-common';
+import { AnalysisView, type AnalysisViewState } from './analysis-view';
+import { card, type ViewContext } from './view';
 
-export class PrototypesView implements View {
+export class PrototypesView extends AnalysisView {
   readonly root = h('div', { className: 'view view-prototypes' });
-  private readonly toolbar = h('div', {
+  protected readonly toolbar = h('div', {
     className: 'toolbar',
     role: 'toolbar',
     'aria-label': 'Prototype map options',
   });
-  private readonly status = h('div', { className: 'view-status' });
   private readonly chart = new ChartHost('prototype-map', 'Prototype map');
   private readonly driftChart = new ChartHost(
     'prompt-drift',
     'Prompt drift over epochs',
     'chart chart-small',
   );
-  private readonly layout: HTMLElement;
+  protected readonly layout: HTMLElement;
   private readonly mapCard: HTMLElement;
   private readonly statsBox = h('div', { className: 'side-section' });
   private readonly promptsBox = h('div', { className: 'side-section' });
   private readonly detailBox = h('div', { className: 'side-section prompt-detail', 'aria-live': 'polite' });
-  private run: DashboardRun | undefined;
-  private index: AnalysisIndex | null = null;
-  private choice: AnalysisChoice | null = null;
   private data: PrototypeMapData | null = null;
   private shape: PrototypeShape | null = null;
   private source: PromptSourceData | null = null;
-  private token = 0;
-  private visible = false;
-  private built = false;
 
-  constructor(private readonly ctx: ViewContext) {
+  constructor(ctx: ViewContext) {
+    super(ctx);
     this.chart.onInit = (c) => {
       c.on('click', (e) => {
         const ev = e as { seriesId?: string; data?: unknown };
@@ -89,19 +76,6 @@ export class PrototypesView implements View {
     );
   }
 
-  show(): void {
-    if (!this.built) {
-      this.built = true;
-      this.root.append(this.toolbar, this.status, this.layout);
-    }
-    this.visible = true;
-    void this.refresh();
-  }
-
-  hide(): void {
-    this.visible = false;
-  }
-
   refreshTheme(): void {
     if (this.visible && this.shape) {
       this.renderChart();
@@ -109,69 +83,23 @@ export class PrototypesView implements View {
     }
   }
 
-  onStoreEvent(e: StoreEvent): void {
-    if (!this.visible) return;
-    if (e.type === 'runs' && !this.ctx.store.run(this.run?.runDir)) void this.refresh();
-    if (e.type === 'analysis' && e.runDir === this.run?.runDir) void this.refresh();
+  protected viewState(): AnalysisViewState {
+    return this.ctx.state.prototypes;
   }
 
-  private setStatus(n: HTMLElement | null): void {
-    this.status.replaceChildren(...(n ? [n] : []));
-    this.layout.hidden = n !== null;
+  protected hasData(): boolean {
+    return this.shape !== null;
   }
 
-  /** Index -> controls -> map. Stale answers (the user moved on) are dropped by the token. */
-  private async refresh(): Promise<void> {
-    const token = ++this.token;
-    const st = this.ctx.state.prototypes;
-    const run = pickRun(this.ctx, st.runDir);
-    const sameRun = run !== undefined && this.run?.runDir === run.runDir && this.shape !== null;
-    this.run = run;
-    if (!run) {
-      this.toolbar.replaceChildren();
-      return this.setStatus(notice('empty', 'No run to show.', 'Open a run from the SPT Runs view.'));
-    }
-    if (!sameRun) {
-      this.shape = null;
-      this.setStatus(notice('loading', 'Loading the analysis index…'));
-    }
-    let index: AnalysisIndex | null;
-    try {
-      index = await this.ctx.store.analysisIndex(run.runDir);
-    } catch (e) {
-      if (token !== this.token) return;
-      this.toolbar.replaceChildren(...this.runControl());
-      return this.setStatus(indexErrorNotice(e instanceof Error ? e.message : String(e), () => this.retry()));
-    }
-    if (token !== this.token) return;
-    this.index = index;
-    const choice = index ? chooseAnalysis(index, st.layer, st.epoch) : null;
-    this.choice = choice;
-    if (!index || !choice) {
-      this.toolbar.replaceChildren(...this.runControl());
-      return this.setStatus(noAnalysisNotice(run));
-    }
-    this.buildToolbar(index, choice);
-    await this.loadMap(token);
+  protected clearData(): void {
+    this.shape = null;
   }
 
-  private retry(): void {
-    if (this.run) this.ctx.store.forgetRun(this.run.runDir);
-    void this.refresh();
+  protected override onRunPicked(): void {
+    this.ctx.state.selectedPrompt = null;
   }
 
-  private runControl(): HTMLElement[] {
-    const st = this.ctx.state.prototypes;
-    const el = runSelect(this.ctx, this.run?.runDir ?? '', (dir) => {
-      st.runDir = dir;
-      this.ctx.state.selectedPrompt = null;
-      this.ctx.saveState();
-      void this.refresh();
-    });
-    return el ? [el] : [];
-  }
-
-  private buildToolbar(index: AnalysisIndex, choice: AnalysisChoice): void {
+  protected buildToolbar(index: AnalysisIndex, choice: AnalysisChoice): void {
     const st = this.ctx.state.prototypes;
     this.toolbar.replaceChildren(
       ...this.runControl(),
@@ -189,9 +117,7 @@ export class PrototypesView implements View {
     );
   }
 
-  private async loadMap(token: number): Promise<void> {
-    const run = this.run!;
-    const choice = this.choice!;
+  protected async load(token: number, run: DashboardRun, choice: AnalysisChoice): Promise<void> {
     if (!this.shape) this.setStatus(notice('loading', `Loading the prototype map of block ${choice.layer}…`));
     try {
       const data = await this.ctx.store.prototypeMap(run.runDir, choice.epoch, choice.layer);
