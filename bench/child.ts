@@ -14,18 +14,15 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/engine/backend/select-backend';
-import { initHead } from '../src/engine/model/head';
 import { crossEntropy } from '../src/engine/model/loss';
-import { PromptedViT } from '../src/engine/model/prompted-vit';
-import { type ViTConfig, vitConfig } from '../src/engine/model/vit-config';
+import { vitConfig } from '../src/engine/model/vit-config';
 import { vitWeightsFromState } from '../src/engine/model/vit-weights';
 import { sptInitialPrompts } from '../src/engine/prompts/init-spt';
-import { xavierPrompts } from '../src/engine/prompts/init-xavier';
-import { promptParamsFromHost } from '../src/engine/prompts/prompt-params';
 import { tf } from '../src/engine/tf';
 import { AdamW } from '../src/engine/train/adamw';
 import { paramGroups } from '../src/engine/train/param-groups';
 import { Rng } from '../src/engine/util/rng';
+import { randomPromptedViT } from '../test/helpers/random-prompted-vit';
 import { randomVitState } from '../test/helpers/random-state';
 import { CONFIG_ARCHS } from './flops';
 import { useOpenBlasKernels } from './native/openblas-kernels';
@@ -104,24 +101,12 @@ function memoryFigures(): Record<string, number | undefined> {
   };
 }
 
-function buildModel(cfg: ViTConfig): PromptedViT {
-  const w = vitWeightsFromState(randomVitState(cfg, 1), cfg, { trainable: false });
-  const rng = new Rng(1);
-  const prompts = promptParamsFromHost(
-    xavierPrompts(rng, cfg.depth, PROMPTS, cfg.embedDim, cfg.patchSize),
-    'deep',
-    cfg.depth,
-    cfg.embedDim,
-  );
-  return new PromptedViT(cfg, w, initHead(cfg.embedDim, CLASSES, rng), 'cls', 'vpt', prompts);
-}
-
 async function modelBench(): Promise<Record<string, unknown>> {
   const cfg = vitConfig(CONFIG_ARCHS[values.config as string]);
   const info = await useBackend(values.backend as string, cfg.embedDim);
   const batch = Number(values.batch);
   const t0 = performance.now();
-  const model = buildModel(cfg);
+  const model = randomPromptedViT(cfg, { prompts: PROMPTS, classes: CLASSES });
   const images = tf.randomNormal([batch, cfg.imageSize, cfg.imageSize, 3], 0, 1, 'float32', 1);
   const labels = Array.from({ length: batch }, (_, i) => i % CLASSES);
   const opt = new AdamW(paramGroups(model, 1e-4, 1e-4));

@@ -8,16 +8,10 @@
  *                                                        SPT_WASM_THREADS=2 (threaded wasm build)
  */
 import { selectBackend } from '../src/engine/backend/select-backend';
-import { initHead } from '../src/engine/model/head';
 import { crossEntropy } from '../src/engine/model/loss';
-import { PromptedViT } from '../src/engine/model/prompted-vit';
 import { vitConfig } from '../src/engine/model/vit-config';
-import { vitWeightsFromState } from '../src/engine/model/vit-weights';
-import { xavierPrompts } from '../src/engine/prompts/init-xavier';
-import { promptParamsFromHost } from '../src/engine/prompts/prompt-params';
 import { tf } from '../src/engine/tf';
-import { Rng } from '../src/engine/util/rng';
-import { randomVitState } from '../test/helpers/random-state';
+import { randomPromptedViT } from '../test/helpers/random-prompted-vit';
 
 (async () => {
   const which = process.argv[2] ?? 'small';
@@ -28,15 +22,7 @@ import { randomVitState } from '../test/helpers/random-state';
       ? vitConfig('vit_tiny_patch16_224')
       : vitConfig({ embed_dim: 192, depth: 6, num_heads: 3, patch_size: 4, image_size: 32 });
   const batch = which === 'tiny' ? 8 : 64;
-  const w = vitWeightsFromState(randomVitState(cfg, 1), cfg, { trainable: false });
-  const rng = new Rng(1);
-  const prompts = promptParamsFromHost(
-    xavierPrompts(rng, cfg.depth, 10, cfg.embedDim, cfg.patchSize),
-    'deep',
-    cfg.depth,
-    cfg.embedDim,
-  );
-  const model = new PromptedViT(cfg, w, initHead(cfg.embedDim, 10, rng), 'cls', 'vpt', prompts);
+  const model = randomPromptedViT(cfg);
   const images = tf.randomNormal([batch, cfg.imageSize, cfg.imageSize, 3], 0, 1, 'float32', 1);
   const labels = Array.from({ length: batch }, (_, i) => i % 10);
   const step = () => {

@@ -7,16 +7,10 @@
  */
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/engine/backend/select-backend';
-import { initHead } from '../src/engine/model/head';
 import { crossEntropy } from '../src/engine/model/loss';
-import { PromptedViT } from '../src/engine/model/prompted-vit';
 import { type ViTConfig, vitConfig } from '../src/engine/model/vit-config';
-import { vitWeightsFromState } from '../src/engine/model/vit-weights';
-import { xavierPrompts } from '../src/engine/prompts/init-xavier';
-import { promptParamsFromHost } from '../src/engine/prompts/prompt-params';
 import { tf } from '../src/engine/tf';
-import { Rng } from '../src/engine/util/rng';
-import { randomVitState } from '../test/helpers/random-state';
+import { randomPromptedViT } from '../test/helpers/random-prompted-vit';
 
 const { values } = parseArgs({
   options: { backend: { type: 'string', default: 'wasm' }, steps: { type: 'string', default: '3' } },
@@ -31,16 +25,7 @@ function timeIt(fn: () => void, reps: number): number {
 }
 
 function trainStep(cfg: ViTConfig, batch: number, pretransposed: boolean): number {
-  const state = randomVitState(cfg, 1);
-  const w = vitWeightsFromState(state, cfg, { trainable: false, pretransposed });
-  const rng = new Rng(1);
-  const prompts = promptParamsFromHost(
-    xavierPrompts(rng, cfg.depth, 10, cfg.embedDim, cfg.patchSize),
-    'deep',
-    cfg.depth,
-    cfg.embedDim,
-  );
-  const model = new PromptedViT(cfg, w, initHead(cfg.embedDim, 10, rng), 'cls', 'vpt', prompts);
+  const model = randomPromptedViT(cfg, { pretransposed });
   const images = tf.randomNormal([batch, cfg.imageSize, cfg.imageSize, 3], 0, 1, 'float32', 1);
   const labels = Array.from({ length: batch }, (_, i) => i % 10);
   const ms = timeIt(() => {
