@@ -17,8 +17,10 @@
  *   the benchmark labels/numbers were made without it; pass `{ autoOrient: true }` to apply it.
  *
  * An empty, truncated or corrupt file, or one in a format sharp cannot read, throws a DataError naming it.
- * So does an image of more than MAX_IMAGE_PIXELS pixels (PIL's decompression-bomb limit), refused from
- * its header before anything is decoded.
+ * So does an image of more than MAX_IMAGE_PIXELS pixels (PIL's decompression-bomb limit), or one whose
+ * decoded size (width x height x channels x bytes per sample) exceeds MAX_DECODED_BYTES, both refused
+ * from its header before anything is decoded. A refusal is remembered for as long as the file is
+ * unchanged (same inode, size and mtime), so a bad image costs one decode per process, not one per epoch.
  */
 import * as fs from 'node:fs/promises';
 import sharp from 'sharp';
@@ -26,6 +28,29 @@ import { DataError } from './data-error';
 
 /** PIL raises DecompressionBombError above 2 x Image.MAX_IMAGE_PIXELS; so do we. */
 export const MAX_IMAGE_PIXELS = 2 * 89_478_485;
+
+/**
+ * Decoded-size limit in bytes, checked from the header: libvips holds the whole decoded image (at its
+ * stored depth) while converting it, so a 13000 x 13000 16-bit RGBA PNG of 6 MB on disk would cost
+ * 1.35 GB. 256 MiB admits 8-bit RGB images up to about 9400 x 9400 pixels, far beyond any benchmark's.
+ */
+export const MAX_DECODED_BYTES = 256 * 1024 * 1024;
+
+/** Bytes per sample of sharp's `depth` names (libvips band formats). */
+const BYTES_PER_SAMPLE: Record<string, number> = {
+  uchar: 1,
+  char: 1,
+  ushort: 2,
+  short: 2,
+  uint: 4,
+  int: 4,
+  float: 4,
+  complex: 8,
+  double: 8,
+  dpcomplex: 16,
+};
+
+const mib = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(0)} MiB`;
 
 export interface RgbImage {
   width: number;
@@ -47,21 +72,59 @@ function unreadable(file: string, problem: string): DataError {
   );
 }
 
-/** Decodes an image file (JPEG, PNG, WebP, GIF, TIFF, AVIF/HEIF where sharp supports them) to RGB uint8 HWC. */
+/** Errors about reading the file rather than its content (not remembered). */
+const readErrors = new WeakSet<DataError>();
+
+function readError(file: string, problem: string, fix: string): DataError {
+  const e = new DataError(file, problem, fix);
+  readErrors.add(e);
+  return e;
+}
+
+/** Images refused as corrupt or too large, by path: the file's identity then and the error. */
+const refused = new Map<string, { identity: string; error: DataError }>();
+
+async function identity(file: string): Promise<string | undefined> {
+  try {
+    const st = await fs.stat(file);
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Decodes an image file (JPEG, PNG, WebP, GIF, TIFF, AVIF/HEIF where sharp supports them) to RGB uint8 HWC.
+ * A file refused before (corrupt, too large) and unchanged since is refused again without being read.
+ */
 export async function decodeImage(file: string, options: DecodeOptions = {}): Promise<RgbImage> {
+  const id = await identity(file);
+  const before = refused.get(file);
+  if (before && id !== undefined && before.identity === id) throw before.error;
+  try {
+    return await decodeFresh(file, options);
+  } catch (err) {
+    // Only verdicts on the content are remembered; a read error (permissions, a vanished file) is not.
+    if (err instanceof DataError && id !== undefined && !readErrors.has(err))
+      refused.set(file, { identity: id, error: err });
+    throw err;
+  }
+}
+
+async function decodeFresh(file: string, options: DecodeOptions): Promise<RgbImage> {
   let buf: Buffer;
   try {
     buf = await fs.readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new DataError(
+      throw readError(
         file,
         'image not found',
         'check the image path in the split file and the dataset folder it is resolved against',
       );
     }
-    throw unreadable(file, `cannot read image: ${(err as Error).message}`);
+    throw readError(file, `cannot read image: ${(err as Error).message}`, 'check the file permissions');
   }
   if (buf.length === 0) throw unreadable(file, 'image file is empty (0 bytes)');
   try {
@@ -70,6 +133,16 @@ export async function decodeImage(file: string, options: DecodeOptions = {}): Pr
       throw new Error(
         `${meta.width} x ${meta.height} pixels exceed the pixel limit of ${MAX_IMAGE_PIXELS} (a decompression bomb?)`,
       );
+    const channels = meta.channels ?? 4;
+    const sampleBytes = BYTES_PER_SAMPLE[meta.depth ?? ''] ?? 8;
+    const bytes = (meta.width ?? 0) * (meta.height ?? 0) * channels * sampleBytes;
+    if (bytes > MAX_DECODED_BYTES) {
+      throw new DataError(
+        file,
+        `image is too large to decode: ${meta.width} x ${meta.height} pixels x ${channels} channels x ${sampleBytes} byte${sampleBytes > 1 ? 's' : ''} per sample (${meta.depth}) = ${mib(bytes)} decoded, over the limit of ${mib(MAX_DECODED_BYTES)}`,
+        'downscale it (and convert it to 8-bit RGB) beforehand, for example with `vips resize` or ImageMagick, or remove it from the split',
+      );
+    }
     // PIL ignores ICC profiles; keep them only where colour management is the only sensible way (CMYK).
     const ignoreIcc = meta.space !== 'cmyk';
     let pipeline = sharp(buf, {

@@ -2,9 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import sharp from 'sharp';
 import { DataError } from '../../../src/engine/data/data-error';
-import { decodeImage } from '../../../src/engine/data/decode-image';
+import { decodeImage, MAX_DECODED_BYTES, MAX_IMAGE_PIXELS } from '../../../src/engine/data/decode-image';
 import { DATA_DIR, manifest, maxAbsDiff, readU8 } from './fixtures';
 
 async function expectDataError(p: Promise<unknown>, file: string, pattern: RegExp): Promise<void> {
@@ -144,4 +145,71 @@ describe('data/decode-image', () => {
     const f = path.join(dir, 'missing.png');
     await expectDataError(decodeImage(f), f, /image not found/);
   });
+
+  it('refuses from its header an image whose decoded size is over the byte limit, naming it (issue 14 #13)', async () => {
+    // 13000 x 13000 16-bit RGBA: under the pixel limit, but 1.35 GB decoded. Only the header and a few
+    // rows of data are in the file, as in a hostile one.
+    const f = path.join(dir, 'huge 16-bit rgba.png');
+    fs.writeFileSync(f, pngWithHeader(13000, 13000, 16, 6));
+    const rss = process.memoryUsage().rss;
+    await expectDataError(
+      decodeImage(f),
+      f,
+      /too large to decode: 13000 x 13000 pixels x 4 channels x 2 bytes per sample \(ushort\) = 1289 MiB decoded, over the limit of 256 MiB/,
+    );
+    assert.ok(13000 * 13000 <= MAX_IMAGE_PIXELS, 'the pixel limit alone lets it through');
+    assert.equal(MAX_DECODED_BYTES, 256 * 1024 * 1024);
+    const grew = (process.memoryUsage().rss - rss) / (1 << 20);
+    assert.ok(grew < 200, `refusing it grew the process by ${grew.toFixed(0)} MB`);
+    // 8-bit RGB of the same size (507 MB) is refused too; a modest 8-bit image is not.
+    fs.writeFileSync(f, pngWithHeader(13000, 13000, 8, 2));
+    await expectDataError(decodeImage(f), f, /x 3 channels x 1 byte per sample \(uchar\) = 484 MiB/);
+  });
+
+  it('a refused image is not read again while the file is unchanged, and is once it changes (issue 14 #13)', async () => {
+    const good = fs.readFileSync(path.join(DATA_DIR, 'rgb_97x83.png'));
+    const corrupt = Buffer.from(good);
+    const idat = corrupt.indexOf('IDAT');
+    corrupt.fill(0xa5, idat + 4, idat + 60); // the compressed data, same file size
+    const f = path.join(dir, 'corrupt then fixed.png');
+    fs.writeFileSync(f, corrupt);
+    fs.utimesSync(f, 1_000_000_000, 1_000_000_000);
+    let first: unknown;
+    await decodeImage(f).catch((e) => {
+      first = e;
+    });
+    assert.ok(first instanceof DataError, String(first));
+    // Same inode, size and mtime, but now a valid image: the remembered verdict answers, nothing is read.
+    fs.writeFileSync(f, good);
+    fs.utimesSync(f, 1_000_000_000, 1_000_000_000);
+    await assert.rejects(decodeImage(f), (e) => e === first);
+    // A new mtime (the file was replaced): decoded again.
+    fs.utimesSync(f, 1_000_000_100, 1_000_000_100);
+    const img = await decodeImage(f);
+    assert.deepEqual([img.width, img.height], [97, 83]);
+  });
 });
+
+/** A PNG whose IHDR claims width x height at the given bit depth and colour type, with one row of data. */
+function pngWithHeader(width: number, height: number, bitDepth: number, colourType: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = bitDepth;
+  ihdr[9] = colourType;
+  const channels = colourType === 6 ? 4 : 3;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.alloc(1 + (width * channels * bitDepth) / 8))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
