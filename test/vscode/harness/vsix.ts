@@ -130,7 +130,9 @@ export const VSIX_RULES = {
    * dot folders such as .cache and .test-output).
    */
   forbidden: [
-    [/^examples\/default\/(data|runs)\//, "the demo's generated data or runs"],
+    [/^examples\/default\/data\//, "the demo's generated data"],
+    [/^examples\/(?:.+\/)?runs\//, 'run folders of an example'],
+    [/^examples\/(?:data|checkpoints)\//, "the CUB example's downloaded dataset or checkpoint"],
     [
       /^node_modules\/@tensorflow\//,
       'TensorFlow.js packages (bundled into dist/, native ones installed on demand)',
