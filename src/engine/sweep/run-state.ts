@@ -2,16 +2,18 @@
  * What a sweep run's folder says: the config hash of a resolved experiment (so an edited config is
  * run again), and the state of the newest run folder with that hash under the run's name
  * (`<sweep>/<task>/<setting>/seed=<n>/<experiment>/<timestamp>/`): finished (skip it), resumable (an
- * interrupted or stopped run: continue it exactly), running (another process holds its lock),
+ * interrupted or stopped run: continue it exactly; see engine/run/run-resume), running (another
+ * process holds its lock),
  * failed (run it again, in a new folder) or missing. Pure Node: no TensorFlow.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RunSummaryFile } from '../../shared/run-events';
+import type { RunEvent, RunStatus, RunSummaryFile } from '../../shared/run-events';
 import { loadExperiment, type ResolvedExperiment } from '../config/load-config';
-import { RUN_FILES } from '../run/run-folder';
+import { RUN_FILES, readJsonl } from '../run/run-folder';
 import { runLockHolder } from '../run/run-lock';
+import { runResumeState } from '../run/run-resume';
 
 const RUN_FOLDER = /^\d{8}-\d{6}(?:-\d+)?$/;
 
@@ -70,6 +72,14 @@ function readSummary(runDir: string): RunSummaryFile | null {
   }
 }
 
+/** The status of the last status event in events.jsonl (a run killed before summary.json), or null. */
+function lastStatusEvent(runDir: string): RunStatus | null {
+  let status: RunStatus | null = null;
+  for (const e of readJsonl<RunEvent>(path.join(runDir, RUN_FILES.events)))
+    if (e && e.type === 'status' && typeof e.status === 'string') status = e.status;
+  return status;
+}
+
 /** Run folders under a run name's folder, newest first. */
 export function runFoldersUnder(nameDir: string): string[] {
   const dirs: string[] = [];
@@ -104,8 +114,11 @@ export function runFolderState(nameDir: string, hash: string): RunFolderState {
   if (!newest) return { state: 'missing' };
   if (runLockHolder(newest)) return { state: 'running', runDir: newest };
   const s = readSummary(newest);
-  const hasLast = fs.existsSync(path.join(newest, RUN_FILES.checkpoints, 'last.json'));
-  if ((s === null || s.status === 'stopped') && hasLast) return { state: 'resumable', runDir: newest };
+  // A killed trainer leaves `running` (or `initialising`) behind: interrupted, continued in place
+  // (from its last checkpoint, or from the start when it had none). A failed run is run again.
+  const r = runResumeState(newest, s?.status ?? lastStatusEvent(newest));
+  if (r.resume && (r.status === 'interrupted' || r.status === 'stopped'))
+    return { state: 'resumable', runDir: newest };
   return {
     state: 'failed',
     runDir: newest,

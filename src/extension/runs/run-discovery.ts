@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RUN_FILES } from '../../engine/run/run-folder';
-import { runLockHolder } from '../../engine/run/run-lock';
+import { runResumeState } from '../../engine/run/run-resume';
 import type { RunEvent, RunStatus, RunSummaryFile } from '../../shared/run-events';
 
 /** A run's status as the extension shows it: `interrupted` ran but has no live process. */
@@ -34,7 +34,10 @@ export interface RunRecord {
   backend: string | null;
   /** The last error: summary.json's `error`, else the last error event of events.jsonl. */
   lastError: string | null;
-  /** checkpoints/last.json exists and the run stopped, was interrupted or failed. */
+  /**
+   * `spt train --resume` can continue it: it stopped, was interrupted or failed and has a last
+   * checkpoint, or was interrupted before its first one (it restarts from its config.yaml).
+   */
   resumable: boolean;
   /** Why the run could not be read (status `unreadable`). */
   unreadable?: string;
@@ -189,16 +192,11 @@ export function readRunRecord(runDir: string, opts: DiscoverOptions = {}): RunRe
     rec.epochs = num(lastEpoch?.epochs) ?? plannedEpochs(runDir);
     if (!rec.startedAt && firstT !== null) rec.startedAt = new Date(firstT * 1000);
     // Live: a trainer of this window, or any process that holds the run's lock (a CLI run, another
-    // window): such a run is running, not interrupted, and must not be resumed a second time.
-    const live =
-      (opts.isLive?.(runDir) ?? false) ||
-      ((status === 'running' || status === 'initialising') && runLockHolder(runDir) !== null);
-    rec.status = (status === 'running' || status === 'initialising') && !live ? 'interrupted' : status;
-    const hasLast = fs.existsSync(path.join(runDir, RUN_FILES.checkpoints, 'last.json'));
-    rec.resumable =
-      hasLast &&
-      !live &&
-      (rec.status === 'stopped' || rec.status === 'interrupted' || rec.status === 'failed');
+    // window): such a run is running, not interrupted, and must not be resumed a second time. The
+    // rule is the sweep's and `spt train --resume`'s too (engine/run/run-resume).
+    const r = runResumeState(runDir, status, opts.isLive);
+    rec.status = r.status;
+    rec.resumable = r.resume !== null;
     return rec;
   } catch (err) {
     rec.status = 'unreadable';

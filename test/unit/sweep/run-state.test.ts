@@ -97,8 +97,16 @@ describe('sweep run state', () => {
     const failed = fakeRun(c, '20260101-000001', { status: 'failed', last: true });
     const f = runFolderState(c, h);
     assert.deepEqual(f, { state: 'failed', runDir: failed, error: 'boom' });
+    // Killed before its first checkpoint (no summary yet): restarted in the same folder from its config.yaml.
     const early = fakeRun(path.join(tmp, 'd'), '20260101-000000', {});
-    assert.equal(runFolderState(path.join(tmp, 'd'), h).state, 'failed', `no checkpoint: ${early}`);
+    assert.deepEqual(runFolderState(path.join(tmp, 'd'), h), { state: 'resumable', runDir: early });
+    // Failed before its first checkpoint: run again, in a new folder.
+    const failedEarly = fakeRun(path.join(tmp, 'd2'), '20260101-000000', { status: 'failed' });
+    assert.deepEqual(runFolderState(path.join(tmp, 'd2'), h), {
+      state: 'failed',
+      runDir: failedEarly,
+      error: 'boom',
+    });
     assert.ok(stopped);
 
     const fresh = runAction(path.join(tmp, 'e'), h, exp, ['train.lr=0.01', 'seed=0']);
