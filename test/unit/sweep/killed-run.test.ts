@@ -55,7 +55,10 @@ describe('spt sweep after a trainer was SIGKILLed', function () {
       resume: 'checkpoint',
     });
     const [run] = readState(sweepDir).runs;
-    assert.equal(runFolderState(path.join(sweepDir, ...run.name.split('/')), run.config_hash).state, 'resumable');
+    assert.equal(
+      runFolderState(path.join(sweepDir, ...run.name.split('/')), run.config_hash).state,
+      'resumable',
+    );
 
     const plan = spt(['sweep', file, '--dry-run']);
     assert.equal(plan.code, 0, plan.stderr);
