@@ -29,6 +29,8 @@ export interface DatasetSplits {
   classes?: string[];
   /** Whether val was read from data.val or held out of train. */
   valSource: 'file' | 'held-out';
+  /** Things skipped while reading that the user should hear about (symbolic links not followed). */
+  warnings: string[];
 }
 
 type SplitKey = 'train' | 'val' | 'test';
@@ -146,6 +148,7 @@ export function openDataset(exp: ResolvedExperiment): DatasetSplits {
   }
 
   let classes: string[] | undefined;
+  const warnings: string[] = [];
 
   const readSplit = (key: SplitKey, name: string): { file: string; entries: SplitEntry[] } => {
     const file = path.resolve(root, name);
@@ -159,6 +162,7 @@ export function openDataset(exp: ResolvedExperiment): DatasetSplits {
           );
         }
         const folder = readImageFolder(file, classes ? { classes } : {});
+        warnings.push(...folder.warnings);
         if (key === 'train') {
           if (folder.classes.length !== numClasses) {
             const shown = folder.classes.slice(0, 10).join(', ');
@@ -225,7 +229,7 @@ export function openDataset(exp: ResolvedExperiment): DatasetSplits {
 
   if (data.val !== null) {
     const val = checked('val', data.val).entries;
-    return { train: train.entries, val, test, numClasses, classes, valSource: 'file' };
+    return { train: train.entries, val, test, numClasses, classes, valSource: 'file', warnings };
   }
 
   const split = heldOutSplit(train.entries, data.val_fraction, exp.config.seed);
@@ -236,5 +240,13 @@ export function openDataset(exp: ResolvedExperiment): DatasetSplits {
       `give a validation split with data.val in ${cfg}`,
     );
   }
-  return { train: split.train, val: split.val, test, numClasses, classes, valSource: 'held-out' };
+  return {
+    train: split.train,
+    val: split.val,
+    test,
+    numClasses,
+    classes,
+    valSource: 'held-out',
+    warnings,
+  };
 }

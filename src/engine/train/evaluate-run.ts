@@ -29,6 +29,7 @@ export async function evaluateRun(
   });
   const ckpt = loadTrainCheckpoint(runDir, 'best');
   const data = openDataset(exp);
+  for (const w of data.warnings) log('warn', w);
   const entries = split === 'train' ? data.train : split === 'val' ? data.val : data.test;
   if (!entries) throw new Error(`${exp.file}: this experiment has no ${split} split (data.${split} is null)`);
   const { model } = await buildModel(exp, { weights: ckpt.file });

@@ -195,6 +195,7 @@ async function trainInRunDir(
     }
     log(level, msg);
   };
+  for (const w of data.warnings) loaderLog('warn', w); // symbolic links the dataset reader did not follow
   const train = new BatchLoader(data.train, {
     size,
     batchSize: config.train.batch_size,
