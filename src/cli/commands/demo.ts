@@ -8,9 +8,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadExperiment } from '../../engine/config/load-config';
+import { openDataset } from '../../engine/data/dataset';
 import { generateDefaultDataset } from '../../engine/data/synthetic/default-dataset';
 import { writeFileAtomic } from '../../engine/util/atomic-write';
-import { type DemoRun, resultsTable } from '../demo/results-table';
+import { type DemoRun, resultsNotes, resultsTable } from '../demo/results-table';
 import { runPool } from '../demo/run-pool';
 import { DEMO_SEEDS, DEMO_VARIANTS } from '../demo/variants';
 import { UsageError } from '../exit-codes';
@@ -49,7 +50,10 @@ export async function demoCommand(args: {
       : `dataset: generated ${ds.classes.length} classes in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   );
 
-  const stepsPerRun = base.config.train.epochs * Math.floor(800 / base.config.train.batch_size);
+  // The splits every run trains and is evaluated on (checked now, once, instead of failing in every run).
+  const splits = openDataset(base);
+  const stepsPerRun =
+    base.config.train.epochs * Math.floor(splits.train.length / base.config.train.batch_size);
   const jobs = DEMO_VARIANTS.flatMap((v) =>
     DEMO_SEEDS.map((seed) => ({
       id: `${v.key}:${seed}`,
@@ -99,7 +103,11 @@ export async function demoCommand(args: {
         summary: r.summary as DemoRun['summary'],
       };
     });
-  const table = resultsTable(runs);
+  const table = `${resultsTable(runs)}\n\n${resultsNotes(runs, {
+    numClasses: splits.numClasses,
+    split: { train: splits.train.length, val: splits.val.length, test: splits.test?.length ?? null },
+    valSource: splits.valSource,
+  })}`;
   const minutes = ((Date.now() - t0) / 60000).toFixed(1);
   const backend = runs[0]?.summary.backend ?? '?';
   const header = `Default experiment: ${base.vit.depth}-block ViT (width ${base.vit.embedDim}, MAE-pretrained), ${ds.numClasses}-class shapes, ${base.config.train.epochs} epochs, backend ${backend}, ${minutes} min on ${os.cpus().length} CPUs`;

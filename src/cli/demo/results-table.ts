@@ -1,4 +1,8 @@
-/** Mean +- std over seeds per method, as Markdown (the same table goes to the terminal and to results.md). */
+/**
+ * Mean +- std over seeds per method, as Markdown, and the notes a reader needs to read it (chance level,
+ * split sizes, how test accuracy is chosen, what +- means); the same text goes to the terminal and to
+ * results.md.
+ */
 import type { RunSummaryFile } from '../../shared/run-events';
 
 export interface DemoRun {
@@ -40,4 +44,26 @@ export function resultsTable(runs: DemoRun[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** What the notes under the table state about the data. */
+export interface ResultsContext {
+  numClasses: number;
+  /** Images in each split, as trained and evaluated. */
+  split: { train: number; val: number; test: number | null };
+  /** Whether val is a split file or held out of train (`data.val: null`). */
+  valSource: 'file' | 'held-out';
+}
+
+/** The lines under the table: chance level, split sizes, test at the val-chosen epoch, +- as a sample std. */
+export function resultsNotes(runs: DemoRun[], ctx: ResultsContext): string {
+  const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
+  const { train, val, test } = ctx.split;
+  const valText = ctx.valSource === 'held-out' ? `${val} val (held out of train)` : `${val} val`;
+  return [
+    `Chance: ${(100 / ctx.numClasses).toFixed(1)} % (${ctx.numClasses} classes). Splits: ${train} train, ${valText}, ${test ?? 'no'} test images.`,
+    `test acc: on the test split, with the checkpoint of the epoch that had the best val acc (chosen on val, never on test); val acc: that best val acc.`,
+    `a ± b: mean and sample standard deviation (n - 1) over the runs of a row, one per seed (seeds ${seeds.join(', ')}; the seeds column counts them).`,
+    'What these numbers show and what they do not: docs/RESULTS.md.',
+  ].join('\n');
 }
