@@ -6,14 +6,51 @@ import { BACKEND_NAMES } from '../backend/backend-names';
 import { NAMED_VITS } from '../model/vit-config';
 import { bool, enm, type Infer, int, nullable, num, obj, oneOf, str } from './schema-dsl';
 
+/**
+ * Upper bounds of the numeric fields. Each follows from memory or the architecture; the combinations
+ * (one image's activations, one batch of decoded images) are checked by ./semantic-rules.ts.
+ */
+export const LIMITS = {
+  /** Seeds are taken modulo 2^32 by the RNG (src/engine/util/rng.ts): larger ones would repeat smaller ones. */
+  seed: 2 ** 32 - 1,
+  /** Input side in pixels: one 3 x S x S float32 image is 192 MiB at 4096. */
+  imageSize: 4096,
+  patchSize: 1024,
+  embedDim: 16384,
+  depth: 256,
+  numHeads: 1024,
+  /** Prompt tokens per set (the paper: 20 deep, 100 shallow, at most 200). */
+  promptLength: 4096,
+  /** The head is num_classes x D float32 with two AdamW moments (21,843 classes in ImageNet-21k). */
+  numClasses: 100_000,
+  epochs: 100_000,
+  batchSize: 65_536,
+  /** Images streamed for the SPT initialisers (ImageNet-21k has 14 million). */
+  initImages: 100_000_000,
+  /** Learning rates and weight decays are float32 in the optimiser: above its largest value they are infinite. */
+  float32: 3.4028234663852886e38,
+  probeImages: 256,
+} as const;
+
+const FLOAT32_WHY = 'the largest float32; the optimiser computes in float32';
+
 const customSize = obj(
   {
-    embed_dim: int('Token width D.', { min: 1, example: 192 }),
-    depth: int('Number of transformer blocks.', { min: 1, example: 12 }),
-    num_heads: int('Attention heads; embed_dim must be divisible by it.', { min: 1, example: 3 }),
-    patch_size: int('Patch side P in pixels (conv kernel = stride = P).', { min: 1, example: 16 }),
+    embed_dim: int('Token width D.', { min: 1, max: LIMITS.embedDim, example: 192 }),
+    depth: int('Number of transformer blocks.', { min: 1, max: LIMITS.depth, example: 12 }),
+    num_heads: int('Attention heads; embed_dim must be divisible by it.', {
+      min: 1,
+      max: LIMITS.numHeads,
+      example: 3,
+    }),
+    patch_size: int('Patch side P in pixels (conv kernel = stride = P).', {
+      min: 1,
+      max: LIMITS.patchSize,
+      example: 16,
+    }),
     image_size: int('Native input side in pixels; must be divisible by patch_size.', {
       min: 1,
+      max: LIMITS.imageSize,
       example: 224,
     }),
   },
@@ -33,6 +70,8 @@ export const experimentSchema = obj(
       'Seed of every random choice (data split, shuffling, augmentation, prompt and head init). Recorded in the run.',
       {
         min: 0,
+        max: LIMITS.seed,
+        maxWhy: 'the random number generator takes 32-bit seeds',
         default: 42,
       },
     ),
@@ -121,11 +160,15 @@ export const experimentSchema = obj(
           'Test split, evaluated once with the epoch chosen on val.',
           { default: null },
         ),
-        num_classes: int('Number of classes; labels must be in [0, num_classes).', { min: 1, example: 200 }),
+        num_classes: int('Number of classes; labels must be in [0, num_classes).', {
+          min: 1,
+          max: LIMITS.numClasses,
+          example: 200,
+        }),
         image_size: nullable(
           int(
             'Input side in pixels; position embeddings are resampled when it differs from the checkpoint.',
-            { min: 1 },
+            { min: 1, max: LIMITS.imageSize },
           ),
           "Model input side; null: the backbone's native size.",
           { default: null },
@@ -134,6 +177,10 @@ export const experimentSchema = obj(
           ['none', 'fgvc'],
           'Training augmentation: none (VTAB) or fgvc (random resized crop + flip).',
           { default: 'none' },
+        ),
+        allow_outside_root: bool(
+          'Allow split-file entries (and `spt predict --images` entries) whose path resolves outside data.root, such as `../other/x.jpg` or `/abs/x.jpg`. Off by default: such an entry is refused (exit 2), so a split file cannot make the trainer read files elsewhere (`../../etc/passwd`). The check is on the written path; symbolic links under data.root are followed either way.',
+          { default: false },
         ),
       },
       'The downstream dataset.',
@@ -157,6 +204,7 @@ export const experimentSchema = obj(
         ),
         length: int('Prompt tokens per set N (deep default 20, shallow 100 in the paper).', {
           min: 0,
+          max: LIMITS.promptLength,
           default: 20,
           recipes: [
             { value: 20, source: 'deep prompts' },
@@ -179,7 +227,7 @@ export const experimentSchema = obj(
         init_images: oneOf(
           [
             enm(['all'], 'Every training image.'),
-            int('A seeded random subset of this many training images.', { min: 1 }),
+            int('A seeded random subset of this many training images.', { min: 1, max: LIMITS.initImages }),
           ],
           'Training images streamed through the backbone for the SPT initialisers.',
           { default: 'all' },
@@ -191,21 +239,30 @@ export const experimentSchema = obj(
       {
         epochs: int('Training epochs.', {
           min: 1,
+          max: LIMITS.epochs,
           default: 100,
           recipes: [{ value: 100, source: 'every published recipe' }],
         }),
         warmup_epochs: num('Linear warm-up epochs, then cosine decay to min_lr.', {
           min: 0,
+          max: LIMITS.epochs,
           default: 10,
           recipes: [{ value: 10, source: 'every published recipe' }],
         }),
         batch_size: int(
           'Global batch (drop_last); split into micro-batches with gradient accumulation when memory requires.',
-          { min: 1, default: 32, recipes: [{ value: 32, source: 'every published recipe (global batch)' }] },
+          {
+            min: 1,
+            max: LIMITS.batchSize,
+            default: 32,
+            recipes: [{ value: 32, source: 'every published recipe (global batch)' }],
+          },
         ),
         lr: num('Base learning rate (not scaled by batch size).', {
           min: 0,
           exclusiveMin: true,
+          max: LIMITS.float32,
+          maxWhy: FLOAT32_WHY,
           default: 0.001,
           recipes: [
             { value: 5e-2, source: 'MAE backbone, CUB-200' },
@@ -213,9 +270,16 @@ export const experimentSchema = obj(
           ],
           typical: [1e-5, 0.5],
         }),
-        min_lr: num('Learning rate at the end of the cosine schedule.', { min: 0, default: 1e-8 }),
+        min_lr: num('Learning rate at the end of the cosine schedule.', {
+          min: 0,
+          max: LIMITS.float32,
+          maxWhy: FLOAT32_WHY,
+          default: 1e-8,
+        }),
         weight_decay: num('AdamW decoupled weight decay of the prompts.', {
           min: 0,
+          max: LIMITS.float32,
+          maxWhy: FLOAT32_WHY,
           default: 0.01,
           recipes: [{ value: 1e-2, source: 'every published recipe' }],
           typical: [0, 1],
@@ -224,6 +288,8 @@ export const experimentSchema = obj(
           'Weight decay of the head weight (deliberately strong in the recipe); biases get none.',
           {
             min: 0,
+            max: LIMITS.float32,
+            maxWhy: FLOAT32_WHY,
             default: 0.5,
             recipes: [
               { value: 0.5, source: 'MAE backbone, CUB-200' },
@@ -233,7 +299,7 @@ export const experimentSchema = obj(
           },
         ),
         micro_batch: nullable(
-          int('Micro-batch size.', { min: 1 }),
+          int('Micro-batch size.', { min: 1, max: LIMITS.batchSize }),
           'Micro-batch size; null chooses one from the memory budget.',
           { default: null },
         ),
@@ -273,10 +339,12 @@ export const experimentSchema = obj(
       {
         every_epochs: int('Analyse prompts and attention every this many epochs (0: never).', {
           min: 0,
+          max: LIMITS.epochs,
           default: 5,
         }),
         probe_images: int('Fixed validation images used for attention maps and prototype plots.', {
           min: 0,
+          max: LIMITS.probeImages,
           default: 8,
         }),
       },

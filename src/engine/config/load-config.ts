@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { type Document, isMap, LineCounter, parseDocument } from 'yaml';
 import { type ViTConfig, vitConfig } from '../model/vit-config';
 import { type ExperimentConfig, experimentSchema } from './experiment-schema';
-import { archSize, effectiveInit, semanticProblems } from './semantic-rules';
+import { archSize, effectiveInit, type PartialConfig, semanticProblems } from './semantic-rules';
 import { type ConfigProblem, validateAgainstSchema } from './validate-config';
 
 export interface LocatedProblem extends ConfigProblem {
@@ -55,14 +55,10 @@ export function parseExperiment(text: string, overrides: string[] = []): ParsedE
   if (syntax.some((p) => p.severity === 'error')) return { problems: syntax.map(locate), doc, lineCounter };
   for (const o of overrides) applyOverride(doc, o);
   const { value, problems } = validateAgainstSchema(doc, experimentSchema);
-  const all = [...syntax, ...problems];
-  let config: ExperimentConfig | undefined;
-  if (!problems.some((p) => p.severity === 'error')) {
-    config = value as ExperimentConfig;
-    all.push(...semanticProblems(config, doc));
-  }
+  // Every cross-field rule whose fields are valid runs, whatever else is wrong (see semantic-rules.ts).
+  const all = [...syntax, ...problems, ...semanticProblems((value ?? {}) as PartialConfig, doc)];
   return {
-    config: all.some((p) => p.severity === 'error') ? undefined : config,
+    config: all.some((p) => p.severity === 'error') ? undefined : (value as ExperimentConfig),
     problems: all.map(locate),
     doc,
     lineCounter,

@@ -27,6 +27,8 @@ export interface NumberField extends Base {
   /** min is exclusive (value > min). */
   exclusiveMin?: boolean;
   max?: number;
+  /** Why `max` is the limit (memory, the architecture), shown with a value above it. */
+  maxWhy?: string;
   default?: number;
   /**
    * [low, high]: legal values outside it are far from every published recipe, which editors flag

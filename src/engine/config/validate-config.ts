@@ -74,6 +74,13 @@ function describe(n: Node | null | undefined): string {
   return 'an unsupported value';
 }
 
+/** How a non-finite number was written (`1e309`, `.inf`, `.nan`). */
+function describeNumber(node: Scalar, v: number): string {
+  const src = typeof node.source === 'string' ? node.source : undefined;
+  const written = src && src !== String(v) ? ` (written ${src})` : '';
+  return `${v}${written}`;
+}
+
 class Validator {
   problems: ConfigProblem[] = [];
 
@@ -144,7 +151,7 @@ class Validator {
       }
       case 'number': {
         const v = isScalar(node) ? node.value : undefined;
-        if (typeof v !== 'number' || Number.isNaN(v)) {
+        if (typeof v !== 'number') {
           this.problem(
             path,
             `${where}: expected ${f.integer ? 'an integer' : 'a number'}, found ${describe(node)}`,
@@ -153,18 +160,23 @@ class Validator {
           );
           return undefined;
         }
-        if (f.integer && !Number.isInteger(v))
-          this.problem(path, `${where}: expected an integer, found ${v}`, range, 'type');
-        if (f.min !== undefined && (f.exclusiveMin ? v <= f.min : v < f.min)) {
-          this.problem(
-            path,
-            `${where}: must be ${f.exclusiveMin ? '>' : '>='} ${f.min}, found ${v}`,
-            range,
+        // An invalid number is reported and left out of the value, so no rule reads it.
+        const bad = (message: string, code: string) => {
+          this.problem(path, `${where}: ${message}`, range, code);
+          return undefined;
+        };
+        if (!Number.isFinite(v))
+          return bad(`must be a finite number, found ${describeNumber(node as Scalar, v)}`, 'range');
+        if (f.integer && !Number.isInteger(v)) return bad(`expected an integer, found ${v}`, 'type');
+        if (f.min !== undefined && (f.exclusiveMin ? v <= f.min : v < f.min))
+          return bad(`must be ${f.exclusiveMin ? '>' : '>='} ${f.min}, found ${v}`, 'range');
+        if (f.max !== undefined && v > f.max)
+          return bad(`must be <= ${f.max}${f.maxWhy ? ` (${f.maxWhy})` : ''}, found ${v}`, 'range');
+        if (f.integer && !Number.isSafeInteger(v))
+          return bad(
+            `${v} is too large to be an exact integer (at most ${Number.MAX_SAFE_INTEGER})`,
             'range',
           );
-        }
-        if (f.max !== undefined && v > f.max)
-          this.problem(path, `${where}: must be <= ${f.max}, found ${v}`, range, 'range');
         return v;
       }
       case 'string': {

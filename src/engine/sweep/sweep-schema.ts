@@ -4,6 +4,7 @@
  * (grid, list, tasks) are config key paths of the experiment file; their values are checked against
  * the experiment schema by ./sweep-file.ts, not here.
  */
+import { LIMITS } from '../config/experiment-schema';
 import { any, enm, type Infer, int, list, obj, record, str } from '../config/schema-dsl';
 
 /** Folder-safe names (task names, the sweep name): they become folders of the sweep. */
@@ -75,10 +76,18 @@ export const sweepSchema = obj(
     ),
     final: obj(
       {
-        seeds: list(int('A seed.', { min: 0 }), 'Seeds of the final runs of the chosen setting.', {
-          default: [],
-          example: [0, 1, 2],
-        }),
+        seeds: list(
+          int('A seed.', {
+            min: 0,
+            max: LIMITS.seed,
+            maxWhy: 'the random number generator takes 32-bit seeds',
+          }),
+          'Seeds of the final runs of the chosen setting.',
+          {
+            default: [],
+            example: [0, 1, 2],
+          },
+        ),
       },
       "Final re-runs of each task's chosen setting with several seeds; the table reports their test accuracy as mean ± std. Without seeds, the table reports the chosen setting's search runs.",
     ),
