@@ -34,6 +34,8 @@ import { evaluate } from './evaluate';
 import { fractionalEpoch, learningRateAt } from './lr-schedule';
 import { chooseMicroBatch, defaultMemoryBudget, microChunks } from './micro-batch';
 import { paramGroups } from './param-groups';
+import { stepEngineForRun } from '../webgpu/run-step-engine';
+import type { WebGpuStepEngine } from '../webgpu/webgpu-step-engine';
 import { restoreModelTensors } from './restore-model';
 
 export interface TrainOptions {
@@ -234,6 +236,7 @@ async function trainInRunDir(
   });
   const model = built.model;
   let probe: { images: Tensor; labels: number[]; ids: string[] } | undefined;
+  let gpuStep: WebGpuStepEngine | undefined;
   try {
     if (!resumed) {
       if (model.prompts) {
@@ -268,6 +271,14 @@ async function trainInRunDir(
       'info',
       `${config.prompt.method}: ${counts.trainable.toLocaleString('en')} trainable of ${(counts.backbone + counts.head + counts.prompts).toLocaleString('en')} parameters; micro-batch ${micro} of ${config.train.batch_size}`,
     );
+    // On webgpu the step runs in the engine's own kernels; it hands parameters back before any read.
+    gpuStep = await stepEngineForRun(backend.name, model, opt, {
+      batch: config.train.batch_size,
+      microBatch: config.train.micro_batch,
+      nanCheck: config.debug.nan_check,
+      log: (m) => log('info', m),
+    });
+    const settle = async () => gpuStep?.syncTo(opt);
 
     const schedule = {
       lr: config.train.lr,
@@ -291,6 +302,7 @@ async function trainInRunDir(
       return line;
     };
     const save = async (kind: 'last' | 'best') => {
+      await settle();
       const meta = await saveTrainCheckpoint(runDir, model, kind === 'last' ? opt : null, {
         kind,
         position: pos,
@@ -357,6 +369,7 @@ async function trainInRunDir(
         : undefined;
     const analyse = async (epoch: number) => {
       if (!probe) return;
+      await settle();
       faultPoint(`analysis:${epoch}`);
       const record = await analyseCheckpoint(model, probe, initialPrompts, { epoch, seed: config.seed });
       const files = writeAnalysis(runDir, record);
@@ -390,7 +403,9 @@ async function trainInRunDir(
           loss: stepLoss,
           correct,
           paramsFinite,
-        } = await trainStep(model, opt, batch.images, batch.labels, size, micro, lr, config.debug.nan_check);
+        } = gpuStep
+          ? await gpuStep.trainStep(batch.images, batch.labels, lr)
+          : await trainStep(model, opt, batch.images, batch.labels, size, micro, lr, config.debug.nan_check);
         // A finite loss can still leave overflowed parameters behind: check them before they are saved.
         const loss = Number.isFinite(stepLoss) && !paramsFinite ? Number.POSITIVE_INFINITY : stepLoss;
         const secs = (performance.now() - ts) / 1000;
@@ -442,6 +457,7 @@ async function trainInRunDir(
         }
       }
       // End of epoch: validate, keep the best epoch (chosen on val, never on test).
+      await settle();
       const val = await evaluate(model, evalLoader(data.val).epoch(0), size);
       const valLine = metric({
         epoch: pos.epoch,
@@ -520,6 +536,7 @@ async function trainInRunDir(
     }
     return finish('finished', { test_acc: testAcc }, testLine);
   } finally {
+    gpuStep?.dispose();
     model.dispose();
     probe?.images.dispose();
   }
@@ -538,7 +555,7 @@ interface Running {
  * synchronous readback; one read keeps a GPU step from waiting more than once). A non-finite loss
  * fails the run, so the update it makes first is never used.
  */
-async function trainStep(
+export async function trainStep(
   model: PromptedViT,
   opt: AdamW,
   images: Float32Array,

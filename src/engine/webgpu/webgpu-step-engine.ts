@@ -174,7 +174,7 @@ export class WebGpuStepEngine {
     return engine;
   }
 
-  /** Takes parameters and AdamW state from the tfjs model and optimizer (start, resume, restore). */
+  /** Takes parameters and AdamW state from the tfjs model and optimizer (start, resume). */
   async reload(model: PromptedViT, opt: AdamW): Promise<void> {
     const parts = await trainableToHost(model);
     const flat = concat(parts, this.bufs.paramCount);
@@ -279,7 +279,7 @@ export class WebGpuStepEngine {
   }
 
   /** Writes the GPU's parameters and AdamW state into the tfjs model and optimizer (when changed). */
-  async syncTo(model: PromptedViT, opt: AdamW): Promise<void> {
+  async syncTo(opt: AdamW): Promise<void> {
     if (!this.dirty) return;
     const n = this.bufs.paramCount;
     const enc = this.device.createCommandEncoder();
@@ -301,7 +301,6 @@ export class WebGpuStepEngine {
     });
     if (off !== n) throw new Error(`step engine: ${off} optimizer values for ${n} on the GPU`);
     opt.loadState(state, this.step);
-    void model;
     this.dirty = false;
   }
 
