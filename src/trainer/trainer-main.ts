@@ -4,9 +4,9 @@
  * one job, sends one `result` or `error` event and exits. TensorFlow.js is only ever loaded here
  * and in the CLI, never in the extension host.
  */
-import * as path from 'node:path';
 import { runDoctor } from '../engine/backend/doctor';
 import { loadExperiment } from '../engine/config/load-config';
+import { savedRunConfig } from '../engine/run/run-resume';
 import { trainExperiment } from '../engine/train/train-run';
 import {
   DEFAULT_HEARTBEAT_MS,
@@ -72,7 +72,7 @@ async function run(job: TrainerJob): Promise<unknown> {
       return runDoctor();
     case 'train': {
       const exp = job.resume
-        ? loadExperiment(path.join(job.resume, 'config.yaml'), job.overrides ?? [])
+        ? savedRunConfig(job.resume, job.overrides ?? [])
         : loadExperiment(job.file as string, job.overrides ?? []);
       const result = await trainExperiment(exp, {
         resumeDir: job.resume,

@@ -1,6 +1,5 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { loadExperiment } from '../../engine/config/load-config';
+import { RunResumeError, savedRunConfig } from '../../engine/run/run-resume';
 import { trainExperiment } from '../../engine/train/train-run';
 import type { RunEvent } from '../../shared/run-events';
 import { UsageError } from '../exit-codes';
@@ -17,9 +16,13 @@ export async function trainCommand(
 ): Promise<number> {
   let exp: ReturnType<typeof loadExperiment>;
   if (args.resume) {
-    const saved = path.join(args.resume, 'config.yaml');
-    if (!fs.existsSync(saved)) throw new UsageError(`${args.resume} is not a run folder (no config.yaml)`);
-    exp = loadExperiment(saved, args.set);
+    try {
+      exp = savedRunConfig(args.resume, args.set);
+    } catch (err) {
+      // A folder whose config.yaml is missing or damaged: the message says to start again, and how.
+      if (err instanceof RunResumeError) throw new UsageError(err.message);
+      throw err;
+    }
   } else {
     if (!file) throw new UsageError(`missing the experiment file\n${trainHelp}`);
     exp = loadExperiment(file, args.set);

@@ -16,7 +16,8 @@ import type { HostTensor } from '../checkpoint/host-tensor';
 import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors';
 import type { ResolvedExperiment } from '../config/load-config';
 import { BatchLoader } from '../data/batch-loader';
-import { openDataset } from '../data/dataset';
+import { DataError } from '../data/data-error';
+import { type DatasetSplits, openDataset } from '../data/dataset';
 import { imageBatches } from '../data/image-batches';
 import { buildModel } from '../model/build-model';
 import { crossEntropy } from '../model/loss';
@@ -24,6 +25,7 @@ import type { PromptedViT } from '../model/prompted-vit';
 import { promptsToHost } from '../prompts/prompt-params';
 import { createRunDir, RunFolder, removeStaleTemps, truncateJsonl } from '../run/run-folder';
 import { acquireRunLock, type RunLock } from '../run/run-lock';
+import { clearForRestart, hasLastCheckpoint, savedConfigProblem } from '../run/run-resume';
 import { loadTrainCheckpoint, pruneCheckpoints, saveTrainCheckpoint } from '../run/train-checkpoint';
 import { type Tensor, tf } from '../tf';
 import { isDiskError, writeFileAtomic } from '../util/atomic-write';
@@ -77,31 +79,32 @@ export async function trainExperiment(
   exp: ResolvedExperiment,
   opts: TrainOptions = {},
 ): Promise<TrainResult> {
+  // The data is checked before the run folder exists: a bad label or a missing image leaves no run behind.
+  const data = openDataset(exp);
+  if (data.train.length < exp.config.train.batch_size)
+    throw new DataError(
+      exp.file,
+      `${data.train.length} training images do not fill one batch of ${exp.config.train.batch_size} (train.batch_size)`,
+      `lower train.batch_size to at most ${data.train.length}, or add training images`,
+    );
   const runDir = opts.resumeDir ?? createRunDir(exp.paths.outputDir, exp.config.name);
   const lock = acquireRunLock(runDir, opts.lockOwner);
   try {
-    return await trainInRunDir(exp, runDir, opts, lock);
+    return await trainInRunDir(exp, runDir, opts, lock, data);
   } catch (err) {
-    throw recordFailure(runDir, err, opts);
+    throw recordFailure(exp, runDir, err, opts);
   } finally {
     lock.release();
   }
 }
 
 /** Best effort: the failure goes to events.jsonl, summary.json and the listener; returns the error to throw. */
-function recordFailure(runDir: string, err: unknown, opts: TrainOptions): unknown {
+function recordFailure(exp: ResolvedExperiment, runDir: string, err: unknown, opts: TrainOptions): unknown {
   if (err instanceof NonFiniteLossError) return err; // recorded where it happened
   let message = err instanceof Error ? err.message.split('\n')[0] : String(err);
   let thrown = err;
   if (isDiskError(err)) {
-    let kept = 'no checkpoint had been saved yet';
-    try {
-      const last = JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoints', 'last.json'), 'utf8'));
-      kept = `the last good checkpoint (epoch ${last.position.epoch}, step ${last.position.globalStep}) is kept in ${path.join(runDir, 'checkpoints')}`;
-    } catch {
-      // none, or unreadable
-    }
-    message = `${message}; ${kept}. Free some disk space, then resume with \`spt train --resume ${runDir}\``;
+    message = `${message}; ${afterDiskFull(exp, runDir)}`;
     thrown = new RunWriteError(message, { cause: err });
   }
   const t = now();
@@ -132,11 +135,35 @@ function recordFailure(runDir: string, err: unknown, opts: TrainOptions): unknow
   return thrown;
 }
 
+/**
+ * What a run that failed on a full disk keeps, and the command that continues it once space is
+ * freed: resume from the last checkpoint; restart in the same folder when it had none but its
+ * config.yaml was saved (see engine/run/run-resume); else start again from the experiment file.
+ */
+function afterDiskFull(exp: ResolvedExperiment, runDir: string): string {
+  const resume = `\`spt train --resume ${runDir}\``;
+  if (hasLastCheckpoint(runDir)) {
+    let kept = `the last good checkpoint is kept in ${path.join(runDir, 'checkpoints')}`;
+    try {
+      const last = JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoints', 'last.json'), 'utf8'));
+      kept = `the last good checkpoint (epoch ${last.position.epoch}, step ${last.position.globalStep}) is kept in ${path.join(runDir, 'checkpoints')}`;
+    } catch {
+      // last.json unreadable: resuming falls back to last.prev.json
+    }
+    return `${kept}. Free some disk space, then resume with ${resume}`;
+  }
+  if (savedConfigProblem(runDir) === null)
+    return `no checkpoint had been saved yet. Free some disk space, then restart the run from the beginning in the same folder with ${resume}`;
+  const source = path.dirname(exp.file) === path.resolve(runDir) ? '<experiment.spt.yaml>' : exp.file;
+  return `no checkpoint had been saved yet and the run's config.yaml was not saved, so it cannot be resumed. Free some disk space, then start it again with \`spt train ${source}\` (with the same --set options, if any) and delete ${runDir}`;
+}
+
 async function trainInRunDir(
   exp: ResolvedExperiment,
   runDir: string,
   opts: TrainOptions,
   lock: RunLock,
+  data: DatasetSplits,
 ): Promise<TrainResult> {
   const { config, vit } = exp;
   const log = opts.log ?? (() => {});
@@ -151,7 +178,7 @@ async function trainInRunDir(
     emit({ type: 'status', t: now(), status: s, runDir, message });
 
   let resumed: ReturnType<typeof loadTrainCheckpoint> | undefined;
-  if (opts.resumeDir) {
+  if (opts.resumeDir && hasLastCheckpoint(runDir)) {
     resumed = loadTrainCheckpoint(runDir, 'last');
     // A killed run may have left temporary files and a torn last line: clean both up.
     const stale = [...removeStaleTemps(runDir), ...pruneCheckpoints(runDir)];
@@ -165,6 +192,12 @@ async function trainInRunDir(
       emit({ type: 'warning', t: now(), message: resumed.warning });
       log('warn', resumed.warning);
     }
+  } else if (opts.resumeDir) {
+    // Stopped before its first checkpoint: start again from its config.yaml, in the same folder
+    // (everything is seeded, so the numbers are an uninterrupted run's).
+    const cleared = clearForRestart(runDir);
+    if (cleared.length) log('info', `removed ${cleared.length} file(s) of the interrupted first attempt`);
+    status('initialising', 'restarting from the beginning: the run stopped before its first checkpoint');
   } else {
     writeFileAtomic(
       run.file('config'),
@@ -182,7 +215,6 @@ async function trainInRunDir(
     threads: config.device.threads,
     modelWidth: vit.embedDim,
   });
-  const data = openDataset(exp);
   const size = vit.imageSize;
   const aug = config.data.augment;
   const warned = new Set<string>(); // each loader warning once (several loaders read the same files)
@@ -217,11 +249,7 @@ async function trainInRunDir(
       dropLast: false,
       log: loaderLog,
     });
-  const stepsPerEpoch = train.batchesPerEpoch();
-  if (stepsPerEpoch < 1)
-    throw new Error(
-      `${exp.file}: ${data.train.length} training images do not fill one batch of ${config.train.batch_size}; lower train.batch_size`,
-    );
+  const stepsPerEpoch = train.batchesPerEpoch(); // >= 1: checked before the run folder was made
   log(
     'info',
     `data: ${data.train.length} train, ${data.val.length} val (${data.valSource}), ${data.test?.length ?? 0} test images; ${stepsPerEpoch} steps per epoch`,
