@@ -37,6 +37,9 @@ export function renderDoctorMarkdown(raw: unknown): string {
     const libs = r.cuda.missing.length ? `missing ${r.cuda.missing.join(', ')}` : 'all found';
     out.push(`- NVIDIA driver: ${driver}`, `- CUDA/cuDNN libraries for tensorflow-gpu: ${libs}`);
   }
+  if (r.webgpu && typeof r.webgpu === 'object') {
+    out.push(`- WebGPU adapter: ${cell(r.webgpu.summary)}`, `- webgpu: ${cell(r.webgpu.choice)}`);
+  }
   out.push(`- \`backend: auto\` picks **${r.autoChoice ?? 'nothing'}** here`, '');
   return out.join('\n');
 }

@@ -1,12 +1,22 @@
 /**
  * `spt doctor`: which compute backends are installed, which load on this machine, and for the GPU
- * backend which CUDA/cuDNN libraries it needs and which are missing.
+ * backend which CUDA/cuDNN libraries it needs and which are missing; which WebGPU adapter Dawn
+ * offers (vendor, architecture, fallback or not, buffer limits) and why `auto` picks webgpu or not.
  */
 import * as os from 'node:os';
-import { BACKEND_NAMES, BACKEND_PACKAGES, type BackendName } from './backend-names';
+import { AUTO_ORDER, BACKEND_NAMES, BACKEND_PACKAGES, type BackendName } from './backend-names';
 import { findCudaLibraries, TFJS_GPU_CUDA_LIBS } from './cuda-libs';
 import { packageVersion, resolvePackageJson } from './load-package';
 import { selectBackend } from './select-backend';
+import {
+  type AdapterProbe,
+  adapterInfo,
+  adapterName,
+  adapterSummary,
+  softwareAdapterAllowed,
+  WEBGPU_SOFTWARE_ENV,
+  type WebGpuAdapterInfo,
+} from './webgpu-adapter';
 
 export interface BackendStatus {
   name: BackendName;
@@ -28,6 +38,18 @@ export interface DoctorReport {
   cuda: { driver?: string; gpus: string[]; required: string[]; missing: string[] };
   /** What `backend: auto` picks here. */
   autoChoice?: BackendName;
+  webgpu?: WebGpuReport;
+}
+
+export interface WebGpuReport {
+  /** The adapter Dawn offers here, or null. */
+  adapter: WebGpuAdapterInfo | null;
+  /** The adapter in one line (vendor, architecture, device, fallback or not, buffer limits), or why there is none. */
+  summary: string;
+  /** SPT_WEBGPU_SOFTWARE is set: an explicit `device.backend: webgpu` may use a software adapter. */
+  softwareOptIn: boolean;
+  /** Why `backend: auto` picks webgpu here or not, and what an explicit `webgpu` gets. */
+  choice: string;
 }
 
 const HINTS: Record<BackendName, string> = {
@@ -40,6 +62,9 @@ const HINTS: Record<BackendName, string> = {
   wasm: 'reinstall SPT Studio: the wasm backend ships with it',
   cpu: 'reinstall SPT Studio: the cpu backend ships with it',
 };
+
+/** For a machine whose only WebGPU adapter is a software one (lavapipe, SwiftShader). */
+const SOFTWARE_HINT = `a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) GPU driver; the adapter here is a software one, which device.backend: webgpu uses only with ${WEBGPU_SOFTWARE_ENV}=1 (for tests: slower than wasm)`;
 
 /** Probes one backend, by default by loading it in this process (the doctor runs in its own process). */
 export type BackendProbe = (name: BackendName) => Promise<{ ok: boolean; detail: string }>;
@@ -60,7 +85,43 @@ const probeInProcess: BackendProbe = async (name) => {
   }
 };
 
-export async function runDoctor(probe: BackendProbe = probeInProcess): Promise<DoctorReport> {
+/** Why `auto` picks webgpu here or not (the adapter, the backend's own probe, the order). */
+function webgpuChoice(
+  backends: BackendStatus[],
+  adapter: AdapterProbe,
+  autoChoice: BackendName | undefined,
+): string {
+  const webgpu = backends.find((b) => b.name === 'webgpu') as BackendStatus;
+  const optIn = softwareAdapterAllowed();
+  if (!adapter.adapter) return `auto does not pick webgpu: ${adapter.reason}`;
+  const a = adapter.adapter;
+  if (a.software) {
+    const explicit = optIn
+      ? `${WEBGPU_SOFTWARE_ENV}=1 is set, so device.backend: webgpu ${webgpu.loads ? 'runs on it' : `still fails: ${webgpu.detail}`}`
+      : `device.backend: webgpu runs on it only with ${WEBGPU_SOFTWARE_ENV}=1 (for tests)`;
+    return `auto does not pick webgpu: ${adapterName(a)} is a software adapter, slower than wasm; ${explicit}`;
+  }
+  if (!webgpu.loads) return `auto does not pick webgpu: ${webgpu.detail}`;
+  if (autoChoice === 'webgpu') return `auto picks webgpu: ${adapterName(a)}`;
+  return `auto picks ${autoChoice} before webgpu (auto's order: ${AUTO_ORDER.join(' > ')}); device.backend: webgpu runs on ${adapterName(a)}`;
+}
+
+/** What `auto` would pick: the first backend in its order that loads, never a software WebGPU adapter. */
+function autoPick(backends: BackendStatus[], adapter: AdapterProbe): BackendName | undefined {
+  return AUTO_ORDER.find((name) => {
+    const b = backends.find((x) => x.name === name);
+    if (!b?.loads) return false;
+    return name !== 'webgpu' || (adapter.adapter !== null && !adapter.adapter.software);
+  });
+}
+
+/** Asks Dawn for its adapter, by default in this process (see adapterInfo). */
+export type AdapterProbeFn = () => Promise<AdapterProbe>;
+
+export async function runDoctor(
+  probe: BackendProbe = probeInProcess,
+  probeAdapter: AdapterProbeFn = adapterInfo,
+): Promise<DoctorReport> {
   const cuda = findCudaLibraries();
   const backends: BackendStatus[] = [];
   for (const name of BACKEND_NAMES) {
@@ -82,7 +143,13 @@ export async function runDoctor(probe: BackendProbe = probeInProcess): Promise<D
     }
     backends.push({ name, package: pkg, version, loads, detail, hint: loads ? undefined : HINTS[name] });
   }
-  const autoChoice = backends.find((b) => b.loads && b.name !== 'cpu')?.name;
+  const dawnMissing = BACKEND_PACKAGES.webgpu.extra && !resolvePackageJson(BACKEND_PACKAGES.webgpu.extra);
+  const adapter: AdapterProbe = dawnMissing
+    ? { adapter: null, reason: `${BACKEND_PACKAGES.webgpu.extra} (Dawn for Node) is not installed` }
+    : await probeAdapter();
+  const webgpu = backends.find((b) => b.name === 'webgpu') as BackendStatus;
+  if (adapter.adapter?.software && !webgpu.loads) webgpu.hint = SOFTWARE_HINT;
+  const autoChoice = autoPick(backends, adapter);
   return {
     node: process.version,
     platform: `${os.platform()} ${os.arch()}`,
@@ -90,6 +157,12 @@ export async function runDoctor(probe: BackendProbe = probeInProcess): Promise<D
     backends,
     cuda: { driver: cuda.driver, gpus: cuda.gpus, required: [...TFJS_GPU_CUDA_LIBS], missing: cuda.missing },
     autoChoice,
+    webgpu: {
+      adapter: adapter.adapter,
+      summary: adapter.adapter ? adapterSummary(adapter.adapter) : `none: ${adapter.reason}`,
+      softwareOptIn: softwareAdapterAllowed(),
+      choice: webgpuChoice(backends, adapter, autoChoice),
+    },
   };
 }
 
@@ -108,6 +181,7 @@ export function formatDoctorReport(r: DoctorReport): string {
     '',
     `NVIDIA driver: ${r.cuda.driver ? `${r.cuda.driver} (${r.cuda.gpus.join(', ')})` : 'none found (nvidia-smi)'}`,
     `CUDA/cuDNN libraries for tensorflow-gpu: ${r.cuda.missing.length ? `missing ${r.cuda.missing.join(', ')}` : 'all found'}`,
+    ...(r.webgpu ? [`WebGPU adapter: ${r.webgpu.summary}`, `webgpu: ${r.webgpu.choice}`] : []),
     `backend: auto picks ${r.autoChoice ?? 'nothing'} here`,
   ];
   const hints = r.backends.filter((b) => b.hint && b.name !== 'cpu').map((b) => `  ${b.name}: ${b.hint}`);

@@ -3,13 +3,22 @@ import * as path from 'node:path';
 import { tf } from '../tf';
 import { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, type BackendRequest } from './backend-names';
 import { findCudaLibraries } from './cuda-libs';
-import { importInstalled, requireInstalled, resolvePackageJson } from './load-package';
+import { requireInstalled, resolvePackageJson } from './load-package';
 import {
   resolveWasmThreads,
   wasmThreadsInUse,
   wasmThreadsUnavailable,
   withWasmThreads,
 } from './wasm-threads';
+import {
+  adapterName,
+  adapterRefusal,
+  describeAdapter,
+  NO_ADAPTER,
+  openWebGpu,
+  softwareAdapterAllowed,
+  WEBGPU_SOFTWARE_ENV,
+} from './webgpu-adapter';
 
 export interface BackendAttempt {
   name: BackendName;
@@ -43,17 +52,6 @@ export function wasmBinaryDir(): string {
   return `${dir}${path.sep}`;
 }
 
-interface GpuAdapterLike {
-  isFallbackAdapter?: boolean;
-  info?: {
-    vendor?: string;
-    architecture?: string;
-    device?: string;
-    description?: string;
-    isFallbackAdapter?: boolean;
-  };
-}
-
 /** On Linux a usable GPU shows up as a device node; elsewhere let Dawn decide. */
 export function gpuDeviceNodePresent(): boolean {
   if (process.platform !== 'linux') return true;
@@ -74,7 +72,12 @@ async function activate(tfName: string): Promise<void> {
 }
 
 /** Loads one backend and makes it current; throws with the reason when it cannot. */
-async function tryBackend(name: BackendName, options: BackendOptions, log: LogFn): Promise<string> {
+async function tryBackend(
+  name: BackendName,
+  explicit: boolean,
+  options: BackendOptions,
+  log: LogFn,
+): Promise<string> {
   const { pkg, tfName, extra } = BACKEND_PACKAGES[name];
   switch (name) {
     case 'tensorflow-gpu': {
@@ -94,37 +97,25 @@ async function tryBackend(name: BackendName, options: BackendOptions, log: LogFn
     }
     case 'webgpu': {
       if (!extra || !resolvePackageJson(extra)) throw new Error(`${extra} (Dawn for Node) is not installed`);
-      if (!gpuDeviceNodePresent()) throw new Error('no GPU device (no /dev/dri render node or /dev/nvidia*)');
-      if (!resolvePackageJson(pkg)) throw new Error(`${pkg} is not installed`);
-      const dawn = (await importInstalled(extra)) as {
-        create: (flags: string[]) => {
-          requestAdapter(): Promise<GpuAdapterLike | null>;
-        };
-        globals: Record<string, unknown>;
-      };
-      const gpu = dawn.create([]);
-      const adapter = await gpu.requestAdapter();
-      if (!adapter) throw new Error('no WebGPU adapter (no Vulkan/Metal/D3D12 GPU driver found)');
-      const what = [
-        adapter.info?.vendor,
-        adapter.info?.architecture,
-        adapter.info?.device,
-        adapter.info?.description,
-      ]
-        .filter(Boolean)
-        .join(' ');
-      if (
-        adapter.isFallbackAdapter ||
-        adapter.info?.isFallbackAdapter ||
-        /llvmpipe|lavapipe|swiftshader/i.test(what)
-      ) {
-        throw new Error(`only a software WebGPU adapter (${what || 'fallback'}), slower than wasm`);
+      // A software adapter (lavapipe) needs no device node; only an explicit request may opt in to one.
+      const softwareOk = explicit && softwareAdapterAllowed();
+      if (!softwareOk && !gpuDeviceNodePresent()) {
+        const optIn = explicit ? `; a software adapter (lavapipe) needs ${WEBGPU_SOFTWARE_ENV}=1` : '';
+        throw new Error(`no GPU device (no /dev/dri render node or /dev/nvidia*)${optIn}`);
       }
-      Object.assign(globalThis, dawn.globals);
+      if (!resolvePackageJson(pkg)) throw new Error(`${pkg} is not installed`);
+      const { gpu, globals, adapter } = await openWebGpu();
+      if (!adapter) throw new Error(NO_ADAPTER);
+      const info = describeAdapter(adapter);
+      const refusal = adapterRefusal(info, explicit);
+      if (refusal) throw new Error(refusal);
+      Object.assign(globalThis, globals);
       Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
       requireInstalled(pkg);
       await activate(tfName);
-      return what || 'WebGPU adapter';
+      return info.software
+        ? `${adapterName(info)}, a software adapter (${WEBGPU_SOFTWARE_ENV}=1)`
+        : adapterName(info);
     }
     case 'wasm': {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -164,6 +155,7 @@ async function tryBackend(name: BackendName, options: BackendOptions, log: LogFn
 /**
  * Chooses the compute backend. `auto` tries tensorflow-gpu, tensorflow, webgpu, then wasm and logs
  * why each skipped one was skipped; a named backend is used or the call fails with the reason.
+ * `auto` never takes a software WebGPU adapter; `webgpu` takes one only with SPT_WEBGPU_SOFTWARE=1.
  */
 export async function selectBackend(
   request: BackendRequest,
@@ -177,7 +169,7 @@ export async function selectBackend(
   for (const name of order) {
     const t0 = Date.now();
     try {
-      const reason = await tryBackend(name, options, log);
+      const reason = await tryBackend(name, request !== 'auto', options, log);
       attempts.push({ name, ok: true, reason, ms: Date.now() - t0 });
       log('info', `backend: using ${name} (${reason})`);
       return { name, attempts };

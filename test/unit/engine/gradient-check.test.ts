@@ -3,6 +3,7 @@
  * gradient of frozen linears) against central finite differences of the loss.
  */
 import * as assert from 'node:assert/strict';
+import type { BackendName } from '../../../src/engine/backend/backend-names';
 import { selectBackend } from '../../../src/engine/backend/select-backend';
 import { initHead } from '../../../src/engine/model/head';
 import { crossEntropy } from '../../../src/engine/model/loss';
@@ -38,70 +39,91 @@ function makeModel(mode: PromptMode | null, pool: Pool, method: Method): Prompte
   return new PromptedViT(cfg, w, head, pool, method, prompts);
 }
 
+/** Reads a tensor asynchronously (webgpu in Node has no synchronous readback) and disposes it. */
+async function read(t: tf.Tensor): Promise<Float32Array> {
+  const d = (await t.data()) as Float32Array;
+  t.dispose();
+  return d;
+}
+
 /** Checks d loss / d v for a few coordinates of every trainable variable (up to `perVar`). */
-function checkGradients(model: PromptedViT, perVar: number) {
+async function checkGradients(model: PromptedViT, perVar: number) {
   const rng = new Rng(9);
   const images = tf.tensor4d(
     new Float32Array(3 * 8 * 8 * 3).map(() => rng.normal()),
     [3, 8, 8, 3],
   );
-  const lossOf = () => tf.tidy(() => crossEntropy(model.forward(images).logits, labels).dataSync()[0]);
+  const lossOf = async () =>
+    (await read(tf.tidy(() => crossEntropy(model.forward(images).logits, labels))))[0];
   const vars = model.trainableVariables();
-  const { grads } = tf.variableGrads(
+  const { value, grads } = tf.variableGrads(
     () => crossEntropy(model.forward(images).logits, labels) as tf.Scalar,
     vars,
   );
+  value.dispose();
   const eps = 1e-2;
   let checked = 0;
   for (const v of vars) {
-    const g = grads[v.name].dataSync();
-    const base = v.dataSync().slice() as Float32Array;
+    const g = (await grads[v.name].data()) as Float32Array;
+    const base = (await v.data()) as Float32Array;
     for (let k = 0; k < Math.min(perVar, v.size); k++) {
       const i = rng.int(v.size);
-      const at = (delta: number) => {
+      const at = async (delta: number) => {
         const p = base.slice();
         p[i] += delta;
-        v.assign(tf.tensor(p, v.shape));
+        const t = tf.tensor(p, v.shape);
+        v.assign(t);
+        t.dispose();
         return lossOf();
       };
-      const fd = (at(eps) - at(-eps)) / (2 * eps);
-      v.assign(tf.tensor(base, v.shape));
+      const fd = ((await at(eps)) - (await at(-eps))) / (2 * eps);
+      const t = tf.tensor(base, v.shape);
+      v.assign(t);
+      t.dispose();
       const tol = 2e-3 + 2e-2 * Math.abs(fd);
       assert.ok(Math.abs(fd - g[i]) <= tol, `${v.name}[${i}]: analytic ${g[i]} vs finite difference ${fd}`);
       checked++;
     }
   }
   assert.ok(checked >= vars.length, 'checked at least one coordinate per variable');
-  const gNorm = Object.values(grads).reduce((s, t) => s + tf.sum(tf.abs(t)).dataSync()[0], 0);
+  let gNorm = 0;
+  for (const t of Object.values(grads)) gNorm += (await read(tf.sum(tf.abs(t))))[0];
   assert.ok(gNorm > 1e-3, 'the gradient is not trivially zero');
+  tf.dispose([images, ...Object.values(grads)]);
 }
 
-describe('gradient check against central finite differences', () => {
-  before(async () => {
-    await selectBackend('cpu');
-  });
-  for (const [mode, pool] of [
-    ['deep', 'mean'],
-    ['deep', 'cls'],
-    ['shallow', 'cls'],
-    ['shallow', 'mean'],
-  ] as const) {
-    it(`prompts and head, ${mode} prompts, ${pool} head`, () => {
-      const model = makeModel(mode, pool, 'spt');
-      checkGradients(model, 6);
+// SPT_GRADCHECK_BACKENDS=webgpu (npm run test:webgpu, on lavapipe) runs the same checks on a GPU
+// backend; reads are asynchronous for that reason. The default is what every machine has.
+const GRADCHECK_BACKENDS = (process.env.SPT_GRADCHECK_BACKENDS || 'cpu').split(',') as BackendName[];
+
+for (const backend of GRADCHECK_BACKENDS) {
+  describe(`gradient check against central finite differences on ${backend}`, () => {
+    before(async () => {
+      await selectBackend(backend);
+    });
+    for (const [mode, pool] of [
+      ['deep', 'mean'],
+      ['deep', 'cls'],
+      ['shallow', 'cls'],
+      ['shallow', 'mean'],
+    ] as const) {
+      it(`prompts and head, ${mode} prompts, ${pool} head`, async () => {
+        const model = makeModel(mode, pool, 'spt');
+        await checkGradients(model, 6);
+        model.dispose();
+      });
+    }
+    it('head only (linear probe)', async () => {
+      const model = makeModel(null, 'cls', 'linear');
+      assert.equal(model.trainableVariables().length, 2);
+      await checkGradients(model, 8);
       model.dispose();
     });
-  }
-  it('head only (linear probe)', () => {
-    const model = makeModel(null, 'cls', 'linear');
-    assert.equal(model.trainableVariables().length, 2);
-    checkGradients(model, 8);
-    model.dispose();
+    it('full fine-tuning: every backbone tensor too', async () => {
+      const model = makeModel(null, 'mean', 'full');
+      assert.equal(model.trainableVariables().length, 2 + 4 + 2 * 12 + 2);
+      await checkGradients(model, 1);
+      model.dispose();
+    });
   });
-  it('full fine-tuning: every backbone tensor too', () => {
-    const model = makeModel(null, 'mean', 'full');
-    assert.equal(model.trainableVariables().length, 2 + 4 + 2 * 12 + 2);
-    checkGradients(model, 1);
-    model.dispose();
-  });
-});
+}
