@@ -9,6 +9,7 @@ import { type ViTConfig, vitConfig } from '../model/vit-config';
 import { type ExperimentConfig, experimentSchema } from './experiment-schema';
 import { archSize, effectiveInit, type PartialConfig, semanticProblems } from './semantic-rules';
 import { type ConfigProblem, validateAgainstSchema } from './validate-config';
+import { parseYamlDocument } from './yaml-depth';
 
 export interface LocatedProblem extends ConfigProblem {
   /** 1-based. */
@@ -40,7 +41,7 @@ export interface ParsedExperiment {
 /** Parses and validates experiment text (pure; used by the language server too). */
 export function parseExperiment(text: string, overrides: string[] = []): ParsedExperiment {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const doc = parseYamlDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const locate = (p: ConfigProblem): LocatedProblem => {
     const { line, col } = lineCounter.linePos(p.range[0]);
     return { ...p, line, column: col };

@@ -7,16 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  type Document,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  type Pair,
-  parseDocument,
-} from 'yaml';
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, type Pair } from 'yaml';
 import { experimentSchema } from '../config/experiment-schema';
 import { ConfigError, type LocatedProblem, parseExperiment } from '../config/load-config';
 import { type Field, fieldAt } from '../config/schema-dsl';
@@ -26,6 +17,7 @@ import {
   validateAgainstSchema,
   validateNode,
 } from '../config/validate-config';
+import { parseYamlDocument } from '../config/yaml-depth';
 import { type Override, overrideText, type Setting, type SweepTask, settingsOf } from './expand';
 import { defaultSweepName, type SweepConfig, sweepSchema } from './sweep-schema';
 
@@ -116,7 +108,7 @@ function pairsOf(map: unknown): OverrideNode[] {
 
 export function parseSweep(text: string, opts: ParseSweepOptions = {}): ParsedSweep {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const doc = parseYamlDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const locate = (p: ConfigProblem): LocatedProblem => {
     const { line, col } = lineCounter.linePos(p.range[0]);
     return { ...p, line, column: col };

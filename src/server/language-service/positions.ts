@@ -5,7 +5,8 @@
 
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Range } from 'vscode-languageserver-types';
-import { type Document, isMap, isScalar, type Node, type Pair, parseDocument } from 'yaml';
+import { type Document, isMap, isScalar, type Node, type Pair } from 'yaml';
+import { parseYamlDocument } from '../../engine/config/yaml-depth';
 
 export function toRange(doc: TextDocument, [start, end]: readonly [number, number]): Range {
   const len = doc.getText().length;
@@ -15,7 +16,7 @@ export function toRange(doc: TextDocument, [start, end]: readonly [number, numbe
 
 /** Parses without throwing, keeping duplicate keys (the validator reports them). */
 export function parseYaml(text: string): Document {
-  return parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+  return parseYamlDocument(text, { prettyErrors: false, uniqueKeys: false });
 }
 
 export interface TreeHit {
