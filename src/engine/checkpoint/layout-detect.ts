@@ -202,6 +202,6 @@ export function resolveFormat(requested: RequestedFormat, d: Detection, file: st
   throw new CheckpointError(
     file,
     `backbone.format is '${requested}' but the keys look like ${d.description}, which is format '${d.format}'`,
-    `set format: auto (or format: ${suggest})`,
+    `set backbone.format: auto (or backbone.format: ${suggest})`,
   );
 }

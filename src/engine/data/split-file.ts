@@ -77,7 +77,7 @@ function checkLabel(
     throw new DataError(
       file,
       `${where}label ${label} is out of range: the task has ${numClasses} classes (labels 0..${numClasses - 1})`,
-      `set numClasses to at least ${label + 1} in the experiment config, or correct the label (labels are 0-based)`,
+      `set data.num_classes to at least ${label + 1} in the experiment file, or correct the label (labels are 0-based)`,
       line,
     );
   }

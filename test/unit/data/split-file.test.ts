@@ -112,7 +112,7 @@ describe('data/split-file', () => {
       2,
       /label 10 is out of range.*10 classes/,
     );
-    assert.match(e.fix, /numClasses to at least 11/);
+    assert.match(e.fix, /set data\.num_classes to at least 11 in the experiment file/);
     assert.equal(parseSplitFile(f, { numClasses: 11 }).entries.length, 2);
   });
 
