@@ -188,9 +188,8 @@ export function openDataset(exp: ResolvedExperiment): DatasetSplits {
             `set data.${key} in ${cfg} to a ${json ? '.json' : 'split'} file under data.root (${root})${found(json ? '.json files' : '.txt files', candidates)}`,
           );
         }
-        const split = json
-          ? readVptJson(file, { numClasses, root })
-          : parseSplitFile(file, { numClasses, root });
+        const opts = { numClasses, root, confine: !data.allow_outside_root };
+        const split = json ? readVptJson(file, opts) : parseSplitFile(file, opts);
         return { file: split.file, entries: split.entries };
       }
       default:

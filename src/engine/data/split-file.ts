@@ -31,6 +31,37 @@ export interface SplitOptions {
   numClasses?: number;
   /** Folder the image paths are relative to; defaults to the split file's folder. */
   root?: string;
+  /**
+   * Refuse entries whose path resolves outside that folder (`../../etc/passwd`, `/etc/shadow`): the
+   * experiment's `data.allow_outside_root: false`. Judged on the written path, so symbolic links under
+   * the folder still work.
+   */
+  confine?: boolean;
+}
+
+/** Entries shown by name when some resolve outside their folder. */
+const SHOWN_OUTSIDE = 5;
+
+/** Whether `resolved` lies outside `root` (lexically: `..` segments and absolute paths). */
+export function isOutsideRoot(root: string, resolved: string): boolean {
+  const rel = path.relative(root, resolved);
+  return rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
+}
+
+/** Throws a DataError naming the entries (with their line where known) that resolve outside `root`. */
+function refuseOutside(file: string, root: string, outside: { image: string; line?: number }[]): void {
+  if (outside.length === 0) return;
+  const shown = outside
+    .slice(0, SHOWN_OUTSIDE)
+    .map((o) => `${o.line !== undefined ? `line ${o.line} ` : ''}"${o.image}"`)
+    .join(', ');
+  const more = outside.length > SHOWN_OUTSIDE ? ` and ${outside.length - SHOWN_OUTSIDE} more` : '';
+  throw new DataError(
+    file,
+    `${outside.length} entr${outside.length > 1 ? 'ies resolve' : 'y resolves'} outside the folder the image paths are relative to (${root}): ${shown}${more}`,
+    `list only images under ${root}, as paths relative to it; if the images really live elsewhere, set data.allow_outside_root: true in the experiment file`,
+    outside[0].line,
+  );
 }
 
 const INTEGER = /^[+]?\d+$/;
@@ -93,6 +124,7 @@ export function parseSplitFile(file: string, options: SplitOptions = {}): SplitF
   const text = readText(abs, 'split file');
   const root = absRoot(abs, options.root);
   const entries: SplitEntry[] = [];
+  const outside: { image: string; line: number }[] = [];
   const lines = text.split(/\r\n|\r|\n/);
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
@@ -123,8 +155,11 @@ export function parseSplitFile(file: string, options: SplitOptions = {}): SplitF
     }
     const label = Number.parseInt(labelText, 10);
     checkLabel(abs, label, options.numClasses, lineNo, '');
-    entries.push({ image, path: path.resolve(root, image), label });
+    const resolved = path.resolve(root, image);
+    if (options.confine && isOutsideRoot(root, resolved)) outside.push({ image, line: lineNo });
+    entries.push({ image, path: resolved, label });
   }
+  refuseOutside(abs, root, outside);
   return { file: abs, entries };
 }
 
@@ -154,6 +189,7 @@ export function readVptJson(file: string, options: SplitOptions = {}): SplitFile
     );
   }
   const entries: SplitEntry[] = [];
+  const outside: { image: string }[] = [];
   for (const [image, value] of Object.entries(data as Record<string, unknown>)) {
     if (typeof value !== 'number' || !Number.isInteger(value)) {
       throw new DataError(
@@ -163,7 +199,10 @@ export function readVptJson(file: string, options: SplitOptions = {}): SplitFile
       );
     }
     checkLabel(abs, value, options.numClasses, undefined, `entry "${image}": `);
-    entries.push({ image, path: path.resolve(root, image), label: value });
+    const resolved = path.resolve(root, image);
+    if (options.confine && isOutsideRoot(root, resolved)) outside.push({ image });
+    entries.push({ image, path: resolved, label: value });
   }
+  refuseOutside(abs, root, outside);
   return { file: abs, entries };
 }

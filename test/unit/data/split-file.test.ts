@@ -146,4 +146,33 @@ describe('data/split-file', () => {
       /"b\.jpg".*out of range/,
     );
   });
+
+  describe('entries outside the root (issue 14 #5)', () => {
+    it('confine: refuses ../ and absolute entries, naming their lines and the opt-in field', () => {
+      const root = path.join(dir, 'ds');
+      const f = write(
+        'outside.txt',
+        'images/ok.jpg 0\n../../etc/passwd 1\nimages/../../x.jpg 0\nimages/../images/fine.jpg 0\n/etc/shadow 2\n',
+      );
+      const e = expectDataError(
+        () => parseSplitFile(f, { root, confine: true }),
+        2,
+        /3 entries resolve outside the folder the image paths are relative to \(.*ds\): line 2 "\.\.\/\.\.\/etc\/passwd", line 3 "images\/\.\.\/\.\.\/x\.jpg", line 5 "\/etc\/shadow"/,
+      );
+      assert.match(e.fix, /data\.allow_outside_root: true/);
+      // Without confine (data.allow_outside_root: true) they are read as written.
+      const { entries } = parseSplitFile(f, { root });
+      assert.equal(entries[4].path, '/etc/shadow');
+    });
+
+    it('confine: the same for the VPT json layout', () => {
+      const f = write('outside.json', '{"images/a.jpg": 0, "/etc/shadow": 1}');
+      expectDataError(
+        () => readVptJson(f, { root: dir, confine: true }),
+        undefined,
+        /1 entry resolves outside .*: "\/etc\/shadow"/,
+      );
+      assert.equal(readVptJson(f, { root: dir }).entries.length, 2);
+    });
+  });
 });
