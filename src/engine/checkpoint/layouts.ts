@@ -66,6 +66,21 @@ function convertTimmNamed(sd: StateDict, prefix: string, format: CheckpointForma
     else if (name.startsWith('blocks.')) backbone.set(name, t);
     else ignoredKeys.push(key); // head.* of pretrained files, decoder_*, mask_token, ...
   }
+  return { backbone, ignoredKeys, ...sptTaskWeights(prompts, headWeight, headBias, prefix, file) };
+}
+
+/**
+ * The trained prompts and task head of an SPT/VPT output file, shape-checked: prompt_token (N, D) or
+ * (S, N, D) becomes (S, N, D); the head must be weight (C, D) with bias (C,), both or neither.
+ */
+export function sptTaskWeights(
+  promptToken: HostTensor | undefined,
+  headWeight: HostTensor | undefined,
+  headBias: HostTensor | undefined,
+  prefix: string,
+  file: string,
+): { prompts?: HostTensor; head?: MappedCheckpoint['head'] } {
+  let prompts = promptToken;
   if (prompts && prompts.shape.length === 2) prompts = reshape(prompts, [1, ...prompts.shape]);
   if (prompts && prompts.shape.length !== 3) {
     throw new CheckpointError(
@@ -93,7 +108,7 @@ function convertTimmNamed(sd: StateDict, prefix: string, format: CheckpointForma
     }
     head = { weight: headWeight, bias: headBias };
   }
-  return { backbone, ignoredKeys, prompts, head };
+  return { prompts, head };
 }
 
 /**

@@ -1,10 +1,13 @@
 /**
  * Trained prompts + head from a file: a run checkpoint of ours (safetensors with `prompts`,
- * `head.weight`, `head.bias`) or the SPT authors' output checkpoint (`prompt_token`, `head.*`).
+ * `head.weight`, `head.bias`) or the SPT authors' output checkpoint (`prompt_token`, `head.*`), either
+ * with its backbone or holding only `prompt_token` and `head.*` (bare, under `model`, or behind
+ * `module.`): the backbone then comes from the experiment's backbone.checkpoint.
  */
 import { CheckpointError } from './checkpoint-error';
-import type { HostTensor } from './host-tensor';
-import { mapCheckpoint } from './layouts';
+import type { CheckpointValue, HostTensor } from './host-tensor';
+import { findStateDict } from './layout-detect';
+import { mapCheckpoint, sptTaskWeights } from './layouts';
 import { readCheckpointFile } from './read-checkpoint';
 import { nonFinite, unravel } from './validate-backbone';
 
@@ -36,6 +39,34 @@ export interface PromptWeights {
   source: 'spt-studio' | 'spt-authors';
 }
 
+/** Keys that only a ViT backbone has, in any supported layout. */
+const BACKBONE_KEY =
+  /(^|[./])(patch_embed\.proj\.weight|embedding\/kernel|embeddings\.patch_embeddings\.projection\.weight)$|Transformer\/encoderblock_/;
+
+/**
+ * An SPT output file without a backbone: `prompt_token` and/or `head.weight` + `head.bias` behind one
+ * common prefix ('' or `module.`), no backbone keys. Undefined for anything else.
+ */
+function taskWeightsOnly(value: CheckpointValue, file: string): PromptWeights | undefined {
+  const sd = findStateDict(value, file);
+  const keys = [...sd.tensors.keys()];
+  if (keys.some((k) => BACKBONE_KEY.test(k))) return undefined;
+  const anchor =
+    keys.find((k) => /(^|\.)prompt_token$/.test(k)) ?? keys.find((k) => /(^|\.)head\.weight$/.test(k));
+  if (anchor === undefined) return undefined;
+  const prefix = anchor.replace(/(prompt_token|head\.weight)$/, '');
+  const at = (name: string) => sd.tensors.get(prefix + name);
+  if (!at('head.weight') || !at('head.bias')) {
+    throw new CheckpointError(
+      file,
+      `holds '${prefix}prompt_token' but no trained head ('${prefix}head.weight' and '${prefix}head.bias')`,
+      'pass the checkpoint the SPT run saved at its end, which holds prompt_token and head.* together',
+    );
+  }
+  const task = sptTaskWeights(at('prompt_token'), at('head.weight'), at('head.bias'), prefix, file);
+  return { prompts: task.prompts, head: task.head!, source: 'spt-authors' };
+}
+
 export function readPromptWeights(file: string): PromptWeights {
   const decoded = readCheckpointFile(file);
   const v = decoded.value;
@@ -45,7 +76,8 @@ export function readPromptWeights(file: string): PromptWeights {
     typeof v === 'object' &&
     !Array.isArray(v) &&
     'head.weight' in v &&
-    !('cls_token' in v)
+    !('cls_token' in v) &&
+    !('prompt_token' in v)
   ) {
     const t = v as Record<string, HostTensor>;
     if (!t['head.bias'])
@@ -60,6 +92,8 @@ export function readPromptWeights(file: string): PromptWeights {
       source: 'spt-studio',
     });
   }
+  const taskOnly = taskWeightsOnly(v, file);
+  if (taskOnly) return checkFinite(file, taskOnly);
   const mapped = mapCheckpoint(v, 'auto', file);
   if (mapped.format !== 'spt' || !mapped.head) {
     throw new CheckpointError(

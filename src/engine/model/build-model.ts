@@ -13,6 +13,7 @@ import {
 import { xavierPrompts } from '../prompts/init-xavier';
 import { promptParamsFromHost, promptSetCount } from '../prompts/prompt-params';
 import { Rng } from '../util/rng';
+import { checkTrainedWeights } from './check-trained-weights';
 import { type HeadParams, headFromHost, initHead } from './head';
 import { loadBackbone } from './load-backbone';
 import { type Method, PromptedViT } from './prompted-vit';
@@ -58,12 +59,9 @@ export async function buildModel(exp: ResolvedExperiment, opts: BuildOptions = {
   let provenance: PromptProvenance[] = [];
   let origin: string;
   if (trained) {
+    // Mode, length, classes and width must match the experiment: the checkpoint's must not win silently.
+    checkTrainedWeights(opts.weights ?? loaded.file, trained, exp);
     head = headFromHost(trained.head.weight, trained.head.bias, vit.embedDim);
-    if (head.b.shape[0] !== config.data.num_classes) {
-      throw new Error(
-        `${opts.weights ?? loaded.file}: the head has ${head.b.shape[0]} classes, data.num_classes is ${config.data.num_classes}`,
-      );
-    }
     origin = `trained weights from ${opts.weights ?? loaded.file}`;
   } else {
     head = initHead(
