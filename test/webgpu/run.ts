@@ -27,12 +27,20 @@ const INSTALL = [
   'SPT_SKIP_WEBGPU=1 skips this layer explicitly.',
 ].join('\n');
 
-const SPECS = [
+/** The doctor first (cheap), the engine's own checks on webgpu, then every test of test/webgpu. */
+const FIRST = [
   'test/webgpu/doctor.test.ts',
   'test/unit/engine/parity.test.ts',
   'test/unit/engine/gradient-check.test.ts',
-  'test/webgpu/train-equality.test.ts',
-  'test/webgpu/step-engine.test.ts',
+];
+const SPECS = [
+  ...FIRST,
+  ...fs
+    .readdirSync(path.join(ROOT, 'test', 'webgpu'))
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => `test/webgpu/${f}`)
+    .filter((f) => !FIRST.includes(f)),
 ];
 
 function mesaVersion(): string {
@@ -67,7 +75,7 @@ async function main(): Promise<number> {
     const probe = await adapterInfo();
     if (!probe.adapter) {
       console.error(
-        `test:webgpu: FAIL: no WebGPU adapter: ${probe.reason}\n` +
+        `test:webgpu: FAIL: ${probe.reason}\n` +
           `(VK_ICD_FILENAMES=${env.VK_ICD_FILENAMES ?? '(unset)'}; mesa-vulkan-drivers ${mesaVersion()})\n` +
           (/not installed/.test(probe.reason)
             ? 'run `npm install` (webgpu and @tensorflow/tfjs-backend-webgpu are optional dependencies)'

@@ -86,6 +86,10 @@ describe('webgpu training equals wasm training, step by step', function () {
         assert.equal(gs[i].acc, l.acc, `${split} epoch ${l.epoch} accuracy`);
       });
     }
-    console.log(`    worst relative train-loss difference: ${Math.max(...diffs).toExponential(2)}`);
+    const route =
+      gpu.log.find((l) => l.startsWith('webgpu: training steps run through')) ?? 'its step engine';
+    console.log(
+      `    webgpu steps ran through ${route.replace(/^webgpu: training steps run through /, '')}; worst relative train-loss difference ${Math.max(...diffs).toExponential(2)}`,
+    );
   });
 });
