@@ -1,128 +1,44 @@
 /**
- * The `spt` command line. Exit codes: 0 ok, 1 the run failed, 2 bad input.
- * Logs go to stderr; stdout carries only results (tables, JSON).
+ * The `spt` command line. Exit codes: 0 ok, 1 the run failed, 2 bad input (config, data, checkpoint,
+ * arguments). Logs go to stderr; stdout carries only results (tables, JSON, help).
+ * Each command parses its own flags (src/cli/command-table.ts); an argument error names the problem and
+ * prints that command's usage line.
  */
-import { parseArgs } from 'node:util';
-import { demoCommand, demoHelp } from './commands/demo';
-import { doctorCommand, doctorHelp } from './commands/doctor';
-import { evalCommand, evalHelp } from './commands/eval';
-import { predictCommand, predictHelp } from './commands/predict';
-import { sweepCommand, sweepHelp, sweepTaskCommand } from './commands/sweep';
-import { trainCommand, trainHelp } from './commands/train';
-import { validateCommand, validateHelp } from './commands/validate';
-import { EXIT, exitCodeFor, UsageError } from './exit-codes';
+import { COMMANDS, type CommandSpec, globalHelp, parseCommandArgs, usageOf, version } from './command-table';
+import { EXIT, exitCodeFor, isArgumentError, UsageError } from './exit-codes';
 
-const HELP = `spt: SPT Studio's command line (Self-Prompt Tuning of frozen Vision Transformers)
-
-${demoHelp}
-
-${trainHelp}
-
-${evalHelp}
-
-${sweepHelp}
-
-${validateHelp}
-
-${predictHelp}
-
-${doctorHelp}
-
-spt lsp --stdio
-  The experiment-file language server, for editors other than VS Code.`;
+let current: { name: string; spec: CommandSpec } | undefined;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      images: { type: 'string' },
-      weights: { type: 'string' },
-      resume: { type: 'string' },
-      split: { type: 'string' },
-      parallel: { type: 'string' },
-      out: { type: 'string' },
-      set: { type: 'string', multiple: true, default: [] },
-      'batch-size': { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      slurm: { type: 'boolean', default: false },
-      partition: { type: 'string' },
-      gres: { type: 'string' },
-      time: { type: 'string' },
-      account: { type: 'string' },
-      'max-concurrent': { type: 'string' },
-      'cpus-per-task': { type: 'string' },
-      poll: { type: 'string' },
-      'no-wait': { type: 'boolean', default: false },
-      'resubmit-failed': { type: 'boolean', default: false },
-      verbose: { type: 'boolean', short: 'v', default: false },
-      stdio: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (!command || command === 'help' || command === '--help' || command === '-h' || values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return command ? EXIT.ok : EXIT.badInput;
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`spt ${version()}\n`);
+    return EXIT.ok;
   }
-  switch (command) {
-    case 'doctor':
-      return doctorCommand({ json: values.json ?? false });
-    case 'predict':
-      return predictCommand(positionals[0], {
-        ...values,
-        set: values.set ?? [],
-        verbose: values.verbose ?? false,
-      });
-    case 'train':
-      return trainCommand(positionals[0], {
-        resume: values.resume,
-        set: values.set ?? [],
-        json: values.json ?? false,
-        verbose: values.verbose ?? false,
-      });
-    case 'demo':
-      return demoCommand({
-        parallel: values.parallel,
-        set: values.set ?? [],
-        verbose: values.verbose ?? false,
-      });
-    case 'eval':
-      return evalCommand(positionals[0], {
-        split: values.split,
-        json: values.json ?? false,
-        verbose: values.verbose ?? false,
-      });
-    case 'sweep':
-      return sweepCommand(positionals[0], {
-        parallel: values.parallel,
-        dryRun: values['dry-run'] ?? false,
-        json: values.json ?? false,
-        verbose: values.verbose ?? false,
-        slurm: values.slurm ?? false,
-        partition: values.partition,
-        gres: values.gres,
-        time: values.time,
-        account: values.account,
-        maxConcurrent: values['max-concurrent'],
-        cpusPerTask: values['cpus-per-task'],
-        poll: values.poll,
-        noWait: values['no-wait'] ?? false,
-        resubmitFailed: values['resubmit-failed'] ?? false,
-      });
-    case 'sweep-task':
-      return sweepTaskCommand(positionals[0], positionals[1], { verbose: values.verbose ?? false });
-    case 'validate':
-      return validateCommand(positionals[0], { set: values.set ?? [] });
-    case 'lsp': {
-      const { startServer } = await import('../server/server');
-      startServer();
-      return new Promise<number>(() => {}); // runs until the client exits
-    }
-    default:
-      throw new UsageError(`unknown command '${command}'\n\n${HELP}`);
+  if (command === '--help' || command === '-h') {
+    process.stdout.write(`${globalHelp()}\n`);
+    return EXIT.ok;
   }
+  if (command === 'help') {
+    const topic = rest[0];
+    const spec = topic === undefined ? undefined : COMMANDS[topic];
+    if (topic !== undefined && !spec) throw new UsageError(`no command '${topic}'\n\n${globalHelp()}`);
+    process.stdout.write(`${spec ? spec.help : globalHelp()}\n`);
+    return EXIT.ok;
+  }
+  if (!command) {
+    process.stderr.write(`${globalHelp()}\n`);
+    return EXIT.badInput;
+  }
+  const spec = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!spec) throw new UsageError(`unknown command '${command}'\n\n${globalHelp()}`);
+  current = { name: command, spec };
+  const parsed = parseCommandArgs(command, spec, rest);
+  if (parsed === 'help') {
+    process.stdout.write(`${spec.help}\n`);
+    return EXIT.ok;
+  }
+  return spec.run(parsed.positionals, parsed.values);
 }
 
 main(process.argv.slice(2)).then(
@@ -131,12 +47,14 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const code = exitCodeFor(err);
-    const message =
+    let message =
       err instanceof Error
         ? code === EXIT.failed && process.env.SPT_DEBUG
           ? err.stack
           : err.message
         : String(err);
+    if (current && isArgumentError(err))
+      message += `\nusage: ${usageOf(current.spec)}\n(\`spt ${current.name} --help\` shows every option, with examples)`;
     process.stderr.write(`spt: ${message}\n`);
     process.exitCode = code;
   },

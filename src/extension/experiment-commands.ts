@@ -2,6 +2,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import {
+  renderTemplate,
+  TEMPLATES,
+  templatesDir,
+  validateExperimentName,
+} from '../engine/config/experiment-templates';
 import { runCliText } from './cli-runner';
 import {
   followRun,
@@ -12,7 +18,6 @@ import {
   saveIfDirty,
 } from './command-helpers';
 import type { SptContext } from './context';
-import { renderTemplate, TEMPLATES, validateExperimentName } from './experiment-templates';
 
 async function targetFolder(): Promise<string | undefined> {
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
@@ -70,10 +75,7 @@ export async function newExperiment(ctx: SptContext): Promise<void> {
     );
     if (ok !== 'Replace') return;
   }
-  const text = fs.readFileSync(
-    path.join(ctx.extensionPath, 'examples', 'templates', template.template.file),
-    'utf8',
-  );
+  const text = fs.readFileSync(path.join(templatesDir(ctx.extensionPath), template.template.file), 'utf8');
   const out = renderTemplate(text, {
     name: name.trim(),
     checkpoint: checkpoint?.[0]?.fsPath,

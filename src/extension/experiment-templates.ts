@@ -1,84 +1,11 @@
 /**
- * New Experiment: the templates in examples/templates/ and how one becomes `<name>.spt.yaml` (the
- * name, checkpoint and dataset folder set, comments kept). Pure Node: no `vscode`.
+ * Where an experiment file's runs go, read without the engine's validation (the templates themselves
+ * and their rendering live in src/engine/config/experiment-templates.ts, shared with `spt init`).
+ * Pure Node: no `vscode`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseDocument, parse as parseYaml } from 'yaml';
-
-export interface ExperimentTemplate {
-  id: string;
-  label: string;
-  detail: string;
-  /** The file under examples/templates/. */
-  file: string;
-}
-
-export const TEMPLATES: readonly ExperimentTemplate[] = [
-  {
-    id: 'spt-deep',
-    label: 'SPT-deep',
-    detail: 'Self-prompt tuning: prompts in every block, initialised from the backbone (kmeans)',
-    file: 'spt-deep.spt.yaml',
-  },
-  {
-    id: 'spt-shallow',
-    label: 'SPT-shallow',
-    detail: 'Self-prompt tuning: prompts before the first block only',
-    file: 'spt-shallow.spt.yaml',
-  },
-  {
-    id: 'vpt-deep',
-    label: 'VPT-deep',
-    detail: 'Visual prompt tuning: xavier-initialised prompts in every block',
-    file: 'vpt-deep.spt.yaml',
-  },
-  {
-    id: 'linear-probe',
-    label: 'Linear probe',
-    detail: 'Only the classification head is trained (the baseline)',
-    file: 'linear-probe.spt.yaml',
-  },
-];
-
-/** Null when the name is usable as an experiment and file name, else why not. */
-export function validateExperimentName(name: string): string | null {
-  const n = name.trim();
-  if (!n) return 'Give the experiment a name';
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(n))
-    return 'Use letters, digits, dots, dashes and underscores (no spaces or slashes)';
-  if (n.length > 100) return 'At most 100 characters';
-  return null;
-}
-
-/** A path as the experiment file should hold it: relative to its folder when inside it, `/` separated. */
-export function relativeForYaml(fromDir: string, target: string): string {
-  const rel = path.relative(fromDir, target);
-  if (!rel) return '.';
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return target.split(path.sep).join('/');
-  return `./${rel.split(path.sep).join('/')}`;
-}
-
-export interface TemplateValues {
-  name: string;
-  /** Absolute path of the backbone checkpoint (kept as in the template when absent). */
-  checkpoint?: string;
-  /** Absolute path of the dataset folder (kept as in the template when absent). */
-  dataRoot?: string;
-  /** The folder the new file is written to (paths are made relative to it). */
-  targetDir: string;
-}
-
-/** The template's text with name, backbone.checkpoint and data.root set; comments are kept. */
-export function renderTemplate(text: string, values: TemplateValues): string {
-  const doc = parseDocument(text);
-  if (doc.errors.length) throw new Error(`the template does not parse: ${doc.errors[0].message}`);
-  doc.set('name', values.name.trim());
-  if (values.checkpoint)
-    doc.setIn(['backbone', 'checkpoint'], relativeForYaml(values.targetDir, values.checkpoint));
-  if (values.dataRoot) doc.setIn(['data', 'root'], relativeForYaml(values.targetDir, values.dataRoot));
-  return doc.toString({ lineWidth: 0 });
-}
+import { parse as parseYaml } from 'yaml';
 
 /** An experiment file's `name` and its absolute output.dir (default `runs`), or null when unreadable. */
 export function experimentOutput(file: string): { name: string | null; dir: string } | null {

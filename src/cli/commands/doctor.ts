@@ -1,7 +1,17 @@
 import { formatDoctorReport, runDoctor } from '../../engine/backend/doctor';
 
-export const doctorHelp = `spt doctor [--json]
-  Which compute backends are installed and load here, and which CUDA/cuDNN libraries the GPU backend misses.`;
+export const doctorHelp = `usage: spt doctor [--json]
+
+Which compute backends (tensorflow-gpu, tensorflow, webgpu, wasm, cpu) are installed and load here,
+and which CUDA/cuDNN libraries the GPU backend misses.
+
+Options:
+  --json         the report as JSON on stdout
+  -h, --help     this help
+
+Examples:
+  spt doctor
+  spt doctor --json`;
 
 export async function doctorCommand(args: { json: boolean }): Promise<number> {
   const report = await runDoctor();

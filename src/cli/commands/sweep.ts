@@ -22,18 +22,37 @@ import { runAction, SweepSession } from '../sweep/sweep-session';
 import { defaultExperimentFile } from './demo';
 import { trainCommand } from './train';
 
-export const sweepHelp = `spt sweep <file.sweep.yaml> [--parallel N] [--dry-run [--json]]
-  Runs a sweep (docs/SWEEPS.md): every task x grid setting, the setting chosen on val per task, then the
-  final seeds of the chosen setting; writes sweep.json, results.md and results.csv in
-  <experiment output.dir>/sweeps/<name>/ and prints the table. Runs that finished with the same config
-  are skipped, interrupted ones resumed, failed and missing ones run again. --parallel: trainer
-  processes at once (default: one per GPU listed in CUDA_VISIBLE_DEVICES, else 1).
-spt sweep <file.sweep.yaml> --slurm [--partition P] [--gres gpu:1] [--time 01:00:00] [--account A]
-    [--max-concurrent K] [--cpus-per-task C] [--poll SECONDS] [--no-wait] [--resubmit-failed]
-  The same on a Slurm cluster: one job array per phase (one task per run), submitted with sbatch,
-  followed with squeue/sacct until it ends; then selection, the final array and the table. Run it
-  again to continue (it waits for queued arrays instead of submitting twice); --no-wait submits and
-  returns; --resubmit-failed submits again the runs whose Slurm task failed.`;
+export const sweepHelp = `usage: spt sweep <file.sweep.yaml> [--parallel N] [--dry-run [--json]]
+       spt sweep <file.sweep.yaml> --slurm [--partition P] [--gres gpu:1] [--time 01:00:00] [--account A]
+           [--max-concurrent K] [--cpus-per-task C] [--poll SECONDS] [--no-wait] [--resubmit-failed]
+
+Runs a sweep (docs/SWEEPS.md): every task x grid setting, the setting chosen on val per task, then the
+final seeds of the chosen setting; writes sweep.json, results.md and results.csv in
+<experiment output.dir>/sweeps/<name>/ and prints the table. Runs that finished with the same config
+are skipped, interrupted ones resumed, failed and missing ones run again.
+With --slurm: one job array per phase (one task per run), submitted with sbatch and followed with
+squeue/sacct until it ends; then selection, the final array and the table. Run it again to continue
+(it waits for queued arrays instead of submitting twice).
+
+Options:
+  --parallel N          trainer processes at once (default: one per GPU in CUDA_VISIBLE_DEVICES, else 1)
+  --dry-run             print the plan (start, resume or skip per run) and run nothing
+  --json                with --dry-run: the plan as JSON on stdout
+  --slurm               run on a Slurm cluster (sbatch must be on PATH)
+  --partition P, --gres G, --time T, --account A
+                        passed to sbatch
+  --max-concurrent K    at most K array tasks at once (sbatch --array=...%K)
+  --cpus-per-task C     CPUs per array task
+  --poll SECONDS        how often squeue/sacct are asked (default 30)
+  --no-wait             submit and return (run the command again to continue)
+  --resubmit-failed     submit again the runs whose Slurm task failed
+  -v, --verbose         debug log lines too
+  -h, --help            this help
+
+Examples:
+  spt sweep examples/default/default.sweep.yaml --dry-run
+  spt sweep examples/default/default.sweep.yaml --parallel 2
+  spt sweep my.sweep.yaml --slurm --partition gpu --gres gpu:1 --time 02:00:00`;
 
 export interface SweepArgs {
   parallel?: string;
@@ -60,7 +79,7 @@ const positiveInt = (v: string | undefined, flag: string): number | undefined =>
 };
 
 export async function sweepCommand(file: string | undefined, args: SweepArgs): Promise<number> {
-  if (!file) throw new UsageError(`missing the sweep file\n${sweepHelp}`);
+  if (!file) throw new UsageError('missing the sweep file');
   const log = cliLogger(args.verbose);
   const loaded = loadSweep(file);
   for (const w of loaded.warnings) log('warn', `${file}:${w.line}:${w.column}: ${w.message}`);
@@ -254,8 +273,9 @@ function dryRun(session: SweepSession, search: SweepRunState[], json: boolean): 
   return 0;
 }
 
-export const sweepTaskHelp = `spt sweep-task <tasks.json> <index>
-  Runs one run of a sweep's Slurm job array (written by spt sweep --slurm): skips it when it finished,
+export const sweepTaskHelp = `usage: spt sweep-task <tasks.json> <index>
+
+Runs one run of a sweep's Slurm job array (written by spt sweep --slurm): skips it when it finished,
   resumes it when it was interrupted, else trains it.`;
 
 export async function sweepTaskCommand(
@@ -263,7 +283,7 @@ export async function sweepTaskCommand(
   index: string | undefined,
   args: { verbose: boolean },
 ): Promise<number> {
-  if (!tasksFile || index === undefined) throw new UsageError(`usage: ${sweepTaskHelp}`);
+  if (!tasksFile || index === undefined) throw new UsageError('missing the tasks file or the index');
   const tasks = JSON.parse(fs.readFileSync(tasksFile, 'utf8')) as SlurmTaskFile;
   const t = tasks.runs[Number(index)];
   if (!t) throw new UsageError(`${tasksFile} has no task ${index} (it has ${tasks.runs.length})`);

@@ -1,4 +1,5 @@
 import { loadExperiment } from '../../engine/config/load-config';
+import { problemWhere } from '../../engine/config/override-source';
 import { RunResumeError, savedRunConfig } from '../../engine/run/run-resume';
 import { trainExperiment } from '../../engine/train/train-run';
 import type { RunEvent } from '../../shared/run-events';
@@ -6,9 +7,25 @@ import { UsageError } from '../exit-codes';
 import { cliLogger } from '../log';
 import { Progress } from '../progress';
 
-export const trainHelp = `spt train <experiment.spt.yaml> [--resume <run folder>] [--set key=value ...] [--json]
-  Trains into runs/<name>/<YYYYMMDD-HHMMSS>/. SIGINT/SIGTERM save a resumable checkpoint; --resume continues
-  a run exactly (its saved config is used). --json streams the run's events as JSON lines on stdout.`;
+export const trainHelp = `usage: spt train <experiment.spt.yaml> [--set key=value ...] [--json]
+       spt train --resume <run folder> [--json]
+
+Trains into <output.dir>/<name>/<YYYYMMDD-HHMMSS>/ (output.dir defaults to runs/ beside the experiment
+file). Ctrl+C (SIGINT) or SIGTERM saves a resumable checkpoint at the next step. --resume continues a
+run exactly (its saved config.yaml is used) and says from which epoch and step; a run stopped before
+its first checkpoint starts again from the beginning in the same folder; a finished run is left as it is.
+
+Options:
+  --resume <run folder>   continue a stopped, interrupted or failed run from its last checkpoint
+  --set key=value         override a field of the experiment file (repeatable), e.g. --set train.lr=0.01
+  --json                  stream the run's events as JSON lines on stdout
+  -v, --verbose           debug log lines too
+  -h, --help              this help
+
+Examples:
+  spt train my.spt.yaml
+  spt train my.spt.yaml --set train.lr=0.01 --set seed=1
+  spt train --resume runs/my-exp/20250101-120000`;
 
 export async function trainCommand(
   file: string | undefined,
@@ -24,11 +41,11 @@ export async function trainCommand(
       throw err;
     }
   } else {
-    if (!file) throw new UsageError(`missing the experiment file\n${trainHelp}`);
+    if (!file) throw new UsageError('missing the experiment file (or --resume <run folder>)');
     exp = loadExperiment(file, args.set);
   }
   const log = cliLogger(args.verbose);
-  for (const w of exp.warnings) log('warn', `${exp.file}:${w.line}:${w.column}: ${w.message}`);
+  for (const w of exp.warnings) log('warn', `${problemWhere(exp.file, w)}: ${w.message}`);
   const control = { stop: false };
   const onSignal = (sig: string) => {
     if (control.stop) process.exit(1); // second signal: give up at once
@@ -41,12 +58,20 @@ export async function trainCommand(
   const onEvent = (e: RunEvent) => {
     if (args.json) process.stdout.write(`${JSON.stringify(e)}\n`);
     else if (e.type === 'step') progress.update(e.step, e.totalSteps);
-    else if (e.type === 'status' && e.status === 'initialising' && !e.message)
-      log('info', `run folder: ${e.runDir}`);
+    // The run folder, or where a resumed run continues ("resuming from epoch E, step S").
+    if (e.type === 'status' && e.status === 'initialising')
+      log('info', e.message ? `${e.message}: ${e.runDir}` : `run folder: ${e.runDir}`);
   };
   const result = await trainExperiment(exp, { resumeDir: args.resume, log, onEvent, control });
   const s = result.summary;
   const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(2)}%`);
+  if (result.alreadyFinished) {
+    log(
+      'info',
+      `finished (earlier; unchanged): best epoch ${s.best_epoch === null ? '-' : s.best_epoch + 1}, val ${pct(s.val_acc)}, test ${pct(s.test_acc)} -> ${result.runDir}`,
+    );
+    return 0;
+  }
   log(
     'info',
     `${s.status}: best epoch ${s.best_epoch === null ? '-' : s.best_epoch + 1}, val ${pct(s.val_acc)}, test ${pct(s.test_acc)}, ${s.images_per_sec.toFixed(1)} img/s, ${s.wall_seconds.toFixed(0)} s -> ${result.runDir}`,

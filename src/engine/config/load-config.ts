@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { type Document, isMap, LineCounter, parseDocument } from 'yaml';
 import { type ViTConfig, vitConfig } from '../model/vit-config';
 import { type ExperimentConfig, experimentSchema } from './experiment-schema';
+import { initHint } from './experiment-templates';
+import { attributeToOverrides, OverrideError, problemWhere } from './override-source';
 import { archSize, effectiveInit, type PartialConfig, semanticProblems } from './semantic-rules';
 import { type ConfigProblem, validateAgainstSchema } from './validate-config';
 import { parseYamlDocument } from './yaml-depth';
@@ -15,6 +17,8 @@ export interface LocatedProblem extends ConfigProblem {
   /** 1-based. */
   line: number;
   column: number;
+  /** The `--set` argument (`key=value`) that caused the problem, when an override did. */
+  override?: string;
 }
 
 export class ConfigError extends Error {
@@ -24,7 +28,7 @@ export class ConfigError extends Error {
   ) {
     super(
       `${file}: ${problems.filter((p) => p.severity === 'error').length} problem(s)\n${problems
-        .map((p) => `  ${file}:${p.line}:${p.column}: ${p.severity}: ${p.message}`)
+        .map((p) => `  ${problemWhere(file, p)}: ${p.severity}: ${p.message}`)
         .join('\n')}`,
     );
     this.name = 'ConfigError';
@@ -60,7 +64,7 @@ export function parseExperiment(text: string, overrides: string[] = []): ParsedE
   const all = [...syntax, ...problems, ...semanticProblems((value ?? {}) as PartialConfig, doc)];
   return {
     config: all.some((p) => p.severity === 'error') ? undefined : (value as ExperimentConfig),
-    problems: all.map(locate),
+    problems: attributeToOverrides(all.map(locate), overrides),
     doc,
     lineCounter,
   };
@@ -73,17 +77,20 @@ export function parseExperiment(text: string, overrides: string[] = []): ParsedE
  */
 export function applyOverride(doc: Document, assignment: string): void {
   const eq = assignment.indexOf('=');
-  if (eq < 1) throw new Error(`--set expects key=value (for example train.lr=0.01), got '${assignment}'`);
+  if (eq < 1)
+    throw new OverrideError(`--set expects key=value (for example train.lr=0.01), got '${assignment}'`);
   const keyPath = assignment.slice(0, eq).trim().split('.');
   if (keyPath.some((k) => !k.trim()))
-    throw new Error(`--set ${assignment}: the key path has an empty part (write it like train.lr)`);
+    throw new OverrideError(`--set ${assignment}: the key path has an empty part (write it like train.lr)`);
   const value = parseDocument(assignment.slice(eq + 1)).toJS();
   if (doc.contents === null || doc.contents === undefined) doc.contents = doc.createNode({});
   let node: unknown = doc.contents;
   for (let i = 0; i < keyPath.length; i++) {
     const where = keyPath.slice(0, i).join('.') || 'the file';
     if (!isMap(node))
-      throw new Error(`--set ${assignment}: ${where} is not a mapping, so it has no key '${keyPath[i]}'`);
+      throw new OverrideError(
+        `--set ${assignment}: ${where} is not a mapping, so it has no key '${keyPath[i]}'`,
+      );
     const key = keyPath[i];
     const child = node.get(key, true);
     if (i === keyPath.length - 1 || child === undefined || child === null) {
@@ -149,11 +156,12 @@ export function loadExperiment(file: string, overrides: string[] = []): Resolved
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    const why = missing ? 'file not found' : (err as Error).message;
     throw new ConfigError(file, [
       {
         path: [],
-        message: `${why}; create it with \`spt init\` or check the path`,
+        message: missing ? `${why}; check the path, or ${initHint(file)}` : why,
         severity: 'error',
         range: [0, 0],
         line: 1,

@@ -11,11 +11,14 @@ import { parseSplitFile, readVptJson, type SplitEntry } from '../data/split-file
 import { buildModel } from '../model/build-model';
 import { tf } from '../tf';
 import { writeFileAtomic } from '../util/atomic-write';
+import { checkPredictOutput, type ProtectedInput } from './output-guard';
 
 export interface PredictOptions {
   images: string;
   weights?: string;
   out: string;
+  /** Replace an existing `out` that is not an earlier predictions file (never an input). */
+  force?: boolean;
   batchSize?: number;
   log?: LogFn;
   onProgress?: (done: number, total: number) => void;
@@ -46,14 +49,36 @@ export function readImageList(file: string, exp: ResolvedExperiment): SplitEntry
   return read().entries;
 }
 
+/** Every file `spt predict` reads, which its output must never replace. */
+function protectedInputs(
+  exp: ResolvedExperiment,
+  opts: PredictOptions,
+  entries: SplitEntry[],
+): ProtectedInput[] {
+  const { train, val, test } = exp.config.data;
+  const splits = [train, val, test].filter((s): s is string => typeof s === 'string');
+  return [
+    { file: exp.file, what: 'the experiment file' },
+    { file: opts.images, what: 'the --images list' },
+    ...(opts.weights ? [{ file: opts.weights, what: 'the --weights checkpoint' }] : []),
+    ...(exp.paths.checkpoint ? [{ file: exp.paths.checkpoint, what: 'the backbone checkpoint' }] : []),
+    ...splits.map((s) => ({
+      file: path.resolve(exp.paths.dataRoot, s),
+      what: 'a split file of the experiment',
+    })),
+    ...entries.map((e) => ({ file: e.path, what: `an image of the --images list (${e.image})` })),
+  ];
+}
+
 export async function predict(exp: ResolvedExperiment, opts: PredictOptions): Promise<PredictSummary> {
   const t0 = Date.now();
   const log = opts.log ?? (() => {});
+  const entries = readImageList(opts.images, exp);
+  checkPredictOutput(opts.out, protectedInputs(exp, opts, entries), opts.force ?? false);
   const backend = await selectBackend(exp.config.device.backend, log, {
     threads: exp.config.device.threads,
     modelWidth: exp.vit.embedDim,
   });
-  const entries = readImageList(opts.images, exp);
   const size = exp.vit.imageSize;
   const kind = evalAugment(exp);
   const warn = (level: 'info' | 'warn', msg: string) => log(level, msg);
@@ -80,6 +105,8 @@ export async function predict(exp: ResolvedExperiment, opts: PredictOptions): Pr
   } finally {
     model.dispose();
   }
+  // Checked again: the file may have appeared or changed while the model ran.
+  checkPredictOutput(opts.out, protectedInputs(exp, opts, entries), opts.force ?? false);
   writeFileAtomic(opts.out, `${lines.join('\n')}\n`);
   return {
     images: lines.length,

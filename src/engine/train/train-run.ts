@@ -23,6 +23,7 @@ import { buildModel } from '../model/build-model';
 import { crossEntropy } from '../model/loss';
 import type { PromptedViT } from '../model/prompted-vit';
 import { promptsToHost } from '../prompts/prompt-params';
+import { finishedRunSummary, resumeMessage } from '../run/resume-point';
 import { createRunDir, RunFolder, removeStaleTemps, truncateJsonl } from '../run/run-folder';
 import { acquireRunLock, type RunLock } from '../run/run-lock';
 import { clearForRestart, hasLastCheckpoint, savedConfigProblem } from '../run/run-resume';
@@ -31,13 +32,13 @@ import { type Tensor, tf } from '../tf';
 import { isDiskError, writeFileAtomic } from '../util/atomic-write';
 import { faultPoint } from '../util/fault';
 import { Rng } from '../util/rng';
+import { stepEngineForRun } from '../webgpu/run-step-engine';
+import type { WebGpuStepEngine } from '../webgpu/webgpu-step-engine';
 import { AdamW } from './adamw';
 import { evaluate } from './evaluate';
 import { fractionalEpoch, learningRateAt } from './lr-schedule';
 import { chooseMicroBatch, defaultMemoryBudget, microChunks } from './micro-batch';
 import { paramGroups } from './param-groups';
-import { stepEngineForRun } from '../webgpu/run-step-engine';
-import type { WebGpuStepEngine } from '../webgpu/webgpu-step-engine';
 import { restoreModelTensors } from './restore-model';
 
 export interface TrainOptions {
@@ -56,6 +57,8 @@ export interface TrainOptions {
 export interface TrainResult {
   runDir: string;
   summary: RunSummaryFile;
+  /** Resuming a run that had finished: nothing was trained and no file was touched. */
+  alreadyFinished?: boolean;
 }
 
 export class NonFiniteLossError extends Error {
@@ -79,6 +82,11 @@ export async function trainExperiment(
   exp: ResolvedExperiment,
   opts: TrainOptions = {},
 ): Promise<TrainResult> {
+  const done = opts.resumeDir ? finishedRunSummary(opts.resumeDir) : null;
+  if (opts.resumeDir && done) {
+    opts.log?.('info', `${opts.resumeDir} finished earlier: nothing to resume; the run is left as it is`);
+    return { runDir: opts.resumeDir, summary: done, alreadyFinished: true };
+  }
   // The data is checked before the run folder exists: a bad label or a missing image leaves no run behind.
   const data = openDataset(exp);
   if (data.train.length < exp.config.train.batch_size)
@@ -184,10 +192,7 @@ async function trainInRunDir(
     const stale = [...removeStaleTemps(runDir), ...pruneCheckpoints(runDir)];
     if (stale.length) log('info', `removed ${stale.length} leftover file(s) of the interrupted run`);
     truncateJsonl(run.file('metrics'), resumed.meta.metricsLines);
-    status(
-      'initialising',
-      `resuming from epoch ${resumed.meta.position.epoch} step ${resumed.meta.position.stepInEpoch}`,
-    );
+    status('initialising', resumeMessage(resumed.meta.position, config.train.epochs));
     if (resumed.warning) {
       emit({ type: 'warning', t: now(), message: resumed.warning });
       log('warn', resumed.warning);

@@ -4,14 +4,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { loadExperiment } from '../../../src/engine/config/load-config';
 import {
-  experimentOutput,
   relativeForYaml,
   renderTemplate,
   TEMPLATES,
   validateExperimentName,
-} from '../../../src/extension/experiment-templates';
+} from '../../../src/engine/config/experiment-templates';
+import { loadExperiment } from '../../../src/engine/config/load-config';
+import { experimentOutput } from '../../../src/extension/experiment-templates';
 import type { QueueEntry } from '../../../src/extension/runs/run-queue';
 import { RunsIndex } from '../../../src/extension/runs-index';
 import {
