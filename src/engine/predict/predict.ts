@@ -38,15 +38,19 @@ export function evalAugment(exp: ResolvedExperiment): 'none' | 'fgvc' {
   return 'none';
 }
 
-/** Split entries; image paths resolve against data.root, else against the split file's folder. */
+/**
+ * Split entries; image paths resolve against data.root, else against the split file's folder. An entry
+ * resolving outside that folder is refused unless data.allow_outside_root is set.
+ */
 export function readImageList(file: string, exp: ResolvedExperiment): SplitEntry[] {
-  const read = (root?: string) =>
-    file.endsWith('.json')
-      ? readVptJson(file, { root, numClasses: exp.config.data.num_classes })
-      : parseSplitFile(file, { root, numClasses: exp.config.data.num_classes });
+  const read = (root?: string, confine = false) => {
+    const opts = { root, numClasses: exp.config.data.num_classes, confine };
+    return file.endsWith('.json') ? readVptJson(file, opts) : parseSplitFile(file, opts);
+  };
   const underRoot = read(exp.paths.dataRoot);
-  if (underRoot.entries.length && fs.existsSync(underRoot.entries[0].path)) return underRoot.entries;
-  return read().entries;
+  const root =
+    underRoot.entries.length && fs.existsSync(underRoot.entries[0].path) ? exp.paths.dataRoot : undefined;
+  return read(root, !exp.config.data.allow_outside_root).entries;
 }
 
 /** Every file `spt predict` reads, which its output must never replace. */
