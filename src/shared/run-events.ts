@@ -2,6 +2,10 @@
  * What a training run reports, live (IPC or JSON lines on stdout) and in its run folder
  * (`events.jsonl`, `metrics.jsonl`, `summary.json`). Imported by the engine, the trainer process,
  * the extension and the dashboard: no TensorFlow, no `vscode`.
+ *
+ * Epochs are counted from 1 everywhere (files, events, terminal, Runs view, dashboard): epoch k is the
+ * k-th pass over the training set, and a state "at epoch k" (a val line, the best epoch, a checkpoint,
+ * an analysis) is the one after k epochs; 0 is the state before training (analysis at initialisation).
  */
 
 export type RunStatus = 'initialising' | 'running' | 'finished' | 'failed' | 'stopped';
@@ -10,7 +14,8 @@ export type RunStatus = 'initialising' | 'running' | 'finished' | 'failed' | 'st
 export interface MetricLine {
   /** Seconds since the Unix epoch. */
   t: number;
-  /** 0-based epoch; for train lines the epoch the step belongs to. */
+  /** Epoch, counted from 1: for train lines the epoch the step belongs to, for val lines the epoch that
+   * ended, for the test line the epoch chosen on val. */
   epoch: number;
   /** Global optimizer step (1-based count of steps taken so far). */
   step: number;
@@ -47,7 +52,9 @@ export type RunEvent =
       /** The val line this epoch wrote to metrics.jsonl (for live dashboards; older runs lack it). */
       valLine?: MetricLine;
     }
+  /** `epoch`: epochs completed when it was saved (after epoch k: k). */
   | { type: 'checkpoint'; t: number; kind: 'last' | 'best'; path: string; epoch: number; step: number }
+  /** `epoch`: epochs completed (0: at initialisation). */
   | { type: 'analysis'; t: number; epoch: number; path: string }
   | { type: 'warning'; t: number; message: string }
   | { type: 'error'; t: number; message: string; hint?: string }
@@ -64,6 +71,7 @@ export interface RunSummaryFile {
   status: RunStatus;
   name: string;
   method: string;
+  /** The epoch (counted from 1) with the best val accuracy: the best checkpoint, and the test line's epoch. */
   best_epoch: number | null;
   val_acc: number | null;
   test_acc: number | null;

@@ -17,7 +17,7 @@ export function syntheticRun(steps = 100_000, stepsPerEpoch = 1000): VirtualRun 
   const lines: MetricLine[] = [];
   const t0 = 1_790_000_000;
   for (let s = 1; s <= steps; s++) {
-    const epoch = Math.floor((s - 1) / stepsPerEpoch);
+    const epoch = Math.floor((s - 1) / stepsPerEpoch) + 1; // counted from 1
     const progress = s / steps;
     const lr = 0.05 * (s < 2000 ? s / 2000 : 0.5 * (1 + Math.cos(Math.PI * progress)));
     let loss = 0.35 + 2.0 * Math.exp(-s / 15_000) + 0.25 * (rand() - 0.5);
@@ -46,7 +46,7 @@ export function syntheticRun(steps = 100_000, stepsPerEpoch = 1000): VirtualRun 
     backend: 'synthetic',
     epoch: steps / stepsPerEpoch,
     epochs: steps / stepsPerEpoch,
-    bestEpoch: steps / stepsPerEpoch - 1,
+    bestEpoch: steps / stepsPerEpoch,
     bestValAcc: 0.9,
     testAcc: null,
     trainableParams: 1000,

@@ -29,7 +29,7 @@ export async function evalCommand(
   if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
   else
     process.stdout.write(
-      `${split}: acc ${(100 * r.acc).toFixed(2)}% loss ${r.loss.toFixed(4)} on ${r.n} images (best epoch ${r.epoch === null ? '-' : r.epoch + 1}, ${r.backend})\n`,
+      `${split}: acc ${(100 * r.acc).toFixed(2)}% loss ${r.loss.toFixed(4)} on ${r.n} images (best epoch ${r.epoch ?? '-'}, ${r.backend})\n`,
     );
   return 0;
 }

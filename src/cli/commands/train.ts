@@ -68,13 +68,13 @@ export async function trainCommand(
   if (result.alreadyFinished) {
     log(
       'info',
-      `finished (earlier; unchanged): best epoch ${s.best_epoch === null ? '-' : s.best_epoch + 1}, val ${pct(s.val_acc)}, test ${pct(s.test_acc)} -> ${result.runDir}`,
+      `finished (earlier; unchanged): best epoch ${s.best_epoch ?? '-'}, val ${pct(s.val_acc)}, test ${pct(s.test_acc)} -> ${result.runDir}`,
     );
     return 0;
   }
   log(
     'info',
-    `${s.status}: best epoch ${s.best_epoch === null ? '-' : s.best_epoch + 1}, val ${pct(s.val_acc)}, test ${pct(s.test_acc)}, ${s.images_per_sec.toFixed(1)} img/s, ${s.wall_seconds.toFixed(0)} s -> ${result.runDir}`,
+    `${s.status}: best epoch ${s.best_epoch ?? '-'}, val ${pct(s.val_acc)}, test ${pct(s.test_acc)}, ${s.images_per_sec.toFixed(1)} img/s, ${s.wall_seconds.toFixed(0)} s -> ${result.runDir}`,
   );
   return s.status === 'finished' ? 0 : 1;
 }

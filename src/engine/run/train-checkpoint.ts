@@ -38,11 +38,12 @@ export interface CheckpointMeta {
   weights: string; // file name inside checkpoints/
   position: TrainPosition;
   optimizerStep: number;
+  /** The best epoch so far, counted from 1 (summary.json's best_epoch). */
   best: { epoch: number; acc: number; loss: number } | null;
   /** metrics.jsonl lines written when this checkpoint was taken (resume truncates to it). */
   metricsLines: number;
   epochsCompleted: number;
-  /** Per completed epoch: train/val loss and accuracy (for the summary and the dashboard). */
+  /** Per completed epoch (epoch counted from 1): train/val loss and accuracy. */
   history: { epoch: number; trainLoss: number; trainAcc: number; valLoss: number; valAcc: number }[];
   /** Train loss and accuracy sums of the epoch in progress (a mid-epoch stop resumes them). */
   running: { lossSum: number; correct: number; count: number };

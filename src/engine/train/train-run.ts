@@ -429,6 +429,9 @@ async function trainInRunDir(
       pos.epoch < config.train.epochs;
       pos = { epoch: pos.epoch + 1, stepInEpoch: 0, globalStep: pos.globalStep }
     ) {
+      // Epochs are counted from 1 in every output (metrics.jsonl, events, summary.json, the terminal):
+      // epoch k is the k-th pass over the training set; pos.epoch is the 0-based loop index.
+      const epochNo = pos.epoch + 1;
       for await (const batch of train.epoch(pos.epoch, pos.stepInEpoch)) {
         const lr = learningRateAt(fractionalEpoch(pos.epoch, pos.stepInEpoch, stepsPerEpoch), schedule);
         const ts = performance.now();
@@ -449,7 +452,7 @@ async function trainInRunDir(
           const what = Number.isFinite(stepLoss)
             ? `parameters after the update (loss ${stepLoss})`
             : `training loss (${stepLoss})`;
-          const message = `non-finite ${what} at epoch ${pos.epoch}, step ${pos.globalStep + 1} (batch ${pos.stepInEpoch} of the epoch)`;
+          const message = `non-finite ${what} at epoch ${epochNo}, step ${pos.globalStep + 1} (batch ${pos.stepInEpoch} of the epoch)`;
           emit({ type: 'error', t: now(), message, hint });
           finish('failed', { error: `${message}; ${hint}` });
           throw new NonFiniteLossError(`${message}\n  hint: ${hint}`);
@@ -463,7 +466,7 @@ async function trainInRunDir(
           count: running.count + B,
         };
         const trainLine = metric({
-          epoch: pos.epoch,
+          epoch: epochNo,
           step: pos.globalStep,
           split: 'train',
           loss,
@@ -474,7 +477,7 @@ async function trainInRunDir(
         emit({
           type: 'step',
           t: trainLine.t,
-          epoch: pos.epoch,
+          epoch: epochNo,
           step: pos.globalStep,
           totalSteps,
           loss,
@@ -493,7 +496,7 @@ async function trainInRunDir(
       await settle();
       const val = await evaluate(model, evalLoader(data.val).epoch(0), size);
       const valLine = metric({
-        epoch: pos.epoch,
+        epoch: epochNo,
         step: pos.globalStep,
         split: 'val',
         loss: val.loss,
@@ -506,7 +509,7 @@ async function trainInRunDir(
         acc: running.correct / Math.max(1, running.count),
       };
       history.push({
-        epoch: pos.epoch,
+        epoch: epochNo,
         trainLoss: trainAgg.loss,
         trainAcc: trainAgg.acc,
         valLoss: val.loss,
@@ -514,7 +517,7 @@ async function trainInRunDir(
       });
       running = { lossSum: 0, correct: 0, count: 0 };
       const improved = !best || val.acc > best.acc;
-      if (improved) best = { epoch: pos.epoch, acc: val.acc, loss: val.loss };
+      if (improved) best = { epoch: epochNo, acc: val.acc, loss: val.loss };
       const next = { epoch: pos.epoch + 1, stepInEpoch: 0, globalStep: pos.globalStep };
       const here = pos;
       pos = next; // checkpoints record where to continue
@@ -525,7 +528,7 @@ async function trainInRunDir(
       emit({
         type: 'epoch',
         t: now(),
-        epoch: pos.epoch,
+        epoch: epochNo,
         epochs: config.train.epochs,
         train: trainAgg,
         val: { loss: val.loss, acc: val.acc },
@@ -536,7 +539,7 @@ async function trainInRunDir(
         await analyse(pos.epoch + 1);
       log(
         'info',
-        `epoch ${pos.epoch + 1}/${config.train.epochs}: train loss ${trainAgg.loss.toFixed(4)} acc ${(100 * trainAgg.acc).toFixed(1)}%, val loss ${val.loss.toFixed(4)} acc ${(100 * val.acc).toFixed(1)}%`,
+        `epoch ${epochNo}/${config.train.epochs}: train loss ${trainAgg.loss.toFixed(4)} acc ${(100 * trainAgg.acc).toFixed(1)}%, val loss ${val.loss.toFixed(4)} acc ${(100 * val.acc).toFixed(1)}%`,
       );
       if (control.stop) {
         pos = next;
@@ -565,7 +568,7 @@ async function trainInRunDir(
         ips: test.ips,
       });
       testAcc = test.acc;
-      log('info', `test (epoch ${best.epoch + 1}, chosen on val): acc ${(100 * test.acc).toFixed(2)}%`);
+      log('info', `test (epoch ${best.epoch}, chosen on val): acc ${(100 * test.acc).toFixed(2)}%`);
     }
     return finish('finished', { test_acc: testAcc }, testLine);
   } finally {

@@ -88,6 +88,7 @@ export function applyLive(run: DashboardRun, v: RunView): void {
   run.epoch = v.epoch ?? run.epoch;
   run.epochs = v.epochs ?? run.epochs;
   run.bestValAcc = v.bestValAcc ?? run.bestValAcc;
+  run.bestEpoch = v.bestEpoch ?? run.bestEpoch;
   run.testAcc = v.testAcc ?? run.testAcc;
   run.wallSeconds = v.elapsedSeconds ?? run.wallSeconds;
   run.method = run.method ?? v.method;

@@ -183,7 +183,7 @@ export function readRunRecord(runDir: string, opts: DiscoverOptions = {}): RunRe
       if (typeof summary.error === 'string' && summary.error) rec.lastError = summary.error;
     } else {
       if (lastEpoch) {
-        rec.epoch = lastEpoch.epoch + 1;
+        rec.epoch = lastEpoch.epoch; // the epoch that ended, counted from 1 = epochs completed
         rec.bestValAcc = num(lastEpoch.best?.acc);
         rec.bestEpoch = num(lastEpoch.best?.epoch);
       } else rec.epoch = 0;

@@ -32,6 +32,8 @@ export interface QueueEntry {
   epoch?: number;
   epochs?: number;
   bestValAcc?: number;
+  /** The epoch of bestValAcc (counted from 1). */
+  bestEpoch?: number;
   valAcc?: number;
   loss?: number;
   step?: number;
@@ -228,10 +230,11 @@ export class RunQueue {
       case 'run': {
         const r = ev.event;
         if (r.type === 'epoch') {
-          e.epoch = r.epoch + 1;
+          e.epoch = r.epoch; // epochs completed (the epoch that ended, counted from 1)
           e.epochs = r.epochs;
           e.valAcc = r.val.acc;
           e.bestValAcc = r.best.acc;
+          e.bestEpoch = r.best.epoch;
         } else if (r.type === 'step') {
           e.loss = r.loss;
           e.step = r.step;

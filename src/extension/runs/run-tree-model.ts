@@ -47,6 +47,8 @@ export interface RunView {
   epoch: number | null;
   epochs: number | null;
   bestValAcc: number | null;
+  /** The epoch of bestValAcc, counted from 1 (as summary.json's best_epoch). */
+  bestEpoch: number | null;
   testAcc: number | null;
   elapsedSeconds: number | null;
   loss: number | null;
@@ -106,6 +108,7 @@ export function fromRecord(r: RunRecord): RunView {
     epoch: r.epoch,
     epochs: r.epochs,
     bestValAcc: r.bestValAcc,
+    bestEpoch: r.bestEpoch,
     testAcc: r.testAcc,
     elapsedSeconds: r.elapsedSeconds,
     loss: null,
@@ -130,6 +133,7 @@ export function mergeRun(disk: RunRecord | undefined, live: QueueEntry | undefin
         epoch: null,
         epochs: null,
         bestValAcc: null,
+        bestEpoch: null,
         testAcc: null,
         elapsedSeconds: null,
         loss: null,
@@ -148,6 +152,7 @@ export function mergeRun(disk: RunRecord | undefined, live: QueueEntry | undefin
   v.epoch = live.epoch ?? base.epoch;
   v.epochs = live.epochs ?? base.epochs;
   v.bestValAcc = live.bestValAcc ?? base.bestValAcc;
+  v.bestEpoch = live.bestEpoch ?? base.bestEpoch;
   v.testAcc = live.testAcc ?? base.testAcc;
   v.loss = live.loss ?? null;
   if (live.state === 'running' && live.startedAt) v.elapsedSeconds = (now - live.startedAt) / 1000;
@@ -195,6 +200,12 @@ export function describeRun(v: RunView): string {
   return parts.join(' · ');
 }
 
+/** `71.2% (epoch 3)`: the best val accuracy and its epoch, counted from 1 as everywhere. */
+function bestVal(v: RunView): string {
+  const acc = v.bestValAcc === null ? '-' : pct(v.bestValAcc);
+  return v.bestEpoch === null ? acc : `${acc} (epoch ${v.bestEpoch})`;
+}
+
 export function contextValueOf(v: RunView): string {
   const tags = ['run', `run.${v.status}`];
   if (v.live) tags.push('run.live');
@@ -206,8 +217,9 @@ const esc = (s: string) => s.replace(/([\\`*_[\]|<>])/g, '\\$1');
 
 export function tooltipOf(v: RunView): string {
   const rows: [string, string][] = [['status', v.status]];
-  if (v.epoch !== null) rows.push(['epochs', v.epochs ? `${v.epoch}/${v.epochs}` : String(v.epoch)]);
-  if (v.bestValAcc !== null) rows.push(['best val acc', pct(v.bestValAcc)]);
+  if (v.epoch !== null)
+    rows.push(['epochs completed', v.epochs ? `${v.epoch}/${v.epochs}` : String(v.epoch)]);
+  if (v.bestValAcc !== null) rows.push(['best val acc', bestVal(v)]);
   if (v.testAcc !== null) rows.push(['test acc', pct(v.testAcc)]);
   if (v.loss !== null) rows.push(['train loss', v.loss.toFixed(4)]);
   if (v.elapsedSeconds !== null) rows.push(['elapsed', formatDuration(v.elapsedSeconds)]);
@@ -233,10 +245,10 @@ function childrenOf(v: RunView, id: string, opts: BuildTreeOptions): RunTreeNode
     runDir: v.runDir,
   });
   const out: RunTreeNode[] = [];
-  if (v.bestValAcc !== null) out.push(metric('val', 'best val acc', pct(v.bestValAcc)));
+  if (v.bestValAcc !== null) out.push(metric('val', 'best val acc', bestVal(v)));
   if (v.testAcc !== null) out.push(metric('test', 'test acc', pct(v.testAcc)));
   if (v.epoch !== null)
-    out.push(metric('epochs', 'epochs', v.epochs ? `${v.epoch}/${v.epochs}` : String(v.epoch)));
+    out.push(metric('epochs', 'epochs completed', v.epochs ? `${v.epoch}/${v.epochs}` : String(v.epoch)));
   if (v.loss !== null) out.push(metric('loss', 'train loss', v.loss.toFixed(4)));
   if (v.elapsedSeconds !== null) out.push(metric('elapsed', 'elapsed', formatDuration(v.elapsedSeconds)));
   if (v.backend) out.push(metric('backend', 'backend', v.backend));

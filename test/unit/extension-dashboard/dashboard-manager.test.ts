@@ -50,7 +50,7 @@ class FakeProcess {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ofType = <T extends ToWebview['type']>(p: FakePanel, type: T) =>
   p.posted.filter((m) => (m as ToWebview).type === type) as Extract<ToWebview, { type: T }>[];
-const line = (step: number, split: MetricLine['split'] = 'train', epoch = 1): MetricLine => ({
+const line = (step: number, split: MetricLine['split'] = 'train', epoch = 2): MetricLine => ({
   t: 10 + step,
   epoch,
   step,
@@ -183,18 +183,18 @@ describe('dashboard panels', () => {
     proc.emit({ type: 'started', runDir: s.runDir });
     manager.openRun(s.runDir);
     const p = calls.panels[0];
-    proc.run({ type: 'step', t: 1, epoch: 1, step: 3, totalSteps: 9, loss: 1, lr: 0.01, ips: 5, acc: 0.5 });
+    proc.run({ type: 'step', t: 1, epoch: 2, step: 3, totalSteps: 9, loss: 1, lr: 0.01, ips: 5, acc: 0.5 });
     p.send({ type: 'initialized' });
-    proc.run({ type: 'step', t: 1, epoch: 1, step: 3, totalSteps: 9, loss: 1, lr: 0.01, ips: 5, acc: 0.5 });
+    proc.run({ type: 'step', t: 1, epoch: 2, step: 3, totalSteps: 9, loss: 1, lr: 0.01, ips: 5, acc: 0.5 });
     await sleep(250);
     assert.deepEqual(ofType(p, 'metricLines'), [], 'no lines before the webview read the metrics');
     p.send({ type: 'request', requestId: 1, kind: 'metrics', params: { runDir: s.runDir } });
-    // Steps 1-3 and epoch 0's val line are in the file already; step 4 and epoch 1's val line are new.
+    // Steps 1-3 and epoch 1's val line are in the file already; step 4 and epoch 2's val line are new.
     for (const step of [3, 4])
       proc.run({
         type: 'step',
         t: 10 + step,
-        epoch: 1,
+        epoch: 2,
         step,
         totalSteps: 9,
         loss: 1,
@@ -205,11 +205,11 @@ describe('dashboard panels', () => {
     proc.run({
       type: 'epoch',
       t: 20,
-      epoch: 1,
+      epoch: 2,
       epochs: 4,
       train: { loss: 1, acc: 0.5 },
       val: { loss: 1, acc: 0.5 },
-      best: { epoch: 1, acc: 0.5 },
+      best: { epoch: 2, acc: 0.5 },
       valLine: line(4, 'val'),
     });
     assert.deepEqual(ofType(p, 'metricLines'), [], 'batched');
@@ -220,7 +220,7 @@ describe('dashboard panels', () => {
     assert.ok(ofType(p, 'runs').length >= 1, 'the epoch updated the summary');
     assert.equal(ofType(p, 'runs').at(-1)?.payload[0].status, 'running');
     assert.equal(ofType(p, 'runs').at(-1)?.payload[0].epoch, 2);
-    proc.run({ type: 'step', t: 30, epoch: 2, step: 5, totalSteps: 9, loss: 1, lr: 0.01, ips: 5, acc: 0.5 });
+    proc.run({ type: 'step', t: 30, epoch: 3, step: 5, totalSteps: 9, loss: 1, lr: 0.01, ips: 5, acc: 0.5 });
     proc.run({ type: 'analysis', t: 31, epoch: 2, path: 'x' });
     const posted = p.posted.map((m) => (m as ToWebview).type);
     assert.deepEqual(posted.slice(-2), ['metricLines', 'analysisAdded'], 'lines first, then the analysis');

@@ -67,9 +67,9 @@ describe('dashboard run artifacts', () => {
       const m = metrics({ runDir: s.runDir });
       assert.deepEqual(m.train.step, [1, 2, 3]);
       assert.deepEqual(m.train.loss, [2, 1.5, 1.2]);
-      assert.deepEqual(m.train.epoch, [0, 0, 1]);
+      assert.deepEqual(m.train.epoch, [1, 1, 2]);
       assert.deepEqual(m.train.t, [1, 2, 4]);
-      assert.deepEqual(m.val, { step: [2], epoch: [0], loss: [1.4], acc: [0.75], lr: [0.05], t: [3] });
+      assert.deepEqual(m.val, { step: [2], epoch: [1], loss: [1.4], acc: [0.75], lr: [0.05], t: [3] });
       assert.deepEqual(m.test.step, []);
       assert.equal(m.skippedLines, 2);
       assert.equal(m.runDir, s.runDir);
@@ -84,14 +84,14 @@ describe('dashboard run artifacts', () => {
       // The torn line is completed, and one more line half written.
       fs.appendFileSync(file, 'p": 4, "split": "train", "loss": 1, "acc": 1, "lr": 0.01}\n{"t": 6');
       const got = readAppended(s.runDir, from);
-      assert.deepEqual(got, [{ t: 5, epoch: 1, step: 4, split: 'train', loss: 1, acc: 1, lr: 0.01 }]);
-      fs.appendFileSync(file, ', "epoch": 1, "step": 4, "split": "val", "loss": 1, "acc": 1, "lr": 0}\n');
+      assert.deepEqual(got, [{ t: 5, epoch: 2, step: 4, split: 'train', loss: 1, acc: 1, lr: 0.01 }]);
+      fs.appendFileSync(file, ', "epoch": 2, "step": 4, "split": "val", "loss": 1, "acc": 1, "lr": 0}\n');
       assert.deepEqual(
         readAppended(s.runDir, from).map((l) => l.split),
         ['val'],
       );
       // Truncated (a resume): nothing is sent again.
-      fs.writeFileSync(file, '{"t":1,"epoch":0,"step":1,"split":"train","loss":2,"acc":0,"lr":0}\n');
+      fs.writeFileSync(file, '{"t":1,"epoch":1,"step":1,"split":"train","loss":2,"acc":0,"lr":0}\n');
       assert.deepEqual(readAppended(s.runDir, from), []);
     });
 

@@ -28,7 +28,7 @@ describe('dashboard run summary', () => {
     assert.equal(r.status, 'finished');
     assert.deepEqual(
       [r.method, r.init, r.backend, r.epoch, r.epochs, r.bestEpoch, r.bestValAcc, r.testAcc],
-      ['spt', 'mean', 'wasm', 4, 4, 0, 0.75, 0.5],
+      ['spt', 'mean', 'wasm', 4, 4, 1, 0.75, 0.5],
     );
     assert.deepEqual(
       [r.trainableParams, r.totalParams, r.imagesPerSec, r.wallSeconds, r.seed],

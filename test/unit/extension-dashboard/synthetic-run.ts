@@ -128,12 +128,12 @@ train: {epochs: 4, lr: 0.01}
   );
   fs.writeFileSync(
     path.join(runDir, 'metrics.jsonl'),
-    line({ t: 1, epoch: 0, step: 1, split: 'train', loss: 2, acc: 0.5, lr: 0.1, ips: 10 }) +
-      line({ t: 2, epoch: 0, step: 2, split: 'train', loss: 1.5, acc: 0.5, lr: 0.1, ips: 10 }) +
+    line({ t: 1, epoch: 1, step: 1, split: 'train', loss: 2, acc: 0.5, lr: 0.1, ips: 10 }) +
+      line({ t: 2, epoch: 1, step: 2, split: 'train', loss: 1.5, acc: 0.5, lr: 0.1, ips: 10 }) +
       'not json at all\n' +
-      line({ t: 3, epoch: 0, step: 2, split: 'val', loss: 1.4, acc: 0.75, lr: 0.05, ips: 20 }) +
-      line({ t: 4, epoch: 1, step: 3, split: 'train', loss: 1.2, acc: 1, lr: 0.05, ips: 10 }) +
-      '{"t": 5, "epoch": 1, "ste',
+      line({ t: 3, epoch: 1, step: 2, split: 'val', loss: 1.4, acc: 0.75, lr: 0.05, ips: 20 }) +
+      line({ t: 4, epoch: 2, step: 3, split: 'train', loss: 1.2, acc: 1, lr: 0.05, ips: 10 }) +
+      '{"t": 5, "epoch": 2, "ste',
   );
   fs.writeFileSync(
     path.join(runDir, 'events.jsonl'),
@@ -141,11 +141,11 @@ train: {epochs: 4, lr: 0.01}
       line({
         type: 'epoch',
         t: 3,
-        epoch: 0,
+        epoch: 1,
         epochs: 4,
         train: { loss: 1.7, acc: 0.5 },
         val: { loss: 1.4, acc: 0.75 },
-        best: { epoch: 0, acc: 0.75 },
+        best: { epoch: 1, acc: 0.75 },
       }) +
       line({ type: 'status', t: 6, status: 'finished', runDir }),
   );
@@ -155,7 +155,7 @@ train: {epochs: 4, lr: 0.01}
       status: 'finished',
       name: 'synth',
       method: 'spt',
-      best_epoch: 0,
+      best_epoch: 1,
       val_acc: 0.75,
       test_acc: 0.5,
       trainable_params: 30,

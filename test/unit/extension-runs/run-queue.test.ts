@@ -71,16 +71,17 @@ describe('RunQueue', () => {
       event: {
         type: 'epoch',
         t: 0,
-        epoch: 0,
+        epoch: 1, // the first epoch ended (epochs are counted from 1)
         epochs: 10,
         train: { loss: 1, acc: 0.5 },
         val: { loss: 1, acc: 0.6 },
-        best: { epoch: 0, acc: 0.6 },
+        best: { epoch: 1, acc: 0.6 },
       },
     });
     assert.equal(q.get(a)?.epoch, 1);
     assert.equal(q.get(a)?.epochs, 10);
     assert.equal(q.get(a)?.bestValAcc, 0.6);
+    assert.equal(q.get(a)?.bestEpoch, 1);
     procs[0].end({ type: 'finished', runDir: `/runs/${a}`, data: null });
     await tick();
     assert.equal(q.get(a)?.state, 'finished');

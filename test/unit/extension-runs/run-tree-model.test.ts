@@ -85,8 +85,11 @@ describe('run tree model', () => {
       ['config.yaml', 'checkpoints/best.json'],
     );
     assert.ok(
-      kids.some((k) => k.kind === 'metric' && k.label === 'best val acc' && k.description === '71.2%'),
+      kids.some(
+        (k) => k.kind === 'metric' && k.label === 'best val acc' && k.description === '71.2% (epoch 3)',
+      ),
     );
+    assert.match(finished.tooltip!, /\| best val acc \| 71\.2% \(epoch 3\) \|/);
   });
 
   it('merges live queue state over disk state; queued runs on top', () => {

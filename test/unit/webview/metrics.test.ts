@@ -69,10 +69,10 @@ describe('webview metric columns', () => {
     assert.deepEqual(m.train.loss, [1, 2, 3]);
   });
 
-  it('puts val lines at the end of their epoch on the epoch axis', () => {
+  it('puts val lines at the end of their epoch on the epoch axis (epochs counted from 1)', () => {
     const m = emptyMetrics('/r');
-    for (let s = 1; s <= 10; s++) appendMetricLines(m, [line('train', s, Math.floor((s - 1) / 5))]);
-    appendMetricLines(m, [line('val', 5, 0), line('val', 10, 1)]);
+    for (let s = 1; s <= 10; s++) appendMetricLines(m, [line('train', s, Math.floor((s - 1) / 5) + 1)]);
+    appendMetricLines(m, [line('val', 5, 1), line('val', 10, 2)]);
     assert.equal(stepsPerEpoch(m), 5);
     assert.deepEqual(metricSeries(m, 'val', 'loss', 'epoch').x, [1, 2]);
     assert.deepEqual(Array.from(metricSeries(m, 'train', 'loss', 'epoch').x).slice(0, 2), [0.2, 0.4]);
@@ -81,9 +81,9 @@ describe('webview metric columns', () => {
 
   it('infers steps per epoch from train lines alone, and while the first epoch runs', () => {
     const m = emptyMetrics('/r');
-    appendMetricLines(m, [line('train', 1, 0), line('train', 2, 0), line('train', 3, 0)]);
+    appendMetricLines(m, [line('train', 1, 1), line('train', 2, 1), line('train', 3, 1)]);
     assert.equal(stepsPerEpoch(m), 3);
-    appendMetricLines(m, [line('train', 4, 1)]);
+    appendMetricLines(m, [line('train', 4, 2)]);
     assert.equal(stepsPerEpoch(m), 3);
     assert.equal(stepsPerEpoch(emptyMetrics('/e')), null);
   });
@@ -91,16 +91,16 @@ describe('webview metric columns', () => {
   it('reports the latest values and the best val accuracy', () => {
     const m = emptyMetrics('/r');
     appendMetricLines(m, [
-      line('train', 1, 0, 2.0),
-      line('val', 1, 0, 1.5, 0.3),
-      line('val', 2, 1, 1.4, 0.6),
-      line('val', 3, 2, 1.6, 0.5),
+      line('train', 1, 1, 2.0),
+      line('val', 1, 1, 1.5, 0.3),
+      line('val', 2, 2, 1.4, 0.6),
+      line('val', 3, 3, 1.6, 0.5),
     ]);
     const v = latestValues(m);
     assert.equal(v.trainLoss, 2.0);
     assert.equal(v.valAcc, 0.5);
     assert.equal(v.bestValAcc, 0.6);
-    assert.equal(v.bestValEpoch, 1);
+    assert.equal(v.bestValEpoch, 2);
     assert.equal(v.testAcc, null);
   });
 });

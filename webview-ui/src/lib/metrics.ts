@@ -95,17 +95,18 @@ export function normaliseMetrics(m: RunMetrics): RunMetrics {
 /**
  * Optimizer steps per epoch, from the first complete epoch: a val line (written when its epoch ends) or
  * a train line of a later epoch. While the first epoch runs: the steps so far (the axis then reads 0..1).
+ * Epochs are counted from 1: the val line of epoch k is written after k epochs' steps.
  */
 export function stepsPerEpoch(m: RunMetrics): number | null {
   const val = m.val;
   for (let i = 0; i < val.step.length; i++) {
-    if (Number.isFinite(val.epoch[i]) && val.step[i] > 0) return val.step[i] / (val.epoch[i] + 1);
+    if (val.epoch[i] >= 1 && val.step[i] > 0) return val.step[i] / val.epoch[i];
   }
   const train = m.train;
   if (train.step.length === 0) return null;
   const e0 = train.epoch[0];
   for (let i = 1; i < train.step.length; i++) {
-    if (train.epoch[i] > e0 && Number.isFinite(e0)) return train.step[i - 1] / (e0 + 1);
+    if (train.epoch[i] > e0 && e0 >= 1) return train.step[i - 1] / e0;
   }
   const maxStep = train.step[train.step.length - 1];
   return maxStep > 0 ? maxStep : null;
@@ -117,14 +118,14 @@ export interface SeriesData {
 }
 
 /**
- * One split's field against step or epoch progress (step / steps per epoch: val lines of epoch e sit at
- * e + 1, where the epoch ends). Returns the column arrays themselves for `step` (no copy).
+ * One split's field against step or epoch progress (step / steps per epoch: the val line of epoch k sits
+ * at k, where that epoch ends). Returns the column arrays themselves for `step` (no copy).
  */
 export function metricSeries(m: RunMetrics, split: Split, field: MetricField, xKind: XKind): SeriesData {
   const cols = m[split];
   if (xKind === 'step') return { x: cols.step, y: cols[field] };
   const k = stepsPerEpoch(m);
-  const x = k ? cols.step.map((s) => s / k) : cols.epoch.map((e) => e + 1);
+  const x = k ? cols.step.map((s) => s / k) : cols.epoch;
   return { x, y: cols[field] };
 }
 

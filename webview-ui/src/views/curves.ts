@@ -295,7 +295,7 @@ export class CurvesView implements View {
     const item = (label: string, value: string, title?: string) =>
       h('div', { className: 'readout-item', title }, h('dt', null, label), h('dd', null, value));
     const epochs = run.epochs ?? null;
-    const epochDone = run.epoch ?? (v.epoch === null ? null : v.epoch + 1);
+    const epochDone = run.epoch ?? v.epoch;
     this.readout.append(
       item(
         'Progress',
@@ -308,7 +308,7 @@ export class CurvesView implements View {
       item(
         'Best val acc',
         v.bestValAcc === null ? '—' : `${fmtPercent(v.bestValAcc)} (epoch ${v.bestValEpoch})`,
-        'Best validation accuracy and its epoch (0-based)',
+        'Best validation accuracy and its epoch (counted from 1)',
       ),
       item('Test acc', fmtPercent(run.testAcc ?? v.testAcc)),
       item('LR', fmtNumber(v.lr, 3), 'Learning rate of the last step'),
