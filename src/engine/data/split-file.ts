@@ -48,6 +48,9 @@ export function isOutsideRoot(root: string, resolved: string): boolean {
   return rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
 }
 
+/** The DataError for split entries that resolve outside their folder (its own class, for the editor's code). */
+export class OutsideRootError extends DataError {}
+
 /** Throws a DataError naming the entries (with their line where known) that resolve outside `root`. */
 function refuseOutside(file: string, root: string, outside: { image: string; line?: number }[]): void {
   if (outside.length === 0) return;
@@ -56,7 +59,7 @@ function refuseOutside(file: string, root: string, outside: { image: string; lin
     .map((o) => `${o.line !== undefined ? `line ${o.line} ` : ''}"${o.image}"`)
     .join(', ');
   const more = outside.length > SHOWN_OUTSIDE ? ` and ${outside.length - SHOWN_OUTSIDE} more` : '';
-  throw new DataError(
+  throw new OutsideRootError(
     file,
     `${outside.length} entr${outside.length > 1 ? 'ies resolve' : 'y resolves'} outside the folder the image paths are relative to (${root}): ${shown}${more}`,
     `list only images under ${root}, as paths relative to it; if the images really live elsewhere, set data.allow_outside_root: true in the experiment file`,

@@ -19,7 +19,7 @@ import {
 import { type RequestedFormat, resolveFormat } from '../../engine/checkpoint/layout-detect';
 import { rangeAt } from '../../engine/config/semantic-rules';
 import { DataError } from '../../engine/data/data-error';
-import { parseSplitFile, readVptJson } from '../../engine/data/split-file';
+import { OutsideRootError, parseSplitFile, readVptJson } from '../../engine/data/split-file';
 import { NAMED_VITS, type NamedViT } from '../../engine/model/vit-config';
 import { numberAt, stringAt } from './positions';
 
@@ -152,6 +152,8 @@ export function archFor(info: CheckpointHeaderInfo, imageSize: number, numHeads?
 interface SplitSummary {
   /** A parse or label problem, with its line when known. */
   error?: string;
+  /** The problem is entries resolving outside data.root (data.allow_outside_root is false). */
+  outside?: boolean;
   sampled: boolean;
 }
 
@@ -207,19 +209,23 @@ function splitSummary(
   st: fs.Stats,
   json: boolean,
   numClasses: number | undefined,
+  root: string,
+  confine: boolean,
 ): SplitSummary {
-  return cached('split', file, st, `${json}:${numClasses}`, () => {
+  return cached('split', file, st, `${json}:${numClasses}:${root}:${confine}`, () => {
     readCounts.split++;
     try {
       if (st.size > FULL_PARSE_LIMIT) {
         return json ? { sampled: true } : sampleSplit(file, st.size, numClasses);
       }
-      const opts = numClasses === undefined ? {} : { numClasses };
+      const opts = { ...(numClasses === undefined ? {} : { numClasses }), root, confine };
       if (json) readVptJson(file, opts);
       else parseSplitFile(file, opts);
       return { sampled: false };
     } catch (e) {
       const message = messageOf(e).replace(/numClasses/g, 'data.num_classes');
+      if (e instanceof OutsideRootError)
+        return { error: `${message}; ${e.fix}`, outside: true, sampled: false };
       return { error: message, sampled: false };
     }
   });
@@ -327,12 +333,13 @@ export function checkFiles(doc: Document, dir: string): FileCheckResult {
           add(at, 'error', 'split-missing', `data.${split}: ${file} is not a split file`);
           continue;
         }
-        const summary = splitSummary(file, fst, format === 'vpt-json', numClasses);
+        const confine = doc.getIn(['data', 'allow_outside_root']) !== true;
+        const summary = splitSummary(file, fst, format === 'vpt-json', numClasses, absRoot, confine);
         if (summary.error) {
           add(
             at,
             'error',
-            'split-labels',
+            summary.outside ? 'split-outside-root' : 'split-labels',
             `data.${split}: ${path.basename(file)}: ${summary.error}${summary.sampled ? ' (sampled)' : ''}`,
           );
         }
