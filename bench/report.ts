@@ -128,6 +128,18 @@ export function renderTable(r: Json): string {
     );
     out.push('');
   }
+  const wg = r.webgpuStep as Record<string, Json> | undefined;
+  if (wg && !wg.error && !wg.skipped) {
+    const e = wg.engine;
+    const t = wg.tfjs;
+    out.push(
+      `**WebGPU training step, CPU side** (\`bench/webgpu-step.ts\` on ${wg.adapter}): the step engine issues ${e.dispatchesPerStep} dispatches per step (${e.dispatchesPerBlock} per block; ${e.model}, batch ${e.batch}) and encodes a step in ${ms(e.encodeMs)} of CPU time; tfjs-backend-webgpu issues ${t.dispatchesPerStep} (${t.dispatchesPerBlock} per block; ${t.model}) and spends ${ms(t.cpuMsPerStep)} of CPU per step. Step times on a software adapter say nothing about a GPU.`,
+    );
+    out.push('');
+  } else if (wg) {
+    out.push(`**WebGPU training step, CPU side**: not measured (${wg.skipped ?? wg.error}).`);
+    out.push('');
+  }
   const lsp = r.languageServer as Record<string, Json> | undefined;
   if (lsp && !lsp.error) {
     const t = lsp['typical (file checks on)'];

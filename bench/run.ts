@@ -522,6 +522,10 @@ async function main() {
     log(`SPT init (${initImages} images): ${JSON.stringify(results.sptInit)}`);
   }
 
+  // ---- WebGPU step engine: dispatches and CPU encode time per step (no GPU needed: lavapipe) -------------
+  results.webgpuStep = await webgpuStep();
+  log(`webgpu step: ${JSON.stringify(results.webgpuStep).slice(0, 400)}`);
+
   // ---- language server, activation, vsix -------------------------------------------------------------
   const lsp = await runChild(
     process.execPath,
@@ -567,6 +571,33 @@ async function main() {
 }
 
 /** Why a backend cannot load, found without starting a process (undefined: try it). */
+/**
+ * bench/webgpu-step.ts in a child: on a hardware adapter when there is one, else on Mesa's lavapipe
+ * (SPT_WEBGPU_SOFTWARE=1 and its ICD, as test/webgpu/run.ts sets up); skipped with the reason otherwise.
+ */
+async function webgpuStep(): Promise<Json> {
+  if (!requested.includes('webgpu')) return { skipped: 'webgpu not in SPT_BENCH_BACKENDS' };
+  const missing = ['webgpu', '@tensorflow/tfjs-backend-webgpu'].filter((p) => !resolvePackageJson(p));
+  if (missing.length) return { skipped: `${missing.join(', ')} not installed` };
+  if (left() < 150) return { skipped: 'time budget' };
+  const lvp = '/usr/share/vulkan/icd.d/lvp_icd.json';
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (!gpuDeviceNodePresent()) {
+    env.SPT_WEBGPU_SOFTWARE = '1';
+    if (!env.VK_ICD_FILENAMES && fs.existsSync(lvp)) env.VK_ICD_FILENAMES = lvp;
+  }
+  env.XDG_RUNTIME_DIR ||= fs.mkdtempSync(path.join(os.tmpdir(), 'spt-xdg-'));
+  env.MESA_SHADER_CACHE_DIR ||= path.join(root, '.cache', 'mesa-shader-cache');
+  return runChild(
+    process.execPath,
+    ['--require', 'tsx/cjs', path.join('bench', 'webgpu-step.ts'), '4', quick ? '2' : '3'],
+    {
+      env,
+      timeoutS: Math.max(120, Math.min(600, left() - 60)),
+    },
+  );
+}
+
 function missingPackage(b: string): string | undefined {
   const entry = BACKEND_PACKAGES[b as BackendName];
   if (!entry) return b.startsWith('wasm-') ? undefined : `unknown backend '${b}'`;

@@ -21,6 +21,10 @@ CONFIGS = {
     # name: (embed_dim, depth, heads, patch, image)
     "tiny": (192, 12, 3, 16, 224),
     "small": (192, 6, 3, 4, 32),
+    # the device check's configurations (scripts/device/torch_cuda_step.py)
+    "vit-ti": (192, 12, 3, 16, 224),
+    "vit-s": (384, 12, 6, 16, 224),
+    "vit-b": (768, 12, 12, 16, 224),
 }
 
 

@@ -1,18 +1,58 @@
 #!/usr/bin/env bash
-# Runs on the lent GPU machine (see scripts/device/gpu-check.ts), from the repo root, with .gl (Vulkan
-# loader debs) and .gpu (xz'd node, dawn.node, the bundle, a minimal node_modules) carried.
+# The device check (issue 15), one call on a lent NVIDIA machine, from the repo root, with .gpu/ carried
+# (made here by `bash scripts/device/prepare-gpu-check.sh`: xz'd node, Dawn, the Vulkan loader, the bundled
+# check and a minimal node_modules; that machine has no npm and no network). Under 8 minutes:
+#   1. spt doctor (which adapter, why webgpu);
+#   2. the PyTorch parity fixtures on webgpu (tfjs-backend-webgpu) and the step engine's equality test;
+#   3. SPT-deep training steps of ViT-Ti/16, ViT-S/16, ViT-B/16 at batch 8, 64, 128: the WebGPU step
+#      engine and PyTorch CUDA (fp32 with TF32 off, and AMP), interleaved round by round on the same card;
+#   4. results-gpu.json (medians, ratios, card, driver, date) into $OUT.
+# Then, back here: cp <files_at>/results-gpu.json bench/ && npx tsx scripts/device/render-gpu-results.ts
 set -uo pipefail
-for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig
-icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-[ -f "$icd" ] && export VK_DRIVER_FILES=$icd
+OUT=${OUT:-/tmp/gpu-out}
+mkdir -p "$OUT"
+ROUNDS=${ROUNDS:-2}
+STEPS=${STEPS:-10}
+t0=$SECONDS
+log() { echo "[gpu-check $((SECONDS - t0))s] $*" | tee -a "$OUT/gpu-check.log"; }
+
+# ---- runtime: node, Dawn, the Vulkan loader (from Debian's libvulkan1), NVIDIA's Vulkan ICD
 mkdir -p /tmp/n && xz -dc .gpu/node.xz >/tmp/n/node && chmod +x /tmp/n/node && export PATH=/tmp/n:$PATH
-mkdir -p .gpu/nm/node_modules/webgpu/dist/linux-x64
-xz -dc .gpu/dawn.node.xz >.gpu/nm/node_modules/webgpu/dist/linux-x64/dawn.node
-tar -C .gpu/nm/node_modules -xJf .gpu/sharp.tar.xz
-export SPT_BACKEND_DIRS=$PWD/.gpu/nm NODE_PATH=$PWD/.gpu/nm/node_modules
-nvidia-smi -L; ls /dev/dri /dev/nvidia* 2>&1 | head; ldconfig -p | grep -i vulkan
-cd .gpu/helpers
-node cli.js doctor 2>&1 | tee "$OUT/doctor.txt"
-SPT_PARITY_BACKENDS=webgpu node gpu-check.js --backends ${BACKENDS:-webgpu} --steps ${STEPS:-10} 2>&1 | tee "$OUT/gpu-check.log" | grep -v "^ok \|^ - \|^validation\|^\[Invalid" | head -80
-cd ../..
-python3 scripts/device/torch_cuda_step.py 20 2>&1 | tee "$OUT/torch-cuda.txt"
+tar -C .gpu -xJf .gpu/nm.tar.xz
+if [ -d .gpu/vulkan ]; then export LD_LIBRARY_PATH=$PWD/.gpu/vulkan${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; fi
+for icd in /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json \
+  /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json; do
+  [ -f "$icd" ] && export VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd && break
+done
+export XDG_RUNTIME_DIR=$(mktemp -d) NODE_PATH=$PWD/.gpu/nm/node_modules SPT_BACKEND_DIRS=$PWD/.gpu/nm
+export SPT_WEBGPU_MEMORY_MB=${SPT_WEBGPU_MEMORY_MB:-40000}
+{
+  date -u +%FT%TZ
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+  node --version
+  echo "VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-unset}"
+} >"$OUT/machine.txt" 2>&1
+log "$(tr '\n' ' ' <"$OUT/machine.txt")"
+
+# ---- 1. doctor, 2. parity and equality
+node .gpu/helpers/cli.js doctor >"$OUT/doctor.txt" 2>&1
+log "doctor: $(grep -i 'webgpu' "$OUT/doctor.txt" | head -3 | tr '\n' ' ')"
+(cd .gpu/helpers && SPT_PARITY_BACKENDS=webgpu timeout 150 node gpu-check.js --backends webgpu --steps 0) \
+  >"$OUT/parity.log" 2>&1
+log "parity: $(grep -c '^ok ' "$OUT/parity.log") ok, $(grep -c '^FAIL' "$OUT/parity.log") failed"
+
+# ---- 3. throughput, interleaved: ours then PyTorch, round by round
+: >"$OUT/results.jsonl"
+for r in $(seq "$ROUNDS"); do
+  (cd .gpu/helpers && timeout 200 node gpu-check.js --engine vit-ti16,vit-s16,vit-b16 --batches 8,64,128 \
+    --steps "$STEPS") 2>&1 | tee -a "$OUT/engine.log" | sed -n 's/^RESULT /{"round":'"$r"',"r":/p' |
+    sed 's/$/}/' >>"$OUT/results.jsonl"
+  log "round $r: engine done"
+  timeout 200 python3 scripts/device/torch_cuda_step.py --steps "$STEPS" 2>&1 | tee -a "$OUT/torch.log" |
+    sed -n 's/^RESULT /{"round":'"$r"',"r":/p' | sed 's/$/}/' >>"$OUT/results.jsonl"
+  log "round $r: torch done"
+done
+
+# ---- 4. collect
+node .gpu/helpers/gpu-check.js --collect "$OUT" >>"$OUT/gpu-check.log" 2>&1
+log "collected: $(ls "$OUT")"

@@ -4,6 +4,11 @@
  * table, and the training-step throughput of the bench configurations on each backend that loads.
  *
  *   node gpu-check.js [--backends webgpu,wasm] [--steps 10]
+ *   node gpu-check.js --engine vit-ti16,vit-s16,vit-b16 --batches 8,64,128 [--steps 10]
+ *
+ * `--engine` times the WebGPU step engine (src/engine/webgpu/) on SPT-deep training steps of ViT-Ti/S/B
+ * at each batch size (one JSON line each, the schema of scripts/device/torch_cuda_step.py's lines, so the
+ * collector pairs them); `--backends` times tfjs's own training step on those backends.
  *
  * The parity cases are test/unit/engine/parity.test.ts itself, run under a minimal describe/it shim
  * (mocha is not carried to that machine). Prints one JSON line per measurement and a summary.
@@ -21,7 +26,10 @@ import { tf } from '../../src/engine/tf';
 import { AdamW } from '../../src/engine/train/adamw';
 import { paramGroups } from '../../src/engine/train/param-groups';
 import { Rng } from '../../src/engine/util/rng';
+import { WebGpuStepEngine } from '../../src/engine/webgpu/webgpu-step-engine';
+import { randomPromptedViT } from '../../test/helpers/random-prompted-vit';
 import { randomVitState } from '../../test/helpers/random-state';
+import { foldGpuResults, renderGpuTable } from './gpu-results';
 
 type Fn = () => unknown | Promise<unknown>;
 interface Case {
@@ -152,7 +160,90 @@ async function throughput(c: BenchConfig, steps: number): Promise<Record<string,
   return { train_images_per_s: trainIps, forward_images_per_s: fwdIps };
 }
 
+const VITS: Record<string, BenchConfig['size']> = {
+  'vit-ti16': { embed_dim: 192, depth: 12, num_heads: 3, patch_size: 16, image_size: 224 },
+  'vit-s16': { embed_dim: 384, depth: 12, num_heads: 6, patch_size: 16, image_size: 224 },
+  'vit-b16': { embed_dim: 768, depth: 12, num_heads: 12, patch_size: 16, image_size: 224 },
+};
+
+/** The step engine's SPT-deep training images/s (10 prompts, frozen backbone, prompts + head, AdamW). */
+async function engineThroughput(
+  name: string,
+  batch: number,
+  steps: number,
+): Promise<Record<string, unknown>> {
+  const cfg = vitConfig(VITS[name]);
+  const model = randomPromptedViT(cfg, { prompts: 10, classes: 10 });
+  const opt = new AdamW(paramGroups(model, 0.01, 0.01));
+  const engine = await WebGpuStepEngine.create(model, opt, { batch, nanCheck: false });
+  try {
+    const S = cfg.imageSize;
+    const images = new Float32Array(batch * S * S * 3).map((_, i) => Math.sin(i * 0.37));
+    const labels = Array.from({ length: batch }, (_, i) => i % 10);
+    for (let i = 0; i < 3; i++) await engine.trainStep(images, labels, 1e-3); // pipelines, first uploads
+    const t0 = performance.now();
+    const encode: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      await engine.trainStep(images, labels, 1e-3);
+      encode.push(engine.stats().encodeMs);
+    }
+    const secs = (performance.now() - t0) / 1000;
+    const st = engine.stats();
+    return {
+      impl: 'spt-webgpu-engine',
+      config: name,
+      batch,
+      precision: 'fp32',
+      train_images_per_s: (steps * batch) / secs,
+      dispatches_per_step: st.dispatchesPerStep,
+      encode_ms: encode.sort((a, b) => a - b)[Math.floor(encode.length / 2)],
+      micro_batch: st.microBatch,
+      adapter: st.adapter,
+    };
+  } finally {
+    engine.dispose();
+    model.dispose();
+  }
+}
+
+async function engineMain(): Promise<void> {
+  const names = arg('engine', 'vit-ti16,vit-s16,vit-b16').split(',');
+  const batches = arg('batches', '8,64,128').split(',').map(Number);
+  const steps = Number(arg('steps', '10'));
+  await selectBackend('webgpu', (level, m) => console.log(`[${level}] ${m}`));
+  for (const name of names) {
+    for (const batch of batches) {
+      try {
+        console.log(`RESULT ${JSON.stringify(await engineThroughput(name, batch, steps))}`);
+      } catch (err) {
+        console.log(
+          `RESULT ${JSON.stringify({ impl: 'spt-webgpu-engine', config: name, batch, error: (err as Error).message })}`,
+        );
+      }
+    }
+  }
+}
+
+/** `--collect OUT`: results.jsonl + machine.txt -> OUT/results-gpu.json (medians, ratios, the card). */
+function collect(dir: string): void {
+  const rows = foldGpuResults(fs.readFileSync(`${dir}/results.jsonl`, 'utf8'));
+  const machine = fs.existsSync(`${dir}/machine.txt`)
+    ? fs.readFileSync(`${dir}/machine.txt`, 'utf8').trim().split('\n')
+    : [];
+  const out = {
+    measuredAt: machine[0],
+    card: machine[1],
+    node: machine[2],
+    rows,
+    table: renderGpuTable(rows),
+  };
+  fs.writeFileSync(`${dir}/results-gpu.json`, `${JSON.stringify(out, null, 2)}\n`);
+  console.log(out.table);
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--collect')) return collect(arg('collect', '.'));
+  if (process.argv.includes('--engine')) return engineMain();
   const backends = arg('backends', 'webgpu').split(',') as BackendName[];
   const steps = Number(arg('steps', '10'));
   const out: Record<string, unknown> = { backends: {}, parity: {} };
