@@ -13,6 +13,8 @@ OUT=${OUT:-/tmp/gpu-out}
 mkdir -p "$OUT"
 ROUNDS=${ROUNDS:-2}
 STEPS=${STEPS:-10}
+CONFIGS=${CONFIGS:-vit-ti16,vit-s16,vit-b16}
+BATCHES=${BATCHES:-8,64,128}
 t0=$SECONDS
 log() { echo "[gpu-check $((SECONDS - t0))s] $*" | tee -a "$OUT/gpu-check.log"; }
 
@@ -44,11 +46,12 @@ log "parity: $(grep -c '^ok ' "$OUT/parity.log") ok, $(grep -c '^FAIL' "$OUT/par
 # ---- 3. throughput, interleaved: ours then PyTorch, round by round
 : >"$OUT/results.jsonl"
 for r in $(seq "$ROUNDS"); do
-  (cd .gpu/helpers && timeout 200 node gpu-check.js --engine vit-ti16,vit-s16,vit-b16 --batches 8,64,128 \
+  (cd .gpu/helpers && timeout 200 node gpu-check.js --engine "$CONFIGS" --batches "$BATCHES" \
     --steps "$STEPS") 2>&1 | tee -a "$OUT/engine.log" | sed -n 's/^RESULT /{"round":'"$r"',"r":/p' |
     sed 's/$/}/' >>"$OUT/results.jsonl"
   log "round $r: engine done"
-  timeout 200 python3 scripts/device/torch_cuda_step.py --steps "$STEPS" 2>&1 | tee -a "$OUT/torch.log" |
+  timeout 200 python3 scripts/device/torch_cuda_step.py --configs "$CONFIGS" --batches "$BATCHES" \
+    --steps "$STEPS" 2>&1 | tee -a "$OUT/torch.log" |
     sed -n 's/^RESULT /{"round":'"$r"',"r":/p' | sed 's/$/}/' >>"$OUT/results.jsonl"
   log "round $r: torch done"
 done

@@ -18,8 +18,10 @@ nm=.gpu/nm/node_modules
 mkdir -p "$nm/webgpu/dist/linux-x64"
 cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$nm/webgpu/"
 cp node_modules/webgpu/dist/linux-x64/dawn.node "$nm/webgpu/dist/linux-x64/"
-for p in @tensorflow/tfjs-backend-webgpu @tensorflow/tfjs-core long seedrandom node-fetch whatwg-url tr46 webidl-conversions; do
-  [ -d "node_modules/$p" ] && cp -r "node_modules/$p" "$nm/$p"
+mkdir -p "$nm/@img"
+for p in @tensorflow/tfjs-backend-webgpu @tensorflow/tfjs-core long seedrandom node-fetch whatwg-url tr46 \
+  webidl-conversions sharp @img/colour @img/sharp-linux-x64 @img/sharp-libvips-linux-x64 detect-libc semver; do
+  if [ -d "node_modules/$p" ]; then cp -r "node_modules/$p" "$nm/$p"; fi
 done
 rm -rf "$nm/@tensorflow/tfjs-core/dist/"*.min.js* "$nm/@tensorflow/tfjs-core/dist/"*.es2017.js* \
   "$nm/@tensorflow/tfjs-backend-webgpu/dist/"*.min.js* "$nm/@tensorflow/tfjs-backend-webgpu/dist/"*.es2017.js*
@@ -29,7 +31,7 @@ tmp=$(mktemp -d)
 (cd "$tmp" && apt-get download libvulkan1 >/dev/null 2>&1) || true
 deb=$(ls "$tmp"/libvulkan1_*.deb 2>/dev/null | head -1)
 if [ -n "$deb" ]; then
-  dpkg -x "$deb" "$tmp/x" && cp -a "$tmp"/x/usr/lib/x86_64-linux-gnu/libvulkan.so.1* .gpu/vulkan/
+  dpkg -x "$deb" "$tmp/x" && cp -L "$tmp"/x/usr/lib/x86_64-linux-gnu/libvulkan.so.1 .gpu/vulkan/
 else
   echo "prepare-gpu-check: libvulkan1 not downloadable (apt-get update?); the machine's own loader is used"
 fi

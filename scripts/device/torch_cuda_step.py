@@ -33,7 +33,7 @@ a = p.parse_args()
 
 torch.backends.cuda.matmul.allow_tf32 = False
 torch.backends.cudnn.allow_tf32 = False
-dev = torch.cuda.get_device_name()
+dev = torch.cuda.get_device_name() if torch.cuda.is_available() else "no CUDA device"
 for config in a.configs.split(","):
     for batch in (int(b) for b in a.batches.split(",")):
         for mode in a.modes.split(","):
