@@ -42,7 +42,7 @@ export function yamlDepthExceeded(text: string, limit = MAX_YAML_DEPTH): DepthEx
   let i = 0;
   const tooDeep = (offset: number): DepthExceeded | undefined =>
     blocks.length + flow > limit ? { offset, limit } : undefined;
-  while (i < n) {
+  lines: while (i < n) {
     // ---- a new line
     const lineStart = i;
     let indent = 0;
@@ -83,8 +83,8 @@ export function yamlDepthExceeded(text: string, limit = MAX_YAML_DEPTH): DepthEx
       }
       if (c === ' ' || c === '\t' || c === '\r') continue;
       if (c === '#' && (i === lineStart || isSpace(text[i - 1]))) {
-        i = skipLine(text, i) - 1;
-        break;
+        i = skipLine(text, i);
+        continue lines;
       }
       if (flow === 0 && (c === '-' || c === '?' || c === ':') && isSpace(text[i + 1])) {
         // A block indicator: `- - x` nests a list in a list on one line.
@@ -125,8 +125,8 @@ export function yamlDepthExceeded(text: string, limit = MAX_YAML_DEPTH): DepthEx
       }
       if (nodeStart && flow === 0 && (c === '|' || c === '>')) {
         blockScalarIndent = indent;
-        i = skipLine(text, i) - 1;
-        break;
+        i = skipLine(text, i);
+        continue lines;
       }
       nodeStart = false;
     }

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
 import { experimentSchema } from '../../../src/engine/config/experiment-schema';
-import { type Field, fieldAt, type ObjectField } from '../../../src/engine/config/schema-dsl';
+import { type Field, fieldAt } from '../../../src/engine/config/schema-dsl';
 import { parseSplitFile } from '../../../src/engine/data/split-file';
 import { sweepSchema } from '../../../src/engine/sweep/sweep-schema';
 
@@ -62,7 +62,8 @@ function keysOf(f: Field, into = new Set<string>()): Set<string> {
   return into;
 }
 
-const sections = (s: ObjectField) => Object.keys(s.fields).filter((k) => s.fields[k].kind === 'object');
+const sections = (s: Field) =>
+  s.kind === 'object' ? Object.keys(s.fields).filter((k) => s.fields[k].kind === 'object') : [];
 const EXPERIMENT_SECTIONS = sections(experimentSchema);
 const SWEEP_SECTIONS = sections(sweepSchema).filter((k) => !EXPERIMENT_SECTIONS.includes(k));
 const KEYS = keysOf(experimentSchema);

@@ -96,6 +96,42 @@ describe('YAML nesting limit (issue 14, item 16)', () => {
     });
   });
 
+  it('ends on any text: 5,000 random strings of YAML punctuation, with and without a final newline', () => {
+    const alphabet = [
+      '[',
+      ']',
+      '{',
+      '}',
+      '- ',
+      '? ',
+      ': ',
+      '|',
+      '>',
+      '#',
+      '"',
+      "'",
+      '\\',
+      '\n',
+      ' ',
+      'a',
+      '&x ',
+      '!t ',
+      ',',
+    ];
+    let s = 7;
+    const rnd = (k: number) => {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      return s % k;
+    };
+    const t0 = performance.now();
+    for (let k = 0; k < 5000; k++) {
+      const text = Array.from({ length: 1 + rnd(40) }, () => alphabet[rnd(alphabet.length)]).join('');
+      const r = yamlDepthExceeded(text, 3);
+      if (r) assert.ok(r.offset >= 0 && r.offset < text.length, JSON.stringify(text));
+    }
+    assert.ok(performance.now() - t0 < 2000);
+  });
+
   it('measures ordinary files exactly, and does not count brackets in quotes, comments or block scalars', () => {
     const exact = (text: string) => {
       let est = 0;
