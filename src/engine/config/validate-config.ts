@@ -58,6 +58,48 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
+/** snake_case words of a key: `numClasses`, `num-classes` and `NUM_CLASSES` all give num_classes. */
+const words = (s: string) =>
+  s
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+
+/**
+ * The known key an unknown one most likely means, or undefined: the same words spelled differently
+ * (`numClasses`, `batchsize`), an abbreviation either way (`bs` for batch_size, `learning_rate` for
+ * lr), a near spelling (`lrr`), or a key that contains it (`classes` in num_classes), in that order.
+ */
+export function nearestKey(word: string, candidates: readonly string[]): string | undefined {
+  const w = words(word);
+  const squash = w.join('');
+  if (!squash) return undefined;
+  const tiers: ((c: string) => boolean)[] = [
+    (c) => words(c).join('') === squash,
+    (c) =>
+      (squash.length >= 2 &&
+        words(c).length >= 2 &&
+        words(c)
+          .map((x) => x[0])
+          .join('') === squash) ||
+      (w.length >= 2 && w.map((x) => x[0]).join('') === words(c).join('')),
+    (c) => didYouMean(squash, [words(c).join('')]) !== undefined,
+    (c) => {
+      const k = words(c).join('');
+      return Math.min(k.length, squash.length) >= 4 && (k.includes(squash) || squash.includes(k));
+    },
+  ];
+  for (const tier of tiers) {
+    const hits = candidates.filter(tier);
+    if (hits.length)
+      return hits.reduce((a, b) =>
+        levenshtein(words(b).join(''), squash) < levenshtein(words(a).join(''), squash) ? b : a,
+      );
+  }
+  return undefined;
+}
+
 const rangeOf = (n: Node | null | undefined, fallback: [number, number]): [number, number] =>
   n?.range ? [n.range[0], n.range[1]] : fallback;
 
@@ -264,6 +306,9 @@ class Validator {
     }
     const map = node as YAMLMap | undefined;
     const seen = new Map<string, Pair>();
+    const written = new Set(
+      (map?.items ?? []).flatMap((p) => (isScalar(p.key) ? [String(p.key.value)] : [])),
+    );
     for (const item of map?.items ?? []) {
       const keyNode = item.key as Scalar | null;
       const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
@@ -280,7 +325,9 @@ class Validator {
       // Own keys only: 'constructor' or '__proto__' must not find Object.prototype's members.
       const field = Object.hasOwn(f.fields, key) ? f.fields[key] : undefined;
       if (!field) {
-        const hint = didYouMean(key, Object.keys(f.fields));
+        // A key already written is no rename target (it would be a duplicate).
+        const unwritten = Object.keys(f.fields).filter((k) => !written.has(k));
+        const hint = nearestKey(key, unwritten);
         this.problem(
           [...path, key],
           `${where === 'the file' ? '' : `${where}: `}unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : `; expected one of ${Object.keys(f.fields).join(', ')}`}`,

@@ -15,7 +15,9 @@ import { type Document, isMap, isScalar, type Node, parse, type YAMLMap } from '
 import { experimentSchema } from '../../engine/config/experiment-schema';
 import { type Field, fieldAt } from '../../engine/config/schema-dsl';
 import { SPT_INITS } from '../../engine/config/semantic-rules';
+import { sweepSchema } from '../../engine/sweep/sweep-schema';
 import { parseYaml, toRange } from './positions';
+import { isSweepUri } from './sweep';
 import { DIAGNOSTIC_SOURCE, problemsOf, type ValidateOptions } from './validate';
 
 interface FixData {
@@ -193,6 +195,30 @@ function action(
   return a;
 }
 
+/** Enums with more values than this get only the did-you-mean fix. */
+const MAX_ENUM_FIXES = 8;
+
+/** The allowed values of the enum at `keyPath` (an experiment file, or a sweep file and its overrides). */
+function enumValues(doc: TextDocument, keyPath: string[]): string[] {
+  let field: Field | undefined;
+  if (isSweepUri(doc.uri)) {
+    const at = keyPath[0] === 'grid' ? 1 : keyPath[0] === 'list' || keyPath[0] === 'tasks' ? 2 : -1;
+    field =
+      at > 0 && keyPath.length > at
+        ? fieldAt(experimentSchema, keyPath[at].split('.'))
+        : fieldAt(sweepSchema, keyPath);
+  } else field = fieldAt(experimentSchema, keyPath);
+  const values: string[] = [];
+  const collect = (f: Field | undefined) => {
+    if (f?.kind === 'enum') values.push(...f.values);
+    else if (f?.kind === 'nullable') collect(f.inner);
+    else if (f?.kind === 'oneOf') for (const o of f.options) collect(o);
+    else if (f?.kind === 'list') collect(f.items);
+  };
+  collect(field);
+  return values;
+}
+
 function fixesFor(
   doc: TextDocument,
   yaml: Document,
@@ -202,9 +228,24 @@ function fixesFor(
   const keyPath = data.path.map(String);
   const s = data.suggestion;
   switch (d.code) {
-    case 'unknown-key':
-    case 'enum':
-      return s ? [action(doc, `Change to '${s}'`, d, { range: d.range, newText: s }, true)] : [];
+    case 'unknown-key': {
+      const key = keyPath[keyPath.length - 1];
+      return [
+        s ? action(doc, `Change to '${s}'`, d, { range: d.range, newText: s }, true) : undefined,
+        action(doc, `Remove unknown key '${key}'`, d, removeKey(doc, yaml, keyPath)),
+      ];
+    }
+    case 'enum': {
+      // The did-you-mean first (preferred), then every other allowed value of a short list.
+      const written = doc.getText(d.range).replace(/^(["'])(.*)\1$/, '$2');
+      const others = enumValues(doc, keyPath).filter((v) => v !== s && v !== written);
+      return [
+        s ? action(doc, `Change to '${s}'`, d, { range: d.range, newText: s }, true) : undefined,
+        ...(others.length + (s ? 1 : 0) <= MAX_ENUM_FIXES
+          ? others.map((v) => action(doc, `Change to '${v}'`, d, { range: d.range, newText: v }))
+          : []),
+      ];
+    }
     case 'format-mismatch':
     case 'pool-mae': {
       // pool-mae may mark the checkpoint (pool not written): the fix always sets the key itself.

@@ -20,8 +20,10 @@ const ok = (text: string) => assert.deepEqual(validate(marked(text).doc), [], te
 
 describe('language service: code actions', () => {
   it('applies the did-you-mean of an unknown key (replacing the key)', () => {
-    const [f, ...rest] = fixes(VALID.replace('  lr: 0.05', '  lrr: 0.05'));
+    const [f, remove, ...rest] = fixes(VALID.replace('  lr: 0.05', '  lrr: 0.05'));
     assert.equal(rest.length, 0);
+    assert.equal(remove.title, "Remove unknown key 'lrr'");
+    assert.equal(remove.result, VALID.replace('  lr: 0.05\n', ''));
     assert.equal(f.title, "Change to 'lr'");
     assert.equal(f.action.isPreferred, true);
     assert.equal(f.action.kind, 'quickfix');
@@ -112,14 +114,15 @@ describe('language service: code actions', () => {
   it('works from the document when the client sends no diagnostics (or no data)', () => {
     const { doc } = marked(VALID.replace('method: spt', 'method: sptt'));
     const range = { start: { line: 9, character: 10 }, end: { line: 9, character: 10 } };
+    const titles = ["Change to 'spt'", "Change to 'vpt'", "Change to 'linear'", "Change to 'full'"];
     assert.deepEqual(
       codeActions(doc, range, []).map((a) => a.title),
-      ["Change to 'spt'"],
+      titles,
     );
     const stripped = validate(doc).map(({ data: _data, ...d }) => d);
     assert.deepEqual(
       codeActions(doc, range, stripped).map((a) => a.title),
-      ["Change to 'spt'"],
+      titles,
     );
   });
 

@@ -140,9 +140,22 @@ describe('language server over stdio (dist/server.js)', () => {
         range: enumDiag.range,
         context: { diagnostics: [enumDiag] },
       });
-      assert.equal(actions?.length, 1);
-      const [a] = actions as { title: string; edit: { changes: Record<string, unknown> } }[];
-      assert.equal(a.title, "Change to 'vpt'");
+      const all = actions as {
+        title: string;
+        isPreferred?: boolean;
+        edit: { changes: Record<string, unknown> };
+      }[];
+      // The did-you-mean (preferred), then the other values.
+      assert.deepEqual(
+        all.map((x) => [x.title, x.isPreferred === true]),
+        [
+          ["Change to 'vpt'", true],
+          ["Change to 'spt'", false],
+          ["Change to 'linear'", false],
+          ["Change to 'full'", false],
+        ],
+      );
+      const [a] = all;
       assert.deepEqual(a.edit.changes[uri], [{ range: range(13, 10, 13, 13), newText: 'vpt' }]);
     });
 
