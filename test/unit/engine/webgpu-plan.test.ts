@@ -123,7 +123,7 @@ describe('WebGPU step plan', () => {
       for (const w of s.workgroups) assert.ok(w >= 1 && w <= 65535, `${s.kernel.key}: ${s.workgroups}`);
     // the attention products run one dispatch over all (image, head) pairs
     const batched = step.filter((s) => s.kernel.key.startsWith('gemm') && s.workgroups[2] === 64 * 12);
-    assert.equal(batched.length, 12 * 7); // 2 forward, 5 backward per block
+    assert.equal(batched.length, 12 * 6); // scores and P v forward; dP, dv, dq, dk backward
     // a linear probe trains the head only: nothing below it is differentiated
     const linear = new VitBuffers(fake, { ...d, N: 0, L: 197, sets: 0 }, host, 8, 8);
     assert.equal(microBatchDispatches(linear, { b: 8, start: 0, batch: 8 }).length, 3 + 12 * 9 + 5);
