@@ -28,9 +28,35 @@ export interface MassShare {
   patches: number;
 }
 
+/**
+ * The patch tokens a layer's prompts are compared with (spec sections 3 and 8: each prompt set with the
+ * token space SPT initialises it from). `patch-embedding`: the patch-embedding outputs before CLS and the
+ * position embedding (layer 0; SPT samples its first prompt set, shallow or deep, there).
+ * `block-input`: the patch tokens entering the block, i.e. leaving block i-1 (layer i >= 1; SPT-deep
+ * samples set i there). Absent in analyses written before this field existed: those compared every
+ * layer, 0 included, with the tokens entering the block (layer 0 after the position embedding).
+ */
+export type TokenSpace = 'patch-embedding' | 'block-input';
+
+/** The token space the analysis compares a layer's prompts with (see {@link TokenSpace}). */
+export function tokenSpaceOf(layer: number): TokenSpace {
+  return layer === 0 ? 'patch-embedding' : 'block-input';
+}
+
+/** For the dashboard: which tokens a layer's prompts were compared with (a phrase, no layer prefix). */
+export function describeTokenSpace(layer: number, space: TokenSpace | undefined): string {
+  if (space === 'patch-embedding')
+    return 'the patch embeddings before the position embedding (where SPT samples its first prompt set)';
+  if (layer === 0)
+    return 'the tokens entering block 0, after the position embedding (an analysis written before the comparison moved to the patch embeddings)';
+  return `the patch tokens entering the block, i.e. leaving block ${layer - 1} (where SPT-deep samples set ${layer})`;
+}
+
 /** Prompt <-> patch-token statistics of one layer (only for methods with prompts). */
 export interface PromptPatchLayerStats {
   layer: number;
+  /** The patch tokens the prompts are compared with (absent in older analyses: see {@link TokenSpace}). */
+  tokenSpace?: TokenSpace;
   /**
    * `parameters`: the prompt set entering this block is the same for every image (deep prompts, or
    * shallow prompts at layer 0). `slot-tokens`: shallow prompts at a layer > 0, where the tokens in the
@@ -75,6 +101,8 @@ export interface AttentionLayerMaps<A = F32Ref> {
 /** The 2-D PCA of one layer's probe patch tokens, with the prompts projected into the same plane. */
 export interface PcaLayer<A = F32Ref> {
   layer: number;
+  /** The patch tokens projected (absent in older analyses: see {@link TokenSpace}). */
+  tokenSpace?: TokenSpace;
   /** Variance along the two components, and the total variance (trace of the covariance). */
   explainedVariance: [number, number];
   totalVariance: number;
@@ -140,6 +168,8 @@ export interface AnalysisEpochFile extends AnalysisEpoch<F32Ref> {
 /** The per-layer scalars of one epoch (null where the quantity does not exist for that layer). */
 export interface AnalysisIndexLayer {
   layer: number;
+  /** The patch tokens the layer's statistics and PCA use (absent in older analyses: see {@link TokenSpace}). */
+  tokenSpace?: TokenSpace;
   nmi: number | null;
   inertiaRatio: number | null;
   nearestCosine: number | null;

@@ -18,6 +18,7 @@ import {
   type F32Ref,
   type PcaLayer,
   type PromptPatchLayerStats,
+  tokenSpaceOf,
 } from '../../shared/analysis-contract';
 import { formatShape, type HostTensor } from '../checkpoint/host-tensor';
 import type { PromptedViT } from '../model/prompted-vit';
@@ -123,12 +124,19 @@ export async function analyseCheckpoint(
     const tokens = probeTokens.tokens.get(layer); // [P, L, D]
     const attn = probeTokens.attention.get(layer);
     if (!tokens || !attn) throw new Error(`layer ${layer}: the forward pass reported no tokens or attention`);
-    const patches = patchTokensOf(tokens, P, L, D, N); // [P*T, D]
+    // Each prompt set is compared with the token space SPT initialises it from (spec section 8):
+    // layer 0 with the patch embeddings before the position embedding, layer i with the tokens
+    // entering block i (leaving block i-1).
+    const tokenSpace = tokenSpaceOf(layer);
+    const patches =
+      tokenSpace === 'patch-embedding' ? probeTokens.patchEmbeddings : patchTokensOf(tokens, P, L, D, N); // [P*T, D]
+    if (!patches) throw new Error(`layer ${layer}: the forward pass reported no patch embeddings`);
     attention.push(attentionMaps(layer, attn));
 
     const fit = pca2(patches, P * T, D, { seed: opts.seed });
     const pcaLayer: PcaLayer<Float32Array> = {
       layer,
+      tokenSpace,
       explainedVariance: fit.eigenvalues,
       totalVariance: fit.totalVariance,
       points: project(fit, patches, P * T), // [P*T, 2]
@@ -155,7 +163,7 @@ export async function analyseCheckpoint(
       new Rng(`${opts.seed}:analysis:layer-${layer}`),
       opts,
     );
-    promptPatch.push({ layer, promptSource: shared ? 'parameters' : 'slot-tokens', ...stats });
+    promptPatch.push({ layer, tokenSpace, promptSource: shared ? 'parameters' : 'slot-tokens', ...stats });
   }
 
   const S = current?.shape[0] ?? 0;
@@ -231,8 +239,10 @@ export function indexEntry(record: AnalysisRecord, file: string, sidecar: string
       const s = record.promptPatch.find((x) => x.layer === layer);
       const d = record.drift?.find((x) => x.layer === layer);
       const a = record.attention.find((x) => x.layer === layer);
+      const space = s?.tokenSpace ?? record.pca.find((x) => x.layer === layer)?.tokenSpace;
       return {
         layer,
+        ...(space ? { tokenSpace: space } : {}),
         nmi: s?.nmi ?? null,
         inertiaRatio: s?.inertiaRatio ?? null,
         nearestCosine: s?.nearestCosine ?? null,

@@ -4,7 +4,7 @@
  * Bounded: P is small (default 8 images), and the full attention tensors never leave the device.
  */
 import type { PromptedViT } from '../model/prompted-vit';
-import { forwardFeatures } from '../model/vit';
+import { forwardFeatures, patchEmbed } from '../model/vit';
 import { type Tensor, tf } from '../tf';
 import {
   type AttentionRows,
@@ -26,6 +26,11 @@ export interface ProbeTokens {
   tokens: Map<number, Float32Array>;
   /** layer -> that block's attention, summarised. */
   attention: Map<number, AttentionRows>;
+  /**
+   * The patch-embedding outputs before CLS and the position embedding, [P*T, D] (image-major, raster
+   * order): the space SPT samples its first prompt set from. Present when layer 0 is wanted.
+   */
+  patchEmbeddings?: Float32Array;
 }
 
 /**
@@ -44,6 +49,7 @@ export async function collectProbeTokens(
   const summaries = new Map<number, AttentionTensors>();
   try {
     tf.tidy(() => {
+      if (wanted.has(0)) onDevice.set(-1, tf.keep(patchEmbed(images, model.backbone, model.cfg))); // [P, T, D]
       const out = model.forward(images, {
         onBlockInput: (i, x) => {
           if (wanted.has(i)) onDevice.set(i, tf.keep(tf.clone(x))); // [P, L, D]
@@ -69,8 +75,10 @@ export async function collectProbeTokens(
     ),
     Promise.all([...summaries.values()].map(readAttentionRows)),
   ]);
+  let patchEmbeddings: Float32Array | undefined;
   [...onDevice.keys()].forEach((i, j) => {
-    tokens.set(i, Float32Array.from(tokenData[j]));
+    if (i === -1) patchEmbeddings = Float32Array.from(tokenData[j]);
+    else tokens.set(i, Float32Array.from(tokenData[j]));
   });
   [...summaries.keys()].forEach((i, j) => {
     attention.set(i, rows[j]);
@@ -84,7 +92,10 @@ export async function collectProbeTokens(
     if (t.length !== P * L * D)
       throw new Error(`layer ${i}: ${t.length} token values, expected ${P}x${L}x${D}`);
   }
-  return { P, N, T, L, D, layers: [...layers].sort((a, b) => a - b), tokens, attention };
+  if (patchEmbeddings && patchEmbeddings.length !== P * T * D)
+    throw new Error(`patch embeddings: ${patchEmbeddings.length} values, expected ${P}x${T}x${D}`);
+  const sorted = [...layers].sort((a, b) => a - b);
+  return { P, N, T, L, D, layers: sorted, tokens, attention, patchEmbeddings };
 }
 
 /**

@@ -4,11 +4,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyseCheckpoint, writeAnalysis } from '../../../src/engine/analysis/analyse-checkpoint';
-import { collectProbeTokens } from '../../../src/engine/analysis/probe-tokens';
+import { collectProbeTokens, patchTokensOf } from '../../../src/engine/analysis/probe-tokens';
+import { promptPatchStats } from '../../../src/engine/analysis/prompt-patch-stats';
 import { selectBackend } from '../../../src/engine/backend/select-backend';
 import { initHead } from '../../../src/engine/model/head';
 import { type Method, PromptedViT } from '../../../src/engine/model/prompted-vit';
-import type { PromptMode } from '../../../src/engine/model/vit';
+import { type PromptMode, patchEmbed } from '../../../src/engine/model/vit';
 import { vitConfig } from '../../../src/engine/model/vit-config';
 import { vitWeightsFromState } from '../../../src/engine/model/vit-weights';
 import { promptParamsFromHost, promptsToHost } from '../../../src/engine/prompts/prompt-params';
@@ -237,6 +238,65 @@ describe('analysis: analyseCheckpoint + writeAnalysis', () => {
         }
       }
     }
+    pb.images.dispose();
+    model.dispose();
+  });
+
+  it('layer 0 compares the prompts with the patch embeddings before the position embedding', async () => {
+    // Set 0 made of N patch embeddings of the probe images, as SPT's random init samples them: in that
+    // space every prompt IS a patch token (cosine 1); after the position embedding it is not.
+    const model = makeModel('deep', 'spt');
+    const pb = probe();
+    const D = cfg.embedDim;
+    const pre = tf.tidy(() => patchEmbed(pb.images, model.backbone, cfg)).dataSync(); // [P*T, D]
+    const picks = [0, 5, 10]; // patch tokens of images 0, 1 and 2
+    const set0 = new Float32Array(N * D);
+    picks.forEach((j, n) => {
+      set0.set(pre.subarray(j * D, (j + 1) * D), n * D);
+    });
+    model.prompts!.sets[0].assign(tf.tensor3d(set0, [1, N, D]));
+
+    const r = await analyseCheckpoint(model, pb, undefined, { epoch: 0, seed: 3 });
+    const s0 = r.promptPatch.find((s) => s.layer === 0)!;
+    const s1 = r.promptPatch.find((s) => s.layer === 1)!;
+    assert.equal(s0.tokenSpace, 'patch-embedding');
+    assert.equal(s1.tokenSpace, 'block-input');
+    assert.equal(r.pca[0].tokenSpace, 'patch-embedding');
+    assert.equal(r.pca[1].tokenSpace, 'block-input');
+    assert.ok(Math.abs(s0.nearestCosine - 1) < 1e-6, `nearest cosine ${s0.nearestCosine}`);
+    // the statistics are exactly those of the pre-position-embedding patch tokens
+    const want = promptPatchStats(
+      { patches: Float32Array.from(pre), prompts: set0, S: 1, N, D, T },
+      new Rng('3:analysis:layer-0'),
+    );
+    assert.equal(s0.inertiaPrompts, want.inertiaPrompts);
+    assert.equal(s0.inertiaKMeans, want.inertiaKMeans);
+    assert.equal(s0.nmi, want.nmi);
+    assert.deepEqual(s0.promptUsage, want.promptUsage);
+    assert.ok(
+      s0.promptUsage.every((u) => u >= 1),
+      'each prompt is at least its own patch token’s nearest',
+    );
+
+    // the tokens entering block 0 (position embedding added) would not give cosine 1
+    const pt = await collectProbeTokens(model, pb.images, [0]);
+    assert.deepEqual([...pt.patchEmbeddings!], [...pre]);
+    const post = patchTokensOf(pt.tokens.get(0)!, P, pt.L, D, N);
+    const after = promptPatchStats(
+      { patches: post, prompts: set0, S: 1, N, D, T },
+      new Rng('3:analysis:layer-0'),
+    );
+    assert.ok(after.nearestCosine < 0.99, `after pos: ${after.nearestCosine}`);
+    assert.notEqual(after.inertiaPrompts, s0.inertiaPrompts);
+
+    writeAnalysis(dir, r);
+    const index = JSON.parse(
+      fs.readFileSync(path.join(dir, 'analysis', 'index.json'), 'utf8'),
+    ) as AnalysisIndex;
+    assert.deepEqual(
+      index.epochs[0].layers.map((l) => l.tokenSpace),
+      ['patch-embedding', 'block-input'],
+    );
     pb.images.dispose();
     model.dispose();
   });

@@ -1,5 +1,9 @@
 /** Choosing what an analysis view shows from a run's analysis index, and the index as series. */
-import type { AnalysisIndex, AnalysisIndexLayer } from '../../../src/shared/analysis-contract';
+import {
+  type AnalysisIndex,
+  type AnalysisIndexLayer,
+  describeTokenSpace,
+} from '../../../src/shared/analysis-contract';
 
 export interface AnalysisChoice {
   epochs: number[];
@@ -82,4 +86,24 @@ export function niceRange(lo: number, hi: number, ticks = 4): { min: number; max
   if (lo >= 0 && min < 0) min = 0;
   const round = (v: number) => Number(v.toPrecision(12));
   return { min: round(min), max: round(max), interval: round(step) };
+}
+
+/**
+ * Which patch tokens the prompts of the shown layers were compared with, as lines for the view (the
+ * newest epoch's layers; `all` folds blocks >= 1 into one line).
+ */
+export function tokenSpaceLines(index: AnalysisIndex, layerChoice: number | 'all'): string[] {
+  const last = index.epochs[index.epochs.length - 1];
+  const layers = (last?.layers ?? []).filter((l) => layerChoice === 'all' || l.layer === layerChoice);
+  const line = (l: AnalysisIndexLayer) => `block ${l.layer}: ${describeTokenSpace(l.layer, l.tokenSpace)}`;
+  if (layerChoice !== 'all') return layers.map(line);
+  const l0 = layers.find((l) => l.layer === 0);
+  const lines = l0 ? [line(l0)] : [];
+  const rest = layers.filter((l) => l.layer > 0);
+  if (rest.length === 1) lines.push(line(rest[0]));
+  else if (rest.length > 1)
+    lines.push(
+      `blocks ${rest[0].layer}–${rest[rest.length - 1].layer}: the patch tokens entering each block, i.e. leaving the one before (where SPT-deep samples its other sets)`,
+    );
+  return lines;
 }

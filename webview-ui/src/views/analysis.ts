@@ -8,7 +8,14 @@ import type { DashboardRun } from '../../../src/shared/webview-contract';
 import { baseOption, ChartHost, legend, tooltip, tooltipContent, valueAxis } from '../charts';
 import { h, notice, select } from '../dom';
 import { exportButtons } from '../export';
-import { hasPromptStats, type IndexMetric, indexSeries, layerMean, niceRange } from '../lib/analysis';
+import {
+  hasPromptStats,
+  type IndexMetric,
+  indexSeries,
+  layerMean,
+  niceRange,
+  tokenSpaceLines,
+} from '../lib/analysis';
 import { toCsv } from '../lib/csv';
 import { fmtNumber } from '../lib/format';
 import type { StoreEvent } from '../store';
@@ -342,7 +349,10 @@ export class AnalysisView implements View {
     this.summary.append(
       card(
         'At the last analysed epoch',
-        h('table', { className: 'table' }, h('thead', null, head), h('tbody', null, ...rows)),
+        [
+          h('table', { className: 'table' }, h('thead', null, head), h('tbody', null, ...rows)),
+          this.tokenSpaceNote(runs, layerChoice),
+        ],
         {
           subtitle: layerChoice === 'all' ? 'mean over layers' : `block ${layerChoice}`,
           actions: exportButtons(
@@ -356,6 +366,24 @@ export class AnalysisView implements View {
           ),
         },
       ),
+    );
+  }
+
+  /** Which patch tokens the prompts were compared with (per run when the runs differ). */
+  private tokenSpaceNote(runs: DashboardRun[], layerChoice: number | 'all'): HTMLElement {
+    const perRun = runs.map((r) => {
+      const l = this.loaded.get(r.runDir);
+      return { run: r, lines: l?.ok && l.index ? tokenSpaceLines(l.index, layerChoice) : [] };
+    });
+    const same = perRun.every((x) => x.lines.join('\n') === perRun[0].lines.join('\n'));
+    const items = same
+      ? perRun[0].lines
+      : perRun.flatMap((x) => x.lines.map((line) => `${this.ctx.runName(x.run)}, ${line}`));
+    return h(
+      'div',
+      { className: 'hint token-space' },
+      h('p', null, 'Prompts compared with:'),
+      h('ul', null, ...items.map((line) => h('li', null, line))),
     );
   }
 

@@ -3,7 +3,7 @@
  * top, their initial positions faint and joined to where they are now. Click a prompt (or its button)
  * to see where it came from (SPT: a patch or window of a training image) and how far it drifted.
  */
-import type { AnalysisIndex } from '../../../src/shared/analysis-contract';
+import { type AnalysisIndex, describeTokenSpace } from '../../../src/shared/analysis-contract';
 import type { DashboardRun, PromptSourceData, PrototypeMapData } from '../../../src/shared/webview-contract';
 import { baseOption, ChartHost, legend, type Option, tooltip, tooltipContent, valueAxis } from '../charts';
 import { h, notice } from '../dom';
@@ -368,6 +368,13 @@ export class PrototypesView extends AnalysisView {
         row('Mean cos(p, p₀)', fmtNumber(d.drift.meanCosine, 3)),
       );
     }
+    items.push(
+      row(
+        'Patch tokens',
+        describeTokenSpace(d.layer, s?.tokenSpace ?? d.pca.tokenSpace),
+        'The token space of the dots and of the statistics',
+      ),
+    );
     if (shape.dropped)
       items.push(row('Points not shown', String(shape.dropped), 'No class label or not finite'));
     this.statsBox.replaceChildren(
