@@ -65,8 +65,17 @@ export interface PromptPatchLayerStats {
   promptSource: 'parameters' | 'slot-tokens';
   promptCount: number; // N
   patchCount: number; // P*T
-  /** NMI (arithmetic mean normalisation, as sklearn's default) of nearest-prompt labels vs k-means labels. */
+  /**
+   * NMI (arithmetic mean normalisation, as sklearn's default) of nearest-prompt labels vs k-means labels:
+   * the paper's measure. With few tokens per cluster its chance floor is well above 0.
+   */
   nmi: number;
+  /**
+   * The same two labelings' adjusted mutual information (sklearn's `adjusted_mutual_info_score`,
+   * arithmetic): NMI corrected for chance, 0 in expectation for unrelated labelings (can be slightly
+   * negative). The project's addition; absent in analyses written before it existed.
+   */
+  ami?: number;
   /** Sum of squared distances of the patch tokens to their nearest prompt. */
   inertiaPrompts: number;
   /** The best k-means inertia found (K = N; seeded k-means++, and for `parameters` also Lloyd from the prompts). */
@@ -171,6 +180,8 @@ export interface AnalysisIndexLayer {
   /** The patch tokens the layer's statistics and PCA use (absent in older analyses: see {@link TokenSpace}). */
   tokenSpace?: TokenSpace;
   nmi: number | null;
+  /** Absent in analyses written before AMI was recorded. */
+  ami?: number | null;
   inertiaRatio: number | null;
   nearestCosine: number | null;
   meanCosine: number | null;

@@ -244,6 +244,7 @@ export function indexEntry(record: AnalysisRecord, file: string, sidecar: string
         layer,
         ...(space ? { tokenSpace: space } : {}),
         nmi: s?.nmi ?? null,
+        ami: s?.ami ?? null,
         inertiaRatio: s?.inertiaRatio ?? null,
         nearestCosine: s?.nearestCosine ?? null,
         meanCosine: s?.meanCosine ?? null,

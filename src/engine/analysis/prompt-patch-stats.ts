@@ -1,6 +1,6 @@
 /**
  * How prompts relate to the patch tokens of one layer (spec section 8, the paper's motivating
- * observation): nearest-prompt labels vs k-means labels (NMI), the inertia with prompts as centres
+ * observation): nearest-prompt labels vs k-means labels (NMI, and chance-corrected as AMI), the inertia with prompts as centres
  * vs the k-means optimum, and prompt-patch cosine similarity. All on the host, in float64 sums.
  */
 import type { PromptPatchLayerStats } from '../../shared/analysis-contract';
@@ -70,6 +70,66 @@ export function nmi(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const mi = mutualInformation(a, b);
   if (mi === 0) return 0;
   return mi / ((entropy(a) + entropy(b)) / 2);
+}
+
+/** log(k!) for k = 0..n (sums of logs: exact to float64 rounding for integers, as gammaln(k + 1)). */
+function logFactorials(n: number): Float64Array {
+  const out = new Float64Array(n + 1);
+  for (let k = 2; k <= n; k++) out[k] = out[k - 1] + Math.log(k);
+  return out;
+}
+
+/** Cluster sizes of a labeling (0..K-1 after relabelling). */
+function clusterSizes(labels: ArrayLike<number>): number[] {
+  const { ids, K } = relabel(labels);
+  const sizes = new Array<number>(K).fill(0);
+  for (const k of ids) sizes[k]++;
+  return sizes;
+}
+
+/**
+ * The expected mutual information (nats) of two labelings with these cluster sizes under random
+ * permutation (the hypergeometric model of Vinh, Epps and Bailey 2010), as sklearn's
+ * `expected_mutual_information`: 0 when either labeling has one cluster.
+ */
+export function expectedMutualInformation(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const sa = clusterSizes(a);
+  const sb = clusterSizes(b);
+  const n = a.length;
+  if (sa.length <= 1 || sb.length <= 1) return 0;
+  const lf = logFactorials(n);
+  let emi = 0;
+  for (const ai of sa) {
+    for (const bj of sb) {
+      // P(nij) = ai! bj! (n-ai)! (n-bj)! / (n! nij! (ai-nij)! (bj-nij)! (n-ai-bj+nij)!)
+      const base = lf[ai] + lf[bj] + lf[n - ai] + lf[n - bj] - lf[n];
+      for (let nij = Math.max(1, ai + bj - n); nij <= Math.min(ai, bj); nij++) {
+        const logP = base - lf[nij] - lf[ai - nij] - lf[bj - nij] - lf[n - ai - bj + nij];
+        emi += (nij / n) * Math.log((n * nij) / (ai * bj)) * Math.exp(logP);
+      }
+    }
+  }
+  return emi;
+}
+
+/**
+ * Adjusted mutual information with the arithmetic-mean normaliser, (MI - E[MI]) / ((H(a) + H(b)) / 2 -
+ * E[MI]), as sklearn's `adjusted_mutual_info_score` (average_method='arithmetic'): 0 in expectation for
+ * independent labelings whatever their sizes (NMI is not: with few items per cluster its chance floor is
+ * large), 1 for identical ones, 1 when both put everything in one cluster (or are empty).
+ */
+export function ami(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`labelings differ in length: ${a.length} vs ${b.length}`);
+  const ka = relabel(a).K;
+  const kb = relabel(b).K;
+  if ((ka === 1 && kb === 1) || (ka === 0 && kb === 0)) return 1;
+  const mi = mutualInformation(a, b);
+  const emi = expectedMutualInformation(a, b);
+  const denominator = (entropy(a) + entropy(b)) / 2 - emi;
+  // sklearn: keep the sign, but never divide by less than float64 epsilon
+  const eps = Number.EPSILON;
+  const d = denominator < 0 ? Math.min(denominator, -eps) : Math.max(denominator, eps);
+  return (mi - emi) / d;
 }
 
 /**
@@ -216,6 +276,7 @@ export function promptPatchStats(
     promptCount: N,
     patchCount: M,
     nmi: nmi(byPrompt.labels, refined.assignment),
+    ami: ami(byPrompt.labels, refined.assignment),
     inertiaPrompts: byPrompt.inertia,
     inertiaKMeans: best,
     inertiaRatio: best > 0 ? byPrompt.inertia / best : byPrompt.inertia > 0 ? Number.MAX_VALUE : 1,

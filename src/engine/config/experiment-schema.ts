@@ -342,11 +342,14 @@ export const experimentSchema = obj(
           max: LIMITS.epochs,
           default: 5,
         }),
-        probe_images: int('Fixed validation images used for attention maps and prototype plots.', {
-          min: 0,
-          max: LIMITS.probeImages,
-          default: 8,
-        }),
+        probe_images: int(
+          'At most this many fixed validation images for the analysis (prompt-patch statistics, attention maps, prototype plots): one per class, a seeded choice within each class; with more classes than this, a seeded subset of the classes.',
+          {
+            min: 0,
+            max: LIMITS.probeImages,
+            default: 32,
+          },
+        ),
       },
       'Prompt and attention analysis for the dashboard.',
     ),

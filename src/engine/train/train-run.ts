@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import type { MetricLine, RunEvent, RunStatus, RunSummaryFile } from '../../shared/run-events';
 import { PERSISTED_EVENTS } from '../../shared/run-events';
 import { analyseCheckpoint, analysedEpochs, writeAnalysis } from '../analysis/analyse-checkpoint';
+import { chooseProbeEntries } from '../analysis/probe-set';
 import { type LogFn, selectBackend } from '../backend/select-backend';
 import type { HostTensor } from '../checkpoint/host-tensor';
 import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors';
@@ -384,9 +385,10 @@ async function trainInRunDir(
       return { runDir, summary: sum };
     };
 
-    // Analysis (spec section 8): a fixed probe batch of validation images, at init and every N epochs.
+    // Analysis (spec section 8): a fixed probe batch, one validation image per class, at init and every N epochs.
     const every = config.analysis.every_epochs;
-    const probeEntries = every > 0 ? data.val.slice(0, config.analysis.probe_images) : [];
+    const probeEntries =
+      every > 0 ? chooseProbeEntries(data.val, config.analysis.probe_images, config.seed) : [];
     if (probeEntries.length) {
       for await (const b of imageBatches(probeEntries, size, aug, probeEntries.length, loaderLog)) {
         probe = {

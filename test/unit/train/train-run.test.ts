@@ -110,6 +110,11 @@ describe('training run', function () {
       index.epochs[2].layers.every((l: { nmi: number | null }) => l.nmi !== null && l.nmi >= 0 && l.nmi <= 1),
     );
     assert.equal(events.filter((e) => e.type === 'analysis').length, 3);
+    assert.ok(index.epochs[2].layers.every((l: { ami?: number | null }) => typeof l.ami === 'number'));
+    // The probe set: one validation image per class (4 of the 5 classes: probe_images 4).
+    const e0 = JSON.parse(fs.readFileSync(path.join(runDir, 'analysis', 'epoch-000.json'), 'utf8'));
+    assert.equal(e0.probe.count, 4);
+    assert.equal(new Set(e0.probe.labels).size, 4, `labels ${e0.probe.labels}`);
     // Live events mirror the files.
     assert.deepEqual(
       events.filter((e) => e.type === 'status').map((e) => (e as { status: string }).status),

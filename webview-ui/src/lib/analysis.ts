@@ -45,7 +45,14 @@ export function chooseAnalysis(
   };
 }
 
-export type IndexMetric = 'nmi' | 'inertiaRatio' | 'nearestCosine' | 'meanCosine' | 'driftL2' | 'driftCosine';
+export type IndexMetric =
+  | 'nmi'
+  | 'ami'
+  | 'inertiaRatio'
+  | 'nearestCosine'
+  | 'meanCosine'
+  | 'driftL2'
+  | 'driftCosine';
 
 /** One layer's metric over the analysed epochs (epochs without the layer or value are left out). */
 export function indexSeries(index: AnalysisIndex, layer: number, metric: IndexMetric): [number, number][] {

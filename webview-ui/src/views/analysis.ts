@@ -35,6 +35,11 @@ const METRICS: MetricDef[] = [
     help: 'Nearest-prompt assignment of the patch tokens vs k-means with as many clusters (1 = the same partition).',
   },
   {
+    key: 'ami',
+    title: 'AMI',
+    help: 'The NMI corrected for chance (adjusted mutual information): 0 for a partition unrelated to k-means, whatever the number of tokens and clusters; NMI has a chance floor above 0.',
+  },
+  {
     key: 'inertiaRatio',
     title: 'Inertia ratio',
     help: 'Squared distance of the tokens to their nearest prompt over the k-means inertia (1 = prompts as good as cluster centres).',
@@ -427,6 +432,7 @@ export class AnalysisView implements View {
             e.epoch,
             x.layer,
             x.nmi,
+            x.ami ?? null,
             x.inertiaRatio,
             x.nearestCosine,
             x.meanCosine,
@@ -445,6 +451,7 @@ export class AnalysisView implements View {
         'epoch',
         'layer',
         'nmi',
+        'ami',
         'inertia_ratio',
         'nearest_cosine',
         'mean_cosine',

@@ -343,6 +343,11 @@ export class PrototypesView extends AnalysisView {
           'Nearest-prompt labels vs k-means labels of the patch tokens (1 = the prompts split the tokens as k-means does)',
         ),
         row(
+          'AMI',
+          fmtNumber(s.ami ?? null, 3),
+          'The NMI corrected for chance (adjusted mutual information): 0 for labels unrelated to k-means',
+        ),
+        row(
           'Inertia ratio',
           fmtNumber(s.inertiaRatio, 3),
           'Inertia around the prompts / k-means inertia (1 = the prompts are as good as cluster centres)',
