@@ -1,7 +1,10 @@
-/** What the Prompt-patch view says about its figures: the token space each layer is compared in. */
+/**
+ * What the Prompt-patch view says about its figures: the token space each layer is compared in, and
+ * which figures are the paper's and which this project's additions.
+ */
 import * as assert from 'node:assert/strict';
 import type { AnalysisIndex, AnalysisIndexLayer } from '../../../src/shared/analysis-contract';
-import { tokenSpaceLines } from '../../../webview-ui/src/lib/analysis';
+import { METRIC_ORIGIN, originNote, originTag, tokenSpaceLines } from '../../../webview-ui/src/lib/analysis';
 
 function indexOf(layers: Partial<AnalysisIndexLayer>[]): AnalysisIndex {
   return {
@@ -62,5 +65,27 @@ describe('webview: the token space of the prompt-patch figures', () => {
     const [l0, l1] = tokenSpaceLines(old, 'all');
     assert.match(l0, /^block 0: the tokens entering block 0, after the position embedding/);
     assert.match(l1, /^block 1: the patch tokens entering the block/);
+  });
+});
+
+describe("webview: the paper's metrics and the project's additions", () => {
+  it('labels the prompt-patch NMI as the paper’s and every other figure as an addition', () => {
+    const paper = Object.entries(METRIC_ORIGIN)
+      .filter(([, o]) => o === 'paper')
+      .map(([k]) => k);
+    assert.deepEqual(paper, ['nmi']);
+    for (const k of [
+      'ami',
+      'inertiaRatio',
+      'nearestCosine',
+      'meanCosine',
+      'driftL2',
+      'clsPromptMass',
+    ] as const)
+      assert.equal(METRIC_ORIGIN[k], 'project', k);
+    assert.equal(originTag('paper'), 'paper');
+    assert.equal(originTag('project'), 'added');
+    assert.match(originNote('paper'), /paper's measure/);
+    assert.match(originNote('project'), /project's addition, not a figure of the paper/);
   });
 });

@@ -54,6 +54,36 @@ export type IndexMetric =
   | 'driftL2'
   | 'driftCosine';
 
+/**
+ * Whose measure each figure is: the paper's (Wang et al., ICML 2024, name prompt-patch mutual information:
+ * the NMI) or this project's additions (the chance correction, inertia, cosine, drift, attention share).
+ */
+export type MetricOrigin = 'paper' | 'project';
+
+export const METRIC_ORIGIN: Record<IndexMetric | 'clsPromptMass' | 'clsPatchMass', MetricOrigin> = {
+  nmi: 'paper',
+  ami: 'project',
+  inertiaRatio: 'project',
+  nearestCosine: 'project',
+  meanCosine: 'project',
+  driftL2: 'project',
+  driftCosine: 'project',
+  clsPromptMass: 'project',
+  clsPatchMass: 'project',
+};
+
+/** A short tag for a metric's title. */
+export function originTag(origin: MetricOrigin): string {
+  return origin === 'paper' ? 'paper' : 'added';
+}
+
+/** A sentence for a metric's help text. */
+export function originNote(origin: MetricOrigin): string {
+  return origin === 'paper'
+    ? "The paper's measure (prompt-patch mutual information, Wang et al., ICML 2024)."
+    : "This project's addition, not a figure of the paper.";
+}
+
 /** One layer's metric over the analysed epochs (epochs without the layer or value are left out). */
 export function indexSeries(index: AnalysisIndex, layer: number, metric: IndexMetric): [number, number][] {
   const out: [number, number][] = [];

@@ -13,7 +13,10 @@ import {
   type IndexMetric,
   indexSeries,
   layerMean,
+  METRIC_ORIGIN,
   niceRange,
+  originNote,
+  originTag,
   tokenSpaceLines,
 } from '../lib/analysis';
 import { toCsv } from '../lib/csv';
@@ -28,7 +31,7 @@ interface MetricDef {
   help: string;
 }
 
-const METRICS: MetricDef[] = [
+const BASE_METRICS: MetricDef[] = [
   {
     key: 'nmi',
     title: 'NMI',
@@ -55,6 +58,13 @@ const METRICS: MetricDef[] = [
     help: 'Mean distance of the prompts from their initial values.',
   },
 ];
+
+/** Each title says whose measure it is (the paper's or this project's addition), and so does its help. */
+const METRICS: MetricDef[] = BASE_METRICS.map((m) => ({
+  ...m,
+  title: `${m.title} · ${originTag(METRIC_ORIGIN[m.key])}`,
+  help: `${m.help} ${originNote(METRIC_ORIGIN[m.key])}`,
+}));
 
 type Loaded = { ok: true; index: AnalysisIndex | null } | { ok: false; error: string };
 
@@ -409,7 +419,12 @@ export class AnalysisView implements View {
       h(
         'p',
         { className: 'hint toolbar-hint' },
-        'Higher NMI and nearest cosine, and an inertia ratio near 1, mean the prompts sit among the patch tokens like cluster centres.',
+        'Higher NMI, AMI and nearest cosine, and an inertia ratio near 1, mean the prompts sit among the patch tokens like cluster centres.',
+      ),
+      h(
+        'p',
+        { className: 'hint toolbar-hint' },
+        "“paper”: the paper's measure (prompt-patch NMI); “added”: this project's additions (AMI, the chance-corrected NMI; inertia ratio; cosine; drift).",
       ),
     );
   }

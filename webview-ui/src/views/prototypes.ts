@@ -8,7 +8,7 @@ import type { DashboardRun, PromptSourceData, PrototypeMapData } from '../../../
 import { baseOption, ChartHost, legend, type Option, tooltip, tooltipContent, valueAxis } from '../charts';
 import { h, notice } from '../dom';
 import { exportButtons } from '../export';
-import type { AnalysisChoice } from '../lib/analysis';
+import { type AnalysisChoice, METRIC_ORIGIN, originTag } from '../lib/analysis';
 import { provenanceCells } from '../lib/attention';
 import { toCsv } from '../lib/csv';
 import { fmtNumber, fmtPercent } from '../lib/format';
@@ -338,22 +338,22 @@ export class PrototypesView extends AnalysisView {
     if (s) {
       items.push(
         row(
-          'NMI',
+          `NMI · ${originTag(METRIC_ORIGIN.nmi)}`,
           fmtNumber(s.nmi, 3),
           'Nearest-prompt labels vs k-means labels of the patch tokens (1 = the prompts split the tokens as k-means does)',
         ),
         row(
-          'AMI',
+          `AMI · ${originTag(METRIC_ORIGIN.ami)}`,
           fmtNumber(s.ami ?? null, 3),
           'The NMI corrected for chance (adjusted mutual information): 0 for labels unrelated to k-means',
         ),
         row(
-          'Inertia ratio',
+          `Inertia ratio · ${originTag(METRIC_ORIGIN.inertiaRatio)}`,
           fmtNumber(s.inertiaRatio, 3),
           'Inertia around the prompts / k-means inertia (1 = the prompts are as good as cluster centres)',
         ),
         row(
-          'Nearest cosine',
+          `Nearest cosine · ${originTag(METRIC_ORIGIN.nearestCosine)}`,
           fmtNumber(s.nearestCosine, 3),
           'Mean over prompts of the cosine with the most similar patch token',
         ),
