@@ -200,6 +200,14 @@ export async function slurmPhase(
   const skippedFailed = runs.filter(
     (r) => !todo.includes(r) && r.status !== 'finished' && r.status !== 'running',
   );
+  for (const r of skippedFailed) {
+    // A task that failed before its trainer made a run folder (a data check, a node lost at start) leaves
+    // nothing on disk: its failure is the Slurm record's.
+    if (r.status === 'pending') {
+      r.status = 'failed';
+      r.error = `failed on Slurm earlier (job ${r.slurm?.job_id}, ${r.slurm?.state ?? 'state unknown'}) before its run folder was made; not submitted again (use --resubmit-failed)`;
+    }
+  }
   if (skippedFailed.length)
     log(
       'warn',

@@ -88,7 +88,7 @@ describe('spt sweep --slurm (a real single-node cluster)', function () {
     assert.match(fs.readFileSync(/log: (.*)$/.exec(run.error!)![1], 'utf8'), /data-later/);
 
     const plain = spt(['sweep', file, '--slurm', '--poll', '1'], { env: cluster!.env });
-    assert.equal(plain.code, 1);
+    assert.equal(plain.code, 1, `${plain.stdout}\n${plain.stderr}`);
     assert.match(
       plain.stderr,
       /failed on Slurm earlier and are not submitted again \(use --resubmit-failed\)/,
