@@ -187,8 +187,15 @@ export interface AnalysisIndexLayer {
   meanCosine: number | null;
   driftL2: number | null;
   driftCosine: number | null;
+  /** Share of the CLS query's attention on the prompts (head mean, probe mean; 0 without prompts). */
   clsPromptMass: number;
   clsPatchMass: number;
+  /**
+   * Share of the patch queries' attention on the prompts (mean over patch queries, heads and images; 0
+   * without prompts). With the CLS share, the mechanism the paper names: prompts far from the token
+   * manifold receive little attention. Absent in analyses written before it was recorded.
+   */
+  patchPromptMass?: number;
 }
 
 export interface AnalysisIndexEntry {

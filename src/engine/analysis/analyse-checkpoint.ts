@@ -252,6 +252,7 @@ export function indexEntry(record: AnalysisRecord, file: string, sidecar: string
         driftCosine: d?.meanCosine ?? null,
         clsPromptMass: a?.clsMass.prompts ?? 0,
         clsPatchMass: a?.clsMass.patches ?? 0,
+        patchPromptMass: a?.patchMass.prompts ?? 0,
       };
     }),
   };

@@ -3,7 +3,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { analyseCheckpoint, writeAnalysis } from '../../../src/engine/analysis/analyse-checkpoint';
+import {
+  analyseCheckpoint,
+  indexEntry,
+  writeAnalysis,
+} from '../../../src/engine/analysis/analyse-checkpoint';
 import { collectProbeTokens, patchTokensOf } from '../../../src/engine/analysis/probe-tokens';
 import { promptPatchStats } from '../../../src/engine/analysis/prompt-patch-stats';
 import { selectBackend } from '../../../src/engine/backend/select-backend';
@@ -238,6 +242,30 @@ describe('analysis: analyseCheckpoint + writeAnalysis', () => {
         }
       }
     }
+    // The attention share to prompts (the mechanism the paper names), from the probabilities themselves:
+    // the CLS query's and the patch queries' attention summed over the N prompt keys, mean over heads,
+    // images (and patch queries); recorded per block in the index.
+    let clsToPrompts = 0;
+    let patchesToPrompts = 0;
+    for (let p = 0; p < P; p++) {
+      for (let h = 0; h < H; h++) {
+        for (let n = 0; n < N; n++) {
+          clsToPrompts += host[((p * H + h) * L + 0) * L + 1 + n] / (P * H);
+          for (let q = 0; q < T; q++)
+            patchesToPrompts += host[((p * H + h) * L + 1 + N + q) * L + 1 + n] / (P * H * T);
+        }
+      }
+    }
+    assert.ok(clsToPrompts > 0.01 && patchesToPrompts > 0.01, 'random prompts get some attention');
+    const entry = indexEntry(r, 'e.json', 'e.f32').layers.find((l) => l.layer === 1)!;
+    assert.ok(
+      Math.abs(entry.clsPromptMass - clsToPrompts) < 1e-6,
+      `${entry.clsPromptMass} vs ${clsToPrompts}`,
+    );
+    assert.ok(
+      Math.abs(entry.patchPromptMass! - patchesToPrompts) < 1e-6,
+      `${entry.patchPromptMass} vs ${patchesToPrompts}`,
+    );
     pb.images.dispose();
     model.dispose();
   });
@@ -323,6 +351,7 @@ describe('analysis: analyseCheckpoint + writeAnalysis', () => {
       [5],
     );
     assert.equal(index.epochs[0].layers[0].nmi, null);
+    assert.equal(index.epochs[0].layers[0].patchPromptMass, 0, 'no prompts: no attention to prompts');
     await assert.rejects(
       analyseCheckpoint(model, pb, undefined, { epoch: 5, seed: 1, layers: [2] }),
       /not a block/,

@@ -52,7 +52,9 @@ export type IndexMetric =
   | 'nearestCosine'
   | 'meanCosine'
   | 'driftL2'
-  | 'driftCosine';
+  | 'driftCosine'
+  | 'clsPromptMass'
+  | 'patchPromptMass';
 
 /**
  * Whose measure each figure is: the paper's (Wang et al., ICML 2024, name prompt-patch mutual information:
@@ -60,7 +62,7 @@ export type IndexMetric =
  */
 export type MetricOrigin = 'paper' | 'project';
 
-export const METRIC_ORIGIN: Record<IndexMetric | 'clsPromptMass' | 'clsPatchMass', MetricOrigin> = {
+export const METRIC_ORIGIN: Record<IndexMetric | 'clsPatchMass', MetricOrigin> = {
   nmi: 'paper',
   ami: 'project',
   inertiaRatio: 'project',
@@ -69,6 +71,7 @@ export const METRIC_ORIGIN: Record<IndexMetric | 'clsPromptMass' | 'clsPatchMass
   driftL2: 'project',
   driftCosine: 'project',
   clsPromptMass: 'project',
+  patchPromptMass: 'project',
   clsPatchMass: 'project',
 };
 

@@ -2,7 +2,7 @@
  * Attention map shaping. A layer's maps are flattened row-major [P, H + 1, g, g]: probe image p, head h
  * (h = H is the mean over heads), patch row r, patch column c at ((p * (H + 1) + h) * g + r) * g + c.
  */
-import type { AnalysisIndexEntry, MassShare } from '../../../src/shared/analysis-contract';
+import type { AnalysisIndex, AnalysisIndexEntry, MassShare } from '../../../src/shared/analysis-contract';
 
 export type HeadChoice = number | 'mean';
 
@@ -100,4 +100,49 @@ export function clsMassByLayer(entry: AnalysisIndexEntry): (MassShare & { layer:
     const patches = Number.isFinite(l.clsPatchMass) ? l.clsPatchMass : 0;
     return { layer: l.layer, cls: Math.max(0, 1 - prompts - patches), prompts, patches };
   });
+}
+
+/** One block's attention share to the prompts at the first and the last analysed epoch (null: not recorded). */
+export interface PromptShareRow {
+  layer: number;
+  clsInit: number | null;
+  clsEnd: number | null;
+  patchInit: number | null;
+  patchEnd: number | null;
+}
+
+export interface PromptShare {
+  /** The first analysed epoch (0: the initial prompts) and the last one; null without epochs. */
+  initEpoch: number | null;
+  endEpoch: number | null;
+  /** The share uniform attention over the 1 + N + T keys would give the N prompts. */
+  uniform: number;
+  rows: PromptShareRow[];
+}
+
+/**
+ * The share of attention the CLS query and the patch queries give to the prompts, per block, at
+ * initialisation (the first analysed epoch) and at the end (the last): the mechanism the paper names.
+ */
+export function promptShareByLayer(index: AnalysisIndex): PromptShare {
+  const epochs = [...index.epochs].sort((a, b) => a.epoch - b.epoch);
+  const N = index.model.promptLength;
+  const uniform = N > 0 ? N / (1 + N + index.model.grid * index.model.grid) : 0;
+  if (epochs.length === 0) return { initEpoch: null, endEpoch: null, uniform, rows: [] };
+  const first = epochs[0];
+  const last = epochs[epochs.length - 1];
+  const num = (v: number | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const layers = [...new Set([...first.layers, ...last.layers].map((l) => l.layer))].sort((a, b) => a - b);
+  const rows = layers.map((layer) => {
+    const a = first.layers.find((l) => l.layer === layer);
+    const b = last.layers.find((l) => l.layer === layer);
+    return {
+      layer,
+      clsInit: num(a?.clsPromptMass),
+      clsEnd: num(b?.clsPromptMass),
+      patchInit: num(a?.patchPromptMass),
+      patchEnd: num(b?.patchPromptMass),
+    };
+  });
+  return { initEpoch: first.epoch, endEpoch: last.epoch, uniform, rows };
 }

@@ -1,6 +1,6 @@
 /**
- * Prompt-patch analysis: how close the prompts sit to the patch tokens, per layer over training (NMI,
- * inertia ratio, nearest cosine, drift), from each run's analysis index. Runs side by side in compare
+ * Prompt-patch analysis: how close the prompts sit to the patch tokens, per layer over training (NMI, AMI,
+ * inertia ratio, nearest cosine, attention to prompts, drift), from each run's analysis index. Runs side by side in compare
  * mode, on shared y ranges: SPT prompts start among the tokens, VPT prompts elsewhere.
  */
 import type { AnalysisIndex } from '../../../src/shared/analysis-contract';
@@ -51,6 +51,16 @@ const BASE_METRICS: MetricDef[] = [
     key: 'nearestCosine',
     title: 'Nearest cosine',
     help: 'Mean over prompts of the cosine similarity with the most similar patch token.',
+  },
+  {
+    key: 'clsPromptMass',
+    title: 'CLS → prompts',
+    help: "Share of the CLS token's attention on the prompts (head and probe mean); epoch 0 is at initialisation. Prompts far from the token manifold receive little attention: the mechanism the paper names.",
+  },
+  {
+    key: 'patchPromptMass',
+    title: 'Patches → prompts',
+    help: "Share of the patch tokens' attention on the prompts (mean over patch queries, heads and probe images); epoch 0 is at initialisation.",
   },
   {
     key: 'driftL2',
@@ -224,6 +234,18 @@ export class AnalysisView implements View {
       return card(title, h('p', { className: 'muted cell-empty' }, why), { className: 'card-small' });
     }
     const index = l.index;
+    const recorded = index.epochs.some((e) => e.layers.some((x) => typeof x[metric.key] === 'number'));
+    if (!recorded) {
+      return card(
+        title,
+        h(
+          'p',
+          { className: 'muted cell-empty' },
+          'Not in this run’s analysis: it was written before this figure was recorded. Train again to see it.',
+        ),
+        { className: 'card-small' },
+      );
+    }
     const chart = new ChartHost(
       `analysis-${metric.key}`,
       `${metric.title} per layer over epochs, ${this.ctx.runName(run)}`,
@@ -424,7 +446,7 @@ export class AnalysisView implements View {
       h(
         'p',
         { className: 'hint toolbar-hint' },
-        "“paper”: the paper's measure (prompt-patch NMI); “added”: this project's additions (AMI, the chance-corrected NMI; inertia ratio; cosine; drift).",
+        "“paper”: the paper's measure (prompt-patch NMI); “added”: this project's additions (AMI, the chance-corrected NMI; inertia ratio; cosine; attention to prompts; drift).",
       ),
     );
   }
@@ -455,6 +477,7 @@ export class AnalysisView implements View {
             x.driftCosine,
             x.clsPromptMass,
             x.clsPatchMass,
+            x.patchPromptMass ?? null,
           ]);
         }
       }
@@ -474,6 +497,7 @@ export class AnalysisView implements View {
         'drift_cosine',
         'cls_prompt_mass',
         'cls_patch_mass',
+        'patch_prompt_mass',
       ],
       rows,
     );

@@ -8,13 +8,14 @@ import type { AttentionData, DashboardRun, ImageData64 } from '../../../src/shar
 import { baseOption, ChartHost, categoryAxis, legend, tooltip, tooltipContent, valueAxis } from '../charts';
 import { h, notice, select, slider } from '../dom';
 import { exportButtons } from '../export';
-import type { AnalysisChoice } from '../lib/analysis';
+import { type AnalysisChoice, originNote } from '../lib/analysis';
 import {
   checkMaps,
   clsMassByLayer,
   colormap,
   extractMap,
   type HeadChoice,
+  promptShareByLayer,
   valueRange,
 } from '../lib/attention';
 import { toCsv } from '../lib/csv';
@@ -42,6 +43,13 @@ export class AttentionView extends AnalysisView {
     'chart chart-medium',
   );
   private readonly massNote = h('p', { className: 'hint' });
+  private readonly shareChart = new ChartHost(
+    'attention-to-prompts',
+    'Share of attention on the prompts per layer, at initialisation and at the end',
+    'chart chart-medium',
+  );
+  private readonly shareNote = h('p', { className: 'hint' });
+  private readonly shareCard: HTMLElement;
   protected readonly layout: HTMLElement;
   private readonly mapsCard: HTMLElement;
   private data: AttentionData | null = null;
@@ -83,11 +91,24 @@ export class AttentionView extends AnalysisView {
         (m) => ctx.flash(m),
       ),
     });
+    this.shareCard = card('Attention to prompts', [this.shareChart.el, this.shareNote], {
+      subtitle: 'at initialisation and at the end',
+      actions: exportButtons(
+        ctx.post,
+        {
+          name: () => `attention-to-prompts-${this.run?.experiment ?? 'run'}`,
+          chart: () => this.shareChart,
+          csv: () => this.shareCsv(),
+          background: () => ctx.palette().background,
+        },
+        (m) => ctx.flash(m),
+      ),
+    });
     this.layout = h(
       'div',
       { className: 'split split-wide' },
       this.mapsCard,
-      h('aside', { className: 'side' }, massCard),
+      h('aside', { className: 'side' }, massCard, this.shareCard),
     );
   }
 
@@ -331,6 +352,7 @@ export class AttentionView extends AnalysisView {
   }
 
   private renderMass(): void {
+    this.renderShare();
     const p = this.ctx.palette();
     const entry = this.index?.epochs.find((e) => e.epoch === this.choice?.epoch);
     if (!entry) return;
@@ -392,6 +414,127 @@ export class AttentionView extends AnalysisView {
       (pm
         ? ` Prompt queries at block ${d!.layer}: ${(100 * pm.prompts).toFixed(1)}% to prompts, ${(100 * pm.patches).toFixed(1)}% to patches.`
         : '');
+  }
+
+  /** CLS -> prompts and patches -> prompts per block, first vs last analysed epoch, against uniform attention. */
+  private renderShare(): void {
+    const p = this.ctx.palette();
+    if (!this.index) return;
+    const share = promptShareByLayer(this.index);
+    const { initEpoch, endEpoch } = share;
+    this.shareCard.hidden = this.index.model.promptLength === 0 || initEpoch === null || endEpoch === null;
+    if (initEpoch === null || endEpoch === null || this.shareCard.hidden) return; // a linear probe: no prompts
+    const init = `e${initEpoch}`; // short: four legend entries share the side panel's width
+    const end = `e${endEpoch}`;
+    const mk = (name: string, values: (number | null)[], colour: string, opacity: number) => ({
+      name,
+      type: 'bar',
+      barGap: '10%',
+      color: colour,
+      itemStyle: { color: colour, opacity },
+      data: values,
+    });
+    const cls = p.series[1];
+    const patches = p.series[0];
+    const series: Record<string, unknown>[] = [
+      mk(
+        `CLS ${init}`,
+        share.rows.map((r) => r.clsInit),
+        cls,
+        0.45,
+      ),
+      mk(
+        `CLS ${end}`,
+        share.rows.map((r) => r.clsEnd),
+        cls,
+        1,
+      ),
+      mk(
+        `patches ${init}`,
+        share.rows.map((r) => r.patchInit),
+        patches,
+        0.45,
+      ),
+      mk(
+        `patches ${end}`,
+        share.rows.map((r) => r.patchEnd),
+        patches,
+        1,
+      ),
+    ].filter((_, i) => initEpoch !== endEpoch || i % 2 === 1); // one epoch analysed: no init/end pairs
+    series[0].markLine = {
+      silent: true,
+      symbol: 'none',
+      label: { show: false },
+      lineStyle: { type: 'dashed', color: p.muted },
+      data: [{ xAxis: share.uniform }],
+    };
+    this.shareChart.apply({
+      ...baseOption(p),
+      legend: legend(p, { icon: 'rect', itemWidth: 10, itemHeight: 10 }),
+      grid: { top: 48, left: 8, right: 16, bottom: 8 },
+      yAxis: categoryAxis(
+        p,
+        share.rows.map((r) => `block ${r.layer}`),
+        { inverse: true },
+      ),
+      xAxis: valueAxis(p, {
+        axisLabel: { color: p.muted, formatter: (v: number) => `${Math.round(v * 1000) / 10}%` },
+      }),
+      tooltip: tooltip(p, {
+        trigger: 'axis',
+        axisPointer: { type: 'shadow' },
+        formatter: (params: unknown) => {
+          const list = params as {
+            seriesName: string;
+            value: number | null;
+            color: string;
+            axisValue: string;
+          }[];
+          return tooltipContent(
+            list[0]?.axisValue ?? '',
+            list.map((x) => ({
+              colour: x.color,
+              name: x.seriesName,
+              value: x.value === null ? '—' : `${(100 * x.value).toFixed(1)}%`,
+            })),
+          );
+        },
+      }),
+      series,
+    });
+    this.shareNote.textContent =
+      `Share of the CLS query's and of the patch queries' attention that lands on the ${this.index.model.promptLength} prompts, mean over heads and probe images, at ${epochLabel(initEpoch)} (faint) and ${epochLabel(endEpoch)}; dashed: uniform attention over all tokens (${(100 * share.uniform).toFixed(1)}%). ` +
+      'Prompts far from the token manifold receive little attention (the mechanism the paper names). ' +
+      originNote('project');
+  }
+
+  private shareCsv(): string | null {
+    if (!this.index) return null;
+    const share = promptShareByLayer(this.index);
+    if (share.initEpoch === null) return null;
+    return toCsv(
+      [
+        'layer',
+        'init_epoch',
+        'end_epoch',
+        'cls_to_prompts_init',
+        'cls_to_prompts_end',
+        'patches_to_prompts_init',
+        'patches_to_prompts_end',
+        'uniform',
+      ],
+      share.rows.map((r) => [
+        r.layer,
+        share.initEpoch,
+        share.endEpoch,
+        r.clsInit,
+        r.clsEnd,
+        r.patchInit,
+        r.patchEnd,
+        share.uniform,
+      ]),
+    );
   }
 
   /** The two big maps side by side, titled, for PNG export. */
