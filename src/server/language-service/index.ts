@@ -15,6 +15,7 @@ export { clearFileCache } from './file-checks';
 export { isSweepUri } from './sweep';
 export {
   DIAGNOSTIC_SOURCE,
+  isTooLarge,
   type ValidateOptions,
   type ValidationOutput,
   validate,

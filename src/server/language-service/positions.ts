@@ -14,9 +14,21 @@ export function toRange(doc: TextDocument, [start, end]: readonly [number, numbe
   return { start: doc.positionAt(s), end: doc.positionAt(Math.max(s, Math.min(end, len))) };
 }
 
-/** Parses without throwing, keeping duplicate keys (the validator reports them). */
+const parsed = new Map<string, Document>();
+const PARSED_KEPT = 8;
+
+/**
+ * Parses without throwing, keeping duplicate keys (the validator reports them). The last few texts
+ * are kept parsed: hover, completion and code actions on one version parse it once. Callers only read
+ * the result.
+ */
 export function parseYaml(text: string): Document {
-  return parseYamlDocument(text, { prettyErrors: false, uniqueKeys: false });
+  const hit = parsed.get(text);
+  if (hit) return hit;
+  const doc = parseYamlDocument(text, { prettyErrors: false, uniqueKeys: false });
+  if (parsed.size >= PARSED_KEPT) parsed.delete(parsed.keys().next().value as string);
+  parsed.set(text, doc);
+  return doc;
 }
 
 export interface TreeHit {

@@ -20,6 +20,30 @@ export const DIAGNOSTIC_SOURCE = 'spt';
 export interface ValidateOptions {
   /** Check the checkpoint, data root and split files on disk (default true). */
   fileChecks?: boolean;
+  /**
+   * Longer documents are not validated: one diagnostic says so (the server's bound on the time and
+   * memory one document may cost). Default: no limit.
+   */
+  maxChars?: number;
+}
+
+/** The one diagnostic of a document longer than `maxChars`. */
+function tooLarge(doc: TextDocument, maxChars: number): LsProblem {
+  const text = doc.getText();
+  const firstLine = text.search(/\r|\n/);
+  const kib = (n: number) => `${Math.round(n / 1024)} KiB`;
+  return {
+    range: [0, firstLine < 0 ? Math.min(text.length, 200) : firstLine],
+    severity: 'warning',
+    code: 'too-large',
+    message: `this file has ${text.length} characters (${kib(text.length)}); the editor checks files up to ${kib(maxChars)} (experiment files are a few KiB), so nothing in it was checked: run \`spt validate\` on it`,
+    data: { path: [] },
+  };
+}
+
+/** Whether a document is over the validated size (hover and completion skip it too). */
+export function isTooLarge(doc: TextDocument, options: ValidateOptions): boolean {
+  return options.maxChars !== undefined && doc.getText().length > options.maxChars;
 }
 
 export interface ValidationOutput {
@@ -91,6 +115,8 @@ export function problemsOf(
   doc: TextDocument,
   options: ValidateOptions = {},
 ): ValidationOutput & { problems: LsProblem[] } {
+  if (options.maxChars !== undefined && isTooLarge(doc, options))
+    return { problems: [tooLarge(doc, options.maxChars)], diagnostics: [], files: [] };
   if (isSweepUri(doc.uri)) return { ...sweepProblems(doc), diagnostics: [] };
   const parsed = parseExperiment(doc.getText());
   const problems: LsProblem[] = parsed.problems.map((p) => ({
@@ -130,6 +156,8 @@ export function validateDocument(doc: TextDocument, options: ValidateOptions = {
     .sort(
       (a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
     );
+  // A file too large to check is not scanned for disable comments either.
+  if (isTooLarge(doc, options)) return { diagnostics, files };
   return { diagnostics: applyDisableComments(doc.getText(), diagnostics), files };
 }
 
