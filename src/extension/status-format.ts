@@ -73,6 +73,7 @@ export const BACKEND_SETTING_VALUES = [
   'tensorflow-gpu',
   'tensorflow',
   'webgpu',
+  'native',
   'wasm',
   'cpu',
 ] as const;

@@ -2,8 +2,9 @@ import { formatDoctorReport, runDoctor } from '../../engine/backend/doctor';
 
 export const doctorHelp = `usage: spt doctor [--json]
 
-Which compute backends (tensorflow-gpu, tensorflow, webgpu, wasm, cpu) are installed and load here,
-and which CUDA/cuDNN libraries the GPU backend misses.
+Which compute backends (tensorflow-gpu, tensorflow, webgpu, native, wasm, cpu) are installed and load
+here, which CUDA/cuDNN libraries the GPU backend misses, and which CPU training path loads (the native
+step engine's binary, or wasm and why not native).
 
 Options:
   --json         the report as JSON on stdout

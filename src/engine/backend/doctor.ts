@@ -1,9 +1,11 @@
 /**
  * `spt doctor`: which compute backends are installed, which load on this machine, and for the GPU
  * backend which CUDA/cuDNN libraries it needs and which are missing; which WebGPU adapter Dawn
- * offers (vendor, architecture, fallback or not, buffer limits) and why `auto` picks webgpu or not.
+ * offers (vendor, architecture, fallback or not, buffer limits) and why `auto` picks webgpu or not;
+ * which CPU training path loads (the native step engine's binary, or wasm and why not native).
  */
 import * as os from 'node:os';
+import { loadNativeAddon, type NativeLoad } from '../native/native-addon';
 import { AUTO_ORDER, BACKEND_NAMES, BACKEND_PACKAGES, type BackendName } from './backend-names';
 import { findCudaLibraries, TFJS_GPU_CUDA_LIBS } from './cuda-libs';
 import { packageVersion, resolvePackageJson } from './load-package';
@@ -39,6 +41,18 @@ export interface DoctorReport {
   /** What `backend: auto` picks here. */
   autoChoice?: BackendName;
   webgpu?: WebGpuReport;
+  cpu?: CpuPathReport;
+}
+
+/** Which CPU training path runs here: the native step engine, or wasm and why not native. */
+export interface CpuPathReport {
+  path: 'native' | 'wasm';
+  /** The binary that loaded, or null. */
+  binary: string | null;
+  /** What loaded (BLAS, CPU kernels, file), or why the native engine did not. */
+  detail: string;
+  /** Every file looked at and what happened. */
+  tried: { path: string; error: string }[];
 }
 
 export interface WebGpuReport {
@@ -59,6 +73,8 @@ const HINTS: Record<BackendName, string> = {
     'npm i @tensorflow/tfjs-node (downloads libtensorflow at install time), or run "SPT: Install GPU Backend"',
   webgpu:
     'npm i webgpu @tensorflow/tfjs-backend-webgpu, and a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) GPU driver',
+  native:
+    'the prebuilt prebuilds/linux-x64/spt-native.node needs Linux x86-64 with glibc 2.34 or later; elsewhere `npm run build:native` builds it (a C compiler, Node headers and OpenBLAS, or Accelerate on macOS)',
   wasm: 'reinstall SPT Studio: the wasm backend ships with it',
   cpu: 'reinstall SPT Studio: the cpu backend ships with it',
 };
@@ -115,12 +131,27 @@ function autoPick(backends: BackendStatus[], adapter: AdapterProbe): BackendName
   });
 }
 
+/** Loads the native addon, by default in this process (see native-addon.ts). */
+export type NativeProbeFn = () => NativeLoad;
+
+function cpuPath(native: NativeLoad): CpuPathReport {
+  return {
+    path: native.addon ? 'native' : 'wasm',
+    binary: native.path,
+    detail: native.addon
+      ? `native: training steps on ${native.reason}; evaluation on wasm`
+      : `wasm: the native step engine did not load: ${native.reason}`,
+    tried: native.tried,
+  };
+}
+
 /** Asks Dawn for its adapter, by default in this process (see adapterInfo). */
 export type AdapterProbeFn = () => Promise<AdapterProbe>;
 
 export async function runDoctor(
   probe: BackendProbe = probeInProcess,
   probeAdapter: AdapterProbeFn = adapterInfo,
+  probeNative: NativeProbeFn = loadNativeAddon,
 ): Promise<DoctorReport> {
   const cuda = findCudaLibraries();
   const backends: BackendStatus[] = [];
@@ -163,6 +194,7 @@ export async function runDoctor(
       softwareOptIn: softwareAdapterAllowed(),
       choice: webgpuChoice(backends, adapter, autoChoice),
     },
+    cpu: cpuPath(probeNative()),
   };
 }
 
@@ -182,6 +214,7 @@ export function formatDoctorReport(r: DoctorReport): string {
     `NVIDIA driver: ${r.cuda.driver ? `${r.cuda.driver} (${r.cuda.gpus.join(', ')})` : 'none found (nvidia-smi)'}`,
     `CUDA/cuDNN libraries for tensorflow-gpu: ${r.cuda.missing.length ? `missing ${r.cuda.missing.join(', ')}` : 'all found'}`,
     ...(r.webgpu ? [`WebGPU adapter: ${r.webgpu.summary}`, `webgpu: ${r.webgpu.choice}`] : []),
+    ...(r.cpu ? [`CPU training path: ${r.cpu.detail}`] : []),
     `backend: auto picks ${r.autoChoice ?? 'nothing'} here`,
   ];
   const hints = r.backends.filter((b) => b.hint && b.name !== 'cpu').map((b) => `  ${b.name}: ${b.hint}`);

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { requireNativeAddon } from '../native/native-addon';
 import { tf } from '../tf';
 import { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, type BackendRequest } from './backend-names';
 import { findCudaLibraries } from './cuda-libs';
@@ -117,6 +118,12 @@ async function tryBackend(
         ? `${adapterName(info)}, a software adapter (${WEBGPU_SOFTWARE_ENV}=1)`
         : adapterName(info);
     }
+    case 'native': {
+      // Training steps on the native kernels (throws why they did not load); tfjs on wasm for the rest.
+      const native = requireNativeAddon();
+      const wasm = await tryBackend('wasm', explicit, options, log);
+      return `training steps on ${native.reason}; tfjs on wasm (${wasm})`;
+    }
     case 'wasm': {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       const dir = wasmBinaryDir();
@@ -153,7 +160,7 @@ async function tryBackend(
 }
 
 /**
- * Chooses the compute backend. `auto` tries tensorflow-gpu, tensorflow, webgpu, then wasm and logs
+ * Chooses the compute backend. `auto` tries tensorflow-gpu, tensorflow, webgpu, native, then wasm and logs
  * why each skipped one was skipped; a named backend is used or the call fails with the reason.
  * `auto` never takes a software WebGPU adapter; `webgpu` takes one only with SPT_WEBGPU_SOFTWARE=1.
  */

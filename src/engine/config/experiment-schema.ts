@@ -310,7 +310,7 @@ export const experimentSchema = obj(
       {
         backend: enm(
           ['auto', ...BACKEND_NAMES],
-          'Compute backend; auto tries tensorflow-gpu, tensorflow, webgpu, then wasm.',
+          'Compute backend; auto tries tensorflow-gpu, tensorflow, webgpu, native, then wasm.',
           {
             default: 'auto',
             valueDocs: {
@@ -318,6 +318,8 @@ export const experimentSchema = obj(
               'tensorflow-gpu': '@tensorflow/tfjs-node-gpu (CUDA 11.2, cuDNN 8.1).',
               tensorflow: '@tensorflow/tfjs-node (libtensorflow on the CPU).',
               webgpu: 'WebGPU through Dawn (npm webgpu).',
+              native:
+                'Training steps on the native CPU engine (OpenBLAS, ships prebuilt for linux-x64; `npm run build:native` elsewhere); evaluation on wasm.',
               wasm: 'WebAssembly with XNNPACK (ships with SPT Studio).',
               cpu: 'Pure JavaScript: slow, for debugging.',
             },
@@ -325,7 +327,7 @@ export const experimentSchema = obj(
         ),
         threads: nullable(
           int('Threads of the wasm backend.', { min: 1, max: 8 }),
-          'Threads for the wasm backend (XNNPACK runs its matrix products on them); null: one per CPU core, at most 8, but one for a backbone narrower than 128 (too small to gain). The numbers do not depend on it; lower it to leave cores to other work. The other backends manage their own threads.',
+          'Threads for the wasm backend (XNNPACK runs its matrix products on them) and the native CPU engine; null: one per CPU core (wasm: at most 8, and one for a backbone narrower than 128, too small to gain). On wasm the numbers do not depend on it; on native they agree within 1e-5. Lower it to leave cores to other work. The other backends manage their own threads.',
           { default: null },
         ),
       },

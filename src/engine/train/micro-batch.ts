@@ -18,8 +18,9 @@ export function activationBytesPerImage(cfg: ViTConfig, promptLength: number): n
   return 4 * cfg.depth * (24 * L * D + 2 * cfg.numHeads * L * L);
 }
 
+/** tfjs's budget: on native, tfjs runs on wasm (4 GiB heap) like the wasm backend. */
 export function defaultMemoryBudget(backend: string): number {
-  return backend === 'wasm' ? 1.5 * 2 ** 30 : 3 * 2 ** 30;
+  return backend === 'wasm' || backend === 'native' ? 1.5 * 2 ** 30 : 3 * 2 ** 30;
 }
 
 export function chooseMicroBatch(

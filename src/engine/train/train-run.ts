@@ -34,7 +34,7 @@ import { isDiskError, writeFileAtomic } from '../util/atomic-write';
 import { faultPoint } from '../util/fault';
 import { Rng } from '../util/rng';
 import { stepEngineForRun } from '../webgpu/run-step-engine';
-import type { WebGpuStepEngine } from '../webgpu/webgpu-step-engine';
+import type { StepEngine } from '../webgpu/step-engine';
 import { AdamW } from './adamw';
 import { evaluate } from './evaluate';
 import { fractionalEpoch, learningRateAt } from './lr-schedule';
@@ -270,7 +270,7 @@ async function trainInRunDir(
   });
   const model = built.model;
   let probe: { images: Tensor; labels: number[]; ids: string[] } | undefined;
-  let gpuStep: WebGpuStepEngine | undefined;
+  let gpuStep: StepEngine | undefined;
   try {
     if (!resumed) {
       if (model.prompts) {
@@ -305,11 +305,12 @@ async function trainInRunDir(
       'info',
       `${config.prompt.method}: ${counts.trainable.toLocaleString('en')} trainable of ${(counts.backbone + counts.head + counts.prompts).toLocaleString('en')} parameters; micro-batch ${micro} of ${config.train.batch_size}`,
     );
-    // On webgpu the step runs in the engine's own kernels; it hands parameters back before any read.
+    // On webgpu and native the step runs in the engine's own kernels; it hands parameters back before any read.
     gpuStep = await stepEngineForRun(backend.name, model, opt, {
       batch: config.train.batch_size,
       microBatch: config.train.micro_batch,
       nanCheck: config.debug.nan_check,
+      threads: config.device.threads,
       log: (m) => log('info', m),
     });
     const settle = async () => gpuStep?.syncTo(opt);
