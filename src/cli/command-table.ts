@@ -173,9 +173,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
   validate: {
     summary: 'check an experiment or sweep file: every problem, with file:line:column',
     help: validateHelp,
-    options: { ...SET },
+    options: { ...SET, ...JSON_FLAG, 'no-files': { type: 'boolean' } },
     positionals: 1,
-    run: (p, v) => validateCommand(p[0], { set: list(v, 'set') }),
+    run: (p, v) =>
+      validateCommand(p[0], { set: list(v, 'set'), files: !bool(v, 'no-files'), json: bool(v, 'json') }),
   },
   doctor: {
     summary: 'which compute backends load here, and why not',

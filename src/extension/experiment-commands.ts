@@ -93,7 +93,12 @@ export async function validateExperiment(ctx: SptContext, arg?: unknown): Promis
   await saveIfDirty(file);
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: `SPT: validating ${path.basename(file)}` },
-    () => runCliText(ctx.extensionPath, ['validate', file], ctx.logger, path.dirname(file)),
+    () => {
+      // The verdict of the Problems panel: the same checks, file checks as the language server has them.
+      const files = vscode.workspace.getConfiguration('spt.languageServer').get<boolean>('fileChecks', true);
+      const args = ['validate', file, ...(files ? [] : ['--no-files'])];
+      return runCliText(ctx.extensionPath, args, ctx.logger, path.dirname(file));
+    },
   );
   const text = `${result.stdout}\n${result.stderr}`.trim();
   ctx.logger.info(`validate ${file} (exit ${result.code}):\n${text}`);

@@ -150,11 +150,10 @@ export function resolveExperiment(
   };
 }
 
-/** Reads, validates and resolves an experiment file; throws ConfigError listing every problem. */
-export function loadExperiment(file: string, overrides: string[] = []): ResolvedExperiment {
-  let text: string;
+/** The text of an experiment (or sweep) file; a ConfigError that says how to fix a missing one. */
+export function readExperimentText(file: string): string {
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     const why = missing ? 'file not found' : (err as Error).message;
@@ -169,7 +168,11 @@ export function loadExperiment(file: string, overrides: string[] = []): Resolved
       },
     ]);
   }
-  const parsed = parseExperiment(text, overrides);
+}
+
+/** Reads, validates and resolves an experiment file; throws ConfigError listing every problem. */
+export function loadExperiment(file: string, overrides: string[] = []): ResolvedExperiment {
+  const parsed = parseExperiment(readExperimentText(file), overrides);
   if (!parsed.config) throw new ConfigError(file, parsed.problems);
   return resolveExperiment(
     file,

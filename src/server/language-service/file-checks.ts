@@ -31,8 +31,11 @@ export interface LsProblem {
   message: string;
   severity: LsSeverity;
   code: string;
-  /** For quick fixes: the key path and, where there is one, the replacement of the marked text. */
-  data?: { path: (string | number)[]; suggestion?: string };
+  /**
+   * For quick fixes: the key path and, where there is one, the replacement of the marked text; for
+   * `spt validate`, the `--set` argument that caused the problem.
+   */
+  data?: { path: (string | number)[]; suggestion?: string; override?: string };
 }
 
 export interface FileCheckResult {

@@ -25,6 +25,8 @@ export interface ValidateOptions {
    * memory one document may cost). Default: no limit.
    */
   maxChars?: number;
+  /** `--set key=value` overrides applied before validation (`spt validate`; experiment files only). */
+  overrides?: string[];
 }
 
 /** The one diagnostic of a document longer than `maxChars`. */
@@ -118,13 +120,17 @@ export function problemsOf(
   if (options.maxChars !== undefined && isTooLarge(doc, options))
     return { problems: [tooLarge(doc, options.maxChars)], diagnostics: [], files: [] };
   if (isSweepUri(doc.uri)) return { ...sweepProblems(doc), diagnostics: [] };
-  const parsed = parseExperiment(doc.getText());
+  const parsed = parseExperiment(doc.getText(), options.overrides);
   const problems: LsProblem[] = parsed.problems.map((p) => ({
     range: p.range,
     message: p.message,
     severity: p.severity,
     code: p.code ?? 'schema',
-    data: p.suggestion === undefined ? { path: p.path } : { path: p.path, suggestion: p.suggestion },
+    data: {
+      path: p.path,
+      ...(p.suggestion === undefined ? {} : { suggestion: p.suggestion }),
+      ...(p.override === undefined ? {} : { override: p.override }),
+    },
   }));
   let files: string[] = [];
   const syntaxOk = parsed.doc.errors.length === 0;

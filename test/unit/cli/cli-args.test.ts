@@ -146,7 +146,16 @@ describe('spt command line: arguments, help, init, --set (issue 14)', () => {
           'the same text as the extension writes',
         );
         assert.equal(loadExperiment(file).config.name, `my-${t.id}`);
-        assert.equal(spt(['validate', file]).code, 0);
+        // The template's placeholder checkpoint and data folder are not on disk: spt validate says so,
+        // as the editor does (issue 14 item 8); without the file checks the file is valid.
+        assert.equal(spt(['validate', file, '--no-files']).code, 0);
+        const full = spt(['validate', file]);
+        assert.equal(full.code, 2);
+        assert.deepEqual(
+          [...full.stderr.matchAll(/: error: .*\[([\w-]+)\]$/gm)].map((m) => m[1]),
+          ['checkpoint-missing', 'data-missing'],
+          full.stderr,
+        );
       }
     });
 

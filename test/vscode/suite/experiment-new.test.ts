@@ -1,7 +1,8 @@
 /**
  * "SPT: New Experiment" driven through its own quick pick, input box and open dialogs (the command
- * takes no arguments): the written file passes `spt validate` and the language server finds no
- * problem in it besides the template's placeholder checkpoint and dataset folder, which are not on disk.
+ * takes no arguments): the written file passes `spt validate --no-files`, and `spt validate` and the
+ * language server find no problem in it besides the template's placeholder checkpoint and dataset
+ * folder, which are not on disk.
  */
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -56,20 +57,28 @@ describe('SPT: New Experiment', () => {
     assert.match(text, /^ {2}method: spt\b/m);
 
     const cli = path.join(extension().extensionPath, 'dist', 'cli.js');
-    const result = await new Promise<{ code: number; out: string }>((resolve) =>
-      execFile(
-        process.execPath,
-        [cli, 'validate', file],
-        { cwd: path.dirname(file), env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
-        (err, stdout, stderr) =>
-          resolve({
-            code: err ? Number((err as { code?: number }).code ?? 1) : 0,
-            out: `${stdout}${stderr}`,
-          }),
-      ),
-    );
-    console.log(`    spt validate: exit ${result.code}: ${result.out.trim()}`);
-    assert.equal(result.code, 0, result.out);
+    const validate = (...flags: string[]) =>
+      new Promise<{ code: number; out: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [cli, 'validate', file, ...flags],
+          { cwd: path.dirname(file), env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
+          (err, stdout, stderr) =>
+            resolve({
+              code: err ? Number((err as { code?: number }).code ?? 1) : 0,
+              out: `${stdout}${stderr}`,
+            }),
+        ),
+      );
+    const schemaOnly = await validate('--no-files');
+    console.log(`    spt validate --no-files: exit ${schemaOnly.code}: ${schemaOnly.out.trim()}`);
+    assert.equal(schemaOnly.code, 0, schemaOnly.out);
+    // With the file checks (as the editor has them): only the placeholder paths (issue 14 item 8).
+    const full = await validate();
+    console.log(`    spt validate: exit ${full.code}: ${full.out.trim()}`);
+    assert.equal(full.code, 2, full.out);
+    const codes = [...full.out.matchAll(/: error: .*\[([\w-]+)\]$/gm)].map((m) => m[1]);
+    assert.ok(codes.length > 0 && codes.every((c) => DISK_CODES.has(c)), full.out);
 
     // The command opened the file: the language server checks it, including the paths on disk.
     const uri = vscode.Uri.file(file);

@@ -1,8 +1,8 @@
 /**
  * Scenario 3: "SPT: New Experiment" from the command palette, answered step by step as each quick
  * input appears (template, name, the two open dialogs cancelled to keep the placeholders): the new
- * file opens, "SPT: Validate Experiment" reports it valid, `spt validate` accepts it, and the only
- * problems are the placeholder paths that are not on disk.
+ * file opens, and "SPT: Validate Experiment", `spt validate` and the Problems panel all report the
+ * same two problems, the placeholder paths that are not on disk (`spt validate --no-files` accepts it).
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -17,7 +17,7 @@ const NAME = 'ui-experiment';
 describe('UI: SPT: New Experiment', () => {
   before(() => closeAllEditors(ui().wb));
 
-  it('creates an experiment file that validates', async () => {
+  it('creates an experiment file whose only problems are its placeholder paths', async () => {
     const { wb, page } = ui();
     const file = workspacePath(`${NAME}.spt.yaml`);
     assert.ok(!fs.existsSync(file), `${file} exists before the test`);
@@ -44,14 +44,16 @@ describe('UI: SPT: New Experiment', () => {
     assert.match(text, new RegExp(`^name: ${NAME}$`, 'm'));
     assert.match(text, /^ {2}method: spt\b/m);
 
-    // What a person does next: validate it from the palette and read the notification.
+    // What a person does next: validate it from the palette and read the notification (the
+    // placeholder checkpoint and data folder, as the Problems panel shows them).
     await wb.runCommand('SPT: Validate Experiment');
     const note = await wb.waitFor(
-      `the notification "${NAME}.spt.yaml is valid"`,
-      async () => (await wb.notifications()).find((n) => n.includes(`${NAME}.spt.yaml is valid`)),
+      `the notification "${NAME}.spt.yaml has 2 problems"`,
+      async () => (await wb.notifications()).find((n) => n.includes(`${NAME}.spt.yaml has 2 problems`)),
       async () => `the notifications ${JSON.stringify(await wb.notifications())}`,
       { timeoutMs: 30_000 },
     );
+    assert.match(note, /backbone\.checkpoint: .* does not exist .*data\.root: the folder .* does not exist/);
     console.log(`      ${note}`);
     await wb.screenshot('ui-new-experiment');
 
@@ -59,7 +61,22 @@ describe('UI: SPT: New Experiment', () => {
       cwd: path.dirname(file),
       encoding: 'utf8',
     });
-    assert.equal(cli.status, 0, `spt validate ${file}: ${cli.stdout}${cli.stderr}`);
+    assert.equal(cli.status, 2, `spt validate ${file}: ${cli.stdout}${cli.stderr}`);
+    assert.deepEqual(
+      [...cli.stderr.matchAll(/: error: .*\[([\w-]+)\]$/gm)].map((m) => m[1]),
+      ['checkpoint-missing', 'data-missing'],
+      cli.stderr,
+    );
+    const schemaOnly = spawnSync(
+      process.execPath,
+      [path.join(REPO_ROOT, 'bin', 'spt.js'), 'validate', file, '--no-files'],
+      { cwd: path.dirname(file), encoding: 'utf8' },
+    );
+    assert.equal(
+      schemaOnly.status,
+      0,
+      `spt validate --no-files ${file}: ${schemaOnly.stdout}${schemaOnly.stderr}`,
+    );
 
     // The language server: the template's placeholder checkpoint and data folder are not on disk,
     // and nothing else is wrong.
