@@ -87,6 +87,29 @@ function copyWasm() {
   return files.map((f) => path.join(out, f));
 }
 
+/**
+ * The native CPU engine's prebuilt binaries (prebuilds/<platform>-<arch>/spt-native.node and its build
+ * record), copied beside the bundles: dist/native/<platform>-<arch>/, where src/engine/native/native-addon.ts
+ * looks from a bundle. The .vsix ships this copy (prebuilds/ itself stays out of it).
+ */
+function copyNative() {
+  const src = path.join(root, 'prebuilds');
+  const out = [];
+  if (!fs.existsSync(src)) return out;
+  for (const plat of fs.readdirSync(src)) {
+    const bin = path.join(src, plat, 'spt-native.node');
+    if (!fs.existsSync(bin)) continue;
+    const dir = path.join(dist, 'native', plat);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const f of ['spt-native.node', 'spt-native.json']) {
+      if (!fs.existsSync(path.join(src, plat, f))) continue;
+      fs.copyFileSync(path.join(src, plat, f), path.join(dir, f));
+      out.push(path.join(dir, f));
+    }
+  }
+  return out;
+}
+
 function copyCss() {
   const src = path.join(root, 'webview-ui/src');
   const out = path.join(dist, 'webview');
@@ -121,7 +144,10 @@ if (missing.length) fail(`missing entry ${missing.map((e) => e.entry).join(', ')
 
 const t0 = Date.now();
 const wasm = copyWasm();
-const wasmNote = `, wasm/ ${wasm.length} files ${kb(wasm.reduce((s, f) => s + size(f), 0))}`;
+const native = copyNative();
+const wasmNote =
+  `, wasm/ ${wasm.length} files ${kb(wasm.reduce((s, f) => s + size(f), 0))}` +
+  (native.length ? `, native/ ${native.length} files ${kb(native.reduce((s, f) => s + size(f), 0))}` : '');
 
 if (watch) {
   for (const e of ENTRIES) {

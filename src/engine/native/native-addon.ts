@@ -106,7 +106,9 @@ export function loadNativeAddon(): NativeLoad {
       cached = { addon, path: file, reason: describe(addon, file), tried };
       return cached;
     } catch (err) {
-      tried.push({ path: file, error: (err instanceof Error ? err.message : String(err)).split('\n')[0] });
+      // dlopen's message starts with the file name again
+      const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+      tried.push({ path: file, error: msg.startsWith(`${file}: `) ? msg.slice(file.length + 2) : msg });
     }
   }
   const failed = tried.filter((t) => t.error !== 'not found');
