@@ -303,6 +303,16 @@ export const experimentSchema = obj(
           'Micro-batch size; null chooses one from the memory budget.',
           { default: null },
         ),
+        drop_path: num(
+          'Stochastic depth in the frozen backbone during training steps, as timm (the SPT authors train with 0.1, backbone in train mode): per sample, each block drops its attention and its MLP branch with a rate rising linearly from 0 at the first block to this value at the last, and scales kept branches by 1/(1 - rate). The masks come from `seed`, the epoch and the step, so runs repeat and resume exactly. 0: none (deterministic). Evaluation, analysis and prediction never drop. The webgpu and native step engines do not implement it: with a rate above 0 those backends step through tfjs.',
+          {
+            min: 0,
+            max: 0.9,
+            default: 0,
+            recipes: [{ value: 0.1, source: 'the SPT authors (timm drop_path_rate)' }],
+            typical: [0, 0.5],
+          },
+        ),
       },
       'The optimisation recipe (AdamW, warm-up + cosine, set every step).',
     ),

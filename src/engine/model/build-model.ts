@@ -93,5 +93,6 @@ export async function buildModel(exp: ResolvedExperiment, opts: BuildOptions = {
   if (method === 'linear') promptsHost = undefined;
   const prompts = promptsHost ? promptParamsFromHost(promptsHost, mode, vit.depth, vit.embedDim) : undefined;
   const model = new PromptedViT(vit, backbone, head, config.backbone.pool, method, prompts);
+  model.dropPath = config.train.drop_path;
   return { model, provenance, origin };
 }

@@ -1,7 +1,8 @@
 /**
  * A transformer block over frozen weights as one differentiable op with a hand-written backward pass
  * (only the input gradient: nothing in the block is trained). The block's math is vit.ts's `block`
- * (timm: x + attn(norm1(x)), then + mlp(norm2(.))); the gain is in what tfjs never has to do:
+ * (timm: x + attn(norm1(x)), then + mlp(norm2(.)), each branch optionally scaled per sample for
+ * stochastic depth); the gain is in what tfjs never has to do:
  *
  * - autodiff would put ~40 ops per block on the tape, clone what each one saves and keep the gradient
  *   of every intermediate until the whole backward pass ends (tfjs frees nothing earlier); here the
@@ -15,6 +16,7 @@
  * asked for; the parity and finite-difference tests cover both paths.
  */
 import { type Tensor, tf } from '../tf';
+import type { BlockDropPath } from './drop-path';
 import { bmmRaw, geluGradRaw, geluRaw } from './kernels';
 import type { LayerNormWeights, LinearWeights } from './layers';
 import type { ViTConfig } from './vit-config';
@@ -48,8 +50,11 @@ const affine = (x: Tensor, lin: LinearWeights) =>
 const backThrough = (dy: Tensor, lin: LinearWeights) => tf.matMul(dy as tf.Tensor2D, lin.wt as tf.Tensor2D); // dy @ w^T
 const t3 = (x: Tensor) => tf.transpose(x, [0, 2, 1]);
 
-/** x [B, L, D] -> [B, L, D]; differentiable in x only. */
-export function frozenBlock(x: Tensor, b: BlockWeights, cfg: ViTConfig): Tensor {
+/**
+ * x [B, L, D] -> [B, L, D]; differentiable in x only. `drop` (training with stochastic depth): each
+ * residual branch is multiplied by its per-sample scale, forward and backward.
+ */
+export function frozenBlock(x: Tensor, b: BlockWeights, cfg: ViTConfig, drop?: BlockDropPath): Tensor {
   const split = b.attn.heads;
   if (!split || !b.attn.proj.wt || !b.fc1.wt || !b.fc2.wt)
     throw new Error('frozenBlock needs frozen, split weights');
@@ -62,6 +67,9 @@ export function frozenBlock(x: Tensor, b: BlockWeights, cfg: ViTConfig): Tensor 
   const heads = (t: Tensor, perm: number[], shape: number[]) =>
     tf.reshape(tf.transpose(tf.reshape(t, [B, L, H, hd]), perm), shape);
   const merge = (t: Tensor) => tf.reshape(tf.transpose(tf.reshape(t, [B, H, L, hd]), [0, 2, 1, 3]), [M, D]);
+  // [M, D] rows times their sample's scale [B, 1, 1] (stochastic depth); the identity without it
+  const perSample = (t: Tensor, s: Tensor | undefined) =>
+    s ? tf.reshape(tf.mul(tf.reshape(t, [B, L, D]), s), [M, D]) : t;
 
   const op = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
     const save = args[1] as tf.GradSaveFunc;
@@ -71,10 +79,10 @@ export function frozenBlock(x: Tensor, b: BlockWeights, cfg: ViTConfig): Tensor 
     const kT = heads(affine(n1.y, split.k), [0, 2, 3, 1], [B * H, hd, L]);
     const v = heads(affine(n1.y, split.v), [0, 2, 1, 3], [B * H, L, hd]);
     const p = tf.softmax(bmmRaw(q, kT)); // [B*H, L, L]
-    const x1 = tf.add(x2, affine(merge(bmmRaw(p, v)), b.attn.proj)); // [M, D]
+    const x1 = tf.add(x2, perSample(affine(merge(bmmRaw(p, v)), b.attn.proj), drop?.attn)); // [M, D]
     const n2 = layerNormForward(x1, b.norm2, eps);
     const f = affine(n2.y, b.fc1); // [M, 4D]
-    const y = tf.add(x1, affine(geluRaw(f), b.fc2)); // [M, D]
+    const y = tf.add(x1, perSample(affine(geluRaw(f), b.fc2), drop?.mlp)); // [M, D]
     save([n1.xhat, n1.rstd, q, kT, v, p, n2.xhat, n2.rstd, f]);
     return {
       value: tf.reshape(y, [B, L, D]),
@@ -83,10 +91,14 @@ export function frozenBlock(x: Tensor, b: BlockWeights, cfg: ViTConfig): Tensor 
           const [xhat1, rstd1, qs, kTs, vs, ps, xhat2, rstd2, fs] = saved;
           const dy2 = tf.reshape(dy, [M, D]);
           // MLP branch: y = x1 + fc2(gelu(fc1(norm2(x1))))
-          const df = geluGradRaw(fs, backThrough(dy2, b.fc2)); // [M, 4D]
+          const df = geluGradRaw(fs, backThrough(perSample(dy2, drop?.mlp), b.fc2)); // [M, 4D]
           const dx1 = tf.add(dy2, layerNormBackward(backThrough(df, b.fc1), xhat2, rstd2, b.norm2)); // [M, D]
           // attention branch: x1 = x + proj(merge(softmax(q k^T) v))
-          const dO = heads(backThrough(dx1, b.attn.proj), [0, 2, 1, 3], [B * H, L, hd]);
+          const dO = heads(
+            backThrough(perSample(dx1, drop?.attn), b.attn.proj),
+            [0, 2, 1, 3],
+            [B * H, L, hd],
+          );
           const dP = bmmRaw(dO, t3(vs)); // [B*H, L, L]
           const dv = bmmRaw(t3(ps), dO); // [B*H, L, hd]
           const dS = tf.mul(ps, tf.sub(dP, tf.sum(tf.mul(dP, ps), -1, true))); // softmax backward

@@ -18,6 +18,12 @@ export interface ModelOutput {
 }
 
 export class PromptedViT {
+  /**
+   * `train.drop_path`: stochastic depth in the backbone during training steps (0: none). The trainer's
+   * step draws the masks (drop-path.ts); `forward` applies only masks it is given.
+   */
+  dropPath = 0;
+
   constructor(
     readonly cfg: ViTConfig,
     readonly backbone: ViTWeights,

@@ -5,6 +5,7 @@
  */
 import { type Tensor, tf } from '../tf';
 import { attention } from './attention';
+import type { BlockDropPath } from './drop-path';
 import { frozenBlock } from './frozen-block';
 import { gelu, layerNorm, linear } from './layers';
 import type { ViTConfig } from './vit-config';
@@ -24,6 +25,8 @@ export interface ForwardOptions {
   onBlockInput?: (layer: number, tokens: Tensor) => void;
   /** Layers whose attention probabilities [B, H, L, L] are returned. */
   attentionLayers?: ReadonlySet<number>;
+  /** Training with stochastic depth: per block, the per-sample branch scales (null: none). */
+  dropPath?: readonly (BlockDropPath | null)[];
 }
 
 export interface FeaturesOutput {
@@ -49,12 +52,15 @@ function block(
   b: BlockWeights,
   cfg: ViTConfig,
   keepProbs: boolean,
+  drop?: BlockDropPath | null,
 ): { x: Tensor; probs?: Tensor } {
-  if (b.attn.heads && !keepProbs) return { x: frozenBlock(x, b, cfg) };
+  if (b.attn.heads && !keepProbs) return { x: frozenBlock(x, b, cfg, drop ?? undefined) };
+  // stochastic depth (timm's DropPath): each residual branch times its per-sample scale [B, 1, 1]
+  const scaled = (t: Tensor, s: Tensor | undefined) => (s ? tf.mul(t, s) : t);
   const a = attention(layerNorm(x, b.norm1, cfg.layerNormEps), b.attn, cfg.numHeads, keepProbs);
-  const x1 = tf.add(x, a.out); // [B, L, D]
+  const x1 = tf.add(x, scaled(a.out, drop?.attn)); // [B, L, D]
   const h = gelu(linear(layerNorm(x1, b.norm2, cfg.layerNormEps), b.fc1)); // [B, L, 4D]
-  return { x: tf.add(x1, linear(h, b.fc2)), probs: a.probs }; // [B, L, D]
+  return { x: tf.add(x1, scaled(linear(h, b.fc2), drop?.mlp)), probs: a.probs }; // [B, L, D]
 }
 
 /** [CLS] + pos_embed, then prompts inserted right after CLS (prompts get no position embedding). */
@@ -122,7 +128,7 @@ export function forwardFeatures(
     // One scope per block: its intermediates go as soon as it returns (what the backward pass needs,
     // tfjs keeps anyway), so the forward pass never holds every block's temporaries at once.
     const [out, probs] = tf.tidy(() => {
-      const o = block(x, w.blocks[i], cfg, keep);
+      const o = block(x, w.blocks[i], cfg, keep, opts.dropPath?.[i]);
       return o.probs ? [o.x, o.probs] : [o.x];
     });
     x = out;

@@ -21,6 +21,7 @@ import { DataError } from '../data/data-error';
 import { type DatasetSplits, openDataset } from '../data/dataset';
 import { imageBatches } from '../data/image-batches';
 import { buildModel } from '../model/build-model';
+import { type DropPathKey, disposeDropPath, dropPathScales, dropPathTensors } from '../model/drop-path';
 import { crossEntropy } from '../model/loss';
 import type { PromptedViT } from '../model/prompted-vit';
 import { promptsToHost } from '../prompts/prompt-params';
@@ -444,7 +445,11 @@ async function trainInRunDir(
           paramsFinite,
         } = gpuStep
           ? await gpuStep.trainStep(batch.images, batch.labels, lr)
-          : await trainStep(model, opt, batch.images, batch.labels, size, micro, lr, config.debug.nan_check);
+          : await trainStep(model, opt, batch.images, batch.labels, size, micro, lr, config.debug.nan_check, {
+              seed: config.seed,
+              epoch: pos.epoch,
+              step: pos.stepInEpoch,
+            });
         // A finite loss can still leave overflowed parameters behind: check them before they are saved.
         const loss = Number.isFinite(stepLoss) && !paramsFinite ? Number.POSITIVE_INFINITY : stepLoss;
         const secs = (performance.now() - ts) / 1000;
@@ -603,23 +608,28 @@ export async function trainStep(
   micro: number,
   lr: number,
   nanCheck: boolean,
+  /** Where the step is: keys the stochastic-depth masks when `model.dropPath` > 0 (none without it). */
+  dropKey?: DropPathKey,
 ): Promise<{ loss: number; correct: number; paramsFinite: boolean }> {
   const B = labels.length;
   const per = size * size * 3;
   const vars = opt.params();
   const chunks = microChunks(B, micro);
+  const dropScales = dropKey ? dropPathScales(model.dropPath, model.cfg.depth, B, dropKey) : null;
   let total: Record<string, Tensor> | undefined;
   const reads: Tensor[] = []; // per micro-batch: its predictions [b], then its weighted loss []
   try {
     for (const [s, e] of chunks) {
       const chunk = labels.slice(s, e);
       const x = tf.tensor4d(images.subarray(s * per, e * per), [e - s, size, size, 3]); // [b, S, S, 3]
+      const dropPath = dropScales ? dropPathTensors(dropScales, model.cfg.depth, B, s, e) : undefined;
       const { value, grads } = tf.variableGrads(() => {
-        const logits = model.forward(x).logits; // [b, C]
+        const logits = model.forward(x, { dropPath }).logits; // [b, C]
         reads.push(tf.keep(tf.argMax(logits, 1)));
         return tf.mul(crossEntropy(logits, chunk), (e - s) / B) as tf.Scalar; // weighted: sum over chunks = batch mean
       }, vars);
       x.dispose();
+      disposeDropPath(dropPath);
       reads.push(value);
       if (!total) total = grads;
       else {

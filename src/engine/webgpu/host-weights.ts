@@ -13,6 +13,8 @@ export function stepEngineUnsupported(model: PromptedViT): string | null {
   if (model.backbone.blocks.some((b) => !b.attn.heads || !b.fc1.wt))
     return 'the backbone is not in the frozen split-attention layout';
   if (model.cfg.embedDim % model.cfg.numHeads !== 0) return 'the width is not a multiple of the head count';
+  if (model.dropPath > 0)
+    return `train.drop_path is ${model.dropPath}: the step engine has no stochastic depth`;
   return null;
 }
 
