@@ -49,7 +49,7 @@ node_include() {
 
 NODE_INC="$(node_include)"
 SOURCES=("$SRC"/*.c)
-CFLAGS=(-O3 -std=gnu11 -fPIC -pthread -fvisibility=hidden -fno-math-errno -Wall -Wextra -Wno-unused-parameter
+CFLAGS=(-O3 -std=gnu11 -fPIC -pthread -fvisibility=hidden -fno-math-errno -fno-trapping-math -Wall -Wextra -Wno-unused-parameter
   -DNODE_GYP_MODULE_NAME=spt_native "-ffile-prefix-map=$ROOT=." -I"$NODE_INC")
 
 if [[ "$MODE" == "prebuild" ]]; then

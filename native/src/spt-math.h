@@ -2,7 +2,8 @@
  * exp and the erf-GELU of the step's kernels, written so that loops over them vectorise (no calls, no
  * branches): spt_expf is Cephes' expf (range reduction by ln 2 in two parts, a degree-6 polynomial,
  * 2^n by exponent bits), within 2 ulp of expf over the normal range; below -87.3 it returns 0 and above
- * 88.7 infinity, as expf does; NaN stays NaN. GELU and its derivative are the WGSL's (wgsl-gemm.ts
+ * 88.7 infinity, as expf does; NaN stays NaN. Loops over them vectorise when compiled with
+ * -fno-trapping-math (the selects become blends; no value changes). GELU and its derivative are the WGSL's (wgsl-gemm.ts
  * WGSL_GELU): Abramowitz & Stegun 7.1.26 for erfc, the same constants, in f32.
  */
 #ifndef SPT_MATH_H
@@ -21,10 +22,8 @@ static inline float spt_expf(float x) {
   const float hi = 88.72283f, lo = -87.33654f;
   float c = x > hi ? hi : x;
   c = c < lo ? lo : c;
-  /* n = round(c / ln 2) */
-  float fx = c * 1.44269504088896341f;
-  fx = fx >= 0.0f ? fx + 0.5f : fx - 0.5f;
-  float n = (float)(int32_t)fx;
+  /* n = c / ln 2 rounded to nearest (adding and subtracting 1.5 * 2^23 rounds, |c / ln 2| < 2^22) */
+  float n = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = c - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
   float p = 1.9875691500e-4f;
