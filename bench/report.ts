@@ -59,6 +59,8 @@ export function renderTable(r: Json): string {
           .replace('torch_1t', 'PyTorch/OpenBLAS 1 thread')
           .replace(/^wasm$/, `tfjs wasm (${p.threads ?? '?'} thread${p.threads === 1 ? '' : 's'})`)
           .replace('wasm-1thread', 'tfjs wasm (1 thread)')
+          .replace(/^native$/, `native engine (${p.threads ?? '?'} thread${p.threads === 1 ? '' : 's'})`)
+          .replace('native-1thread', 'native engine (1 thread)')
           .replace(
             'wasm-openblas',
             'wasm + OpenBLAS addon (experiment)',
@@ -82,6 +84,34 @@ export function renderTable(r: Json): string {
       `| ${CONFIG_LABELS[row.config] ?? row.config} | ${row.batch} | ${row.mode === 'train' ? 'training' : 'forward'} | ${row.backend}${row.threads && row.threads > 1 ? ` (${row.threads} threads)` : ''} | ${o.error ? `error: ${o.error}` : num(o.imagesPerS, 2)} | ${t ? num(t.imagesPerS, 2) : '–'} | **${num(row.ratioOursToTorch, 3)}** | ${num(row.ratioOursToTorch1Thread, 3)} | ${num(row.cpuTimeRatioOursToTorch1Thread, 3)} | ${num(o.gflops)} | ${pct(o.shareOfTorchGemmPeak)} / ${t ? pct(t.shareOfTorchGemmPeak) : '–'} |`,
     );
   }
+  const profiled = ((r.throughput as Row[]) ?? []).filter((row) => row.ours.profile);
+  if (profiled.length) {
+    out.push('');
+    out.push(
+      "**Where the native step's time goes** (one more step after the timed ones, each kernel timed; GEMMs are OpenBLAS sgemm calls with their fused bias/residual epilogues; the GELU products are fc2's forward, which applies GELU to its input first, and fc1's input gradient, which multiplies by GELU'; outside the kernels: JavaScript, uploads, the read-back):",
+    );
+    out.push('');
+    out.push(
+      '| Configuration | Batch | Backend | Profiled step | Other GEMMs | GELU products | LayerNorm | Softmax | Other kernels | Outside the kernels |',
+    );
+    out.push('|---|---|---|---|---|---|---|---|---|---|');
+    for (const row of profiled) {
+      const p = row.ours.profile as { stepMs: number; kernels: Record<string, { ms: number }> };
+      const sum = (f: (k: string) => boolean) =>
+        Object.entries(p.kernels)
+          .filter(([k]) => f(k))
+          .reduce((a, [, v]) => a + v.ms, 0);
+      const gelu = sum((k) => /^gemm:..1.:|:geluGrad$/.test(k));
+      const gemm = sum((k) => k.startsWith('gemm:')) - gelu;
+      const ln = sum((k) => k.startsWith('ln-'));
+      const sm = sum((k) => k.startsWith('softmax-'));
+      const all = sum(() => true);
+      const share = (x: number) => `${ms(x)} (${pct(x / p.stepMs)})`;
+      out.push(
+        `| ${CONFIG_LABELS[row.config] ?? row.config} | ${row.batch} | ${row.backend}${row.threads && row.threads > 1 ? ` (${row.threads} threads)` : ''} | ${ms(p.stepMs)} | ${share(gemm)} | ${share(gelu)} | ${share(ln)} | ${share(sm)} | ${share(all - gemm - gelu - ln - sm)} | ${share(p.stepMs - all)} |`,
+      );
+    }
+  }
   const same = (r.threadsSameNumbers as Json[] | undefined) ?? [];
   if (same.length) {
     out.push('');
@@ -93,16 +123,16 @@ export function renderTable(r: Json): string {
   const mem = (r.memory as Json[]) ?? [];
   if (mem.length) {
     out.push(
-      '**Memory** of one training step (wasm, own process; the wasm heap never shrinks, so its size is the peak):',
+      '**Memory** of one training step (own process; the wasm heap never shrinks, so its size is the peak; the native engine keeps its buffers in the process, so its peak RSS is the figure):',
     );
     out.push('');
     out.push(
-      '| Configuration | Batch | Peak RSS | Peak wasm heap | Activation estimate of the micro-batch planner | Step (img/s, no warm-up) |',
+      '| Configuration | Batch | Backend | Peak RSS | Peak wasm heap | Activation estimate of the micro-batch planner | Step (img/s, no warm-up) |',
     );
-    out.push('|---|---|---|---|---|---|');
+    out.push('|---|---|---|---|---|---|---|');
     for (const x of mem)
       out.push(
-        `| ${CONFIG_LABELS[x.config as string] ?? x.config} | ${x.batch} | ${x.error ? `error: ${x.error}` : mib(x.peakRssBytes)} | ${mib(x.wasmHeapBytes)} | ${mib(x.estimatedActivationBytes)} | ${typeof x.stepMs === 'number' ? num((1000 * (x.batch as number)) / x.stepMs, 2) : '–'} |`,
+        `| ${CONFIG_LABELS[x.config as string] ?? x.config} | ${x.batch} | ${x.backend ?? 'wasm'} | ${x.error ? `error: ${x.error}` : mib(x.peakRssBytes)} | ${x.backend === 'native' ? '–' : mib(x.wasmHeapBytes)} | ${mib(x.estimatedActivationBytes)} | ${typeof x.stepMs === 'number' ? num((1000 * (x.batch as number)) / x.stepMs, 2) : '–'} |`,
       );
     out.push('');
   }

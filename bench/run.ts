@@ -6,10 +6,12 @@
  * Writes bench/results.json and the table between the markers in docs/PERFORMANCE.md.
  *
  * Environment:
- *   SPT_BENCH_BACKENDS  comma list (default wasm,wasm-1thread,cpu,tensorflow,tensorflow-gpu,webgpu; the ones
- *                       that do not load are reported as skipped). wasm is the product's (XNNPACK threads as
- *                       `device.threads: null` gives them), wasm-1thread the same on one thread. An experiment
- *                       of bench/, not a product path, can be added: wasm-openblas (docs/PERFORMANCE.md).
+ *   SPT_BENCH_BACKENDS  comma list (default wasm,wasm-1thread,native,native-1thread,cpu,tensorflow,tensorflow-gpu,
+ *                       webgpu; the ones that do not load are reported as skipped). wasm is the product's
+ *                       (XNNPACK threads as `device.threads: null` gives them), wasm-1thread the same on one
+ *                       thread; native the product's native CPU step engine (training only: it evaluates on
+ *                       wasm; one thread per core), native-1thread the same on one thread. An experiment of
+ *                       bench/, not a product path, can be added: wasm-openblas (docs/PERFORMANCE.md).
  *   SPT_BENCH_OMP_WAIT_POLICY  OMP_WAIT_POLICY for PyTorch (default: OpenMP's own, or PASSIVE when the
  *                       machine is already busy at the start: spinning OpenMP threads that lose their core
  *                       slow PyTorch down up to tenfold)
@@ -37,7 +39,10 @@ const started = Date.now();
 const quick = process.env.SPT_BENCH_QUICK === '1';
 const budgetS = Number(process.env.SPT_BENCH_BUDGET_S ?? 780);
 const rounds = quick ? 1 : Number(process.env.SPT_BENCH_ROUNDS ?? 2);
-const requested = (process.env.SPT_BENCH_BACKENDS ?? 'wasm,wasm-1thread,cpu,tensorflow,tensorflow-gpu,webgpu')
+const requested = (
+  process.env.SPT_BENCH_BACKENDS ??
+  'wasm,wasm-1thread,native,native-1thread,cpu,tensorflow,tensorflow-gpu,webgpu'
+)
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
@@ -151,7 +156,16 @@ interface ThroughputRow {
   batch: number;
   mode: 'train' | 'forward';
   backend: string;
-  ours: { stepMs: number[]; stepCpuMs: number[]; error?: string; threads?: number; digests: string[] };
+  ours: {
+    stepMs: number[];
+    stepCpuMs: number[];
+    error?: string;
+    threads?: number;
+    digests: string[];
+    /** native: one profiled step (time per kernel) and the process's peak RSS. */
+    profile?: Json;
+    peakRssBytes?: number;
+  };
   torch: { stepMs: number[]; error?: string };
   torch1: { stepMs: number[]; stepCpuMs: number[]; error?: string };
 }
@@ -215,7 +229,7 @@ async function main() {
     }
   }
   for (const b of backends.filter(
-    (x) => x.startsWith('wasm') || x === 'tensorflow' || x === 'tensorflow-gpu',
+    (x) => x.startsWith('wasm') || x.startsWith('native') || x === 'tensorflow' || x === 'tensorflow-gpu',
   )) {
     const r = await tsChild(['gemm', '--backend', b, '--n', String(n), '--reps', '3'], 180);
     peak[b] = r.error ? { error: r.error } : { gflops: round(r.gflops as number, 1), n, threads: r.threads };
@@ -233,7 +247,13 @@ async function main() {
       ['small', 64],
       ['tiny', 8],
     ] as const) {
-      plans.push({ config, batch, mode, backends: full });
+      // native trains only: its evaluation is the wasm backend's (the wasm rows)
+      plans.push({
+        config,
+        batch,
+        mode,
+        backends: mode === 'train' ? full : full.filter((b) => !b.startsWith('native')),
+      });
     }
   }
   // The pure-JS backend is ~100x slower: one small forward and training step at batch 8.
@@ -313,6 +333,8 @@ async function main() {
           row.ours.stepCpuMs.push(...(ours.stepCpuMs as number[]));
           row.ours.threads = ours.threads as number | undefined;
           if (typeof ours.paramDigest === 'string') row.ours.digests.push(ours.paramDigest);
+          if (ours.profile) row.ours.profile = ours.profile as Json;
+          if (typeof ours.peakRssBytes === 'number') row.ours.peakRssBytes = ours.peakRssBytes;
         }
         // Each PyTorch run is paired with every backend of the plan (same round, same machine state).
         if (torchRun?.error) row.torch.error = String(torchRun.error);
@@ -359,6 +381,8 @@ async function main() {
         shareOfOwnGemmPeak: oursPeak ? round(flops / ms / 1e6 / oursPeak, 3) : null,
         stepsMs: row.ours.stepMs.map((x) => round(x, 1)),
         paramDigests: row.ours.digests,
+        peakRssBytes: row.ours.peakRssBytes ?? null,
+        profile: row.ours.profile ?? null,
         error: row.ours.error ?? null,
       },
       torch: torchOk
@@ -488,6 +512,54 @@ async function main() {
       sampleLoad();
     }
   }
+  // The native engine's peak RSS per batch (its activations live in the process's own memory).
+  if (!quick && backends.includes('native')) {
+    for (const [config, batches] of [
+      ['small', [32, 64, 128, 256]],
+      ['tiny', [4, 8, 16, 32]],
+    ] as const) {
+      let last: { batch: number; ms: number } | undefined;
+      for (const batch of batches) {
+        if (last && (last.ms * batch) / last.batch > 60_000) break;
+        if (left() < 150) break;
+        const r = await tsChild(
+          [
+            'model',
+            '--backend',
+            'native',
+            '--config',
+            config,
+            '--batch',
+            String(batch),
+            '--mode',
+            'train',
+            '--steps',
+            '1',
+            '--warmup',
+            '0',
+          ],
+          300,
+        );
+        if (r.error) {
+          memory.push({ config, batch, backend: 'native', error: r.error });
+          break;
+        }
+        last = { batch, ms: (r.stepMs as number[])[0] };
+        memory.push({
+          config,
+          batch,
+          backend: 'native',
+          peakRssBytes: r.peakRssBytes,
+          estimatedActivationBytes: null,
+          stepMs: round(last.ms, 0),
+        });
+        log(
+          `memory native ${config} batch ${batch}: RSS ${((r.peakRssBytes as number) / 2 ** 20).toFixed(0)} MiB`,
+        );
+      }
+      sampleLoad();
+    }
+  }
   results.memory = memory;
   results.largestBatch = largest;
 
@@ -600,7 +672,7 @@ async function webgpuStep(): Promise<Json> {
 
 function missingPackage(b: string): string | undefined {
   const entry = BACKEND_PACKAGES[b as BackendName];
-  if (!entry) return b.startsWith('wasm-') ? undefined : `unknown backend '${b}'`;
+  if (!entry) return b.startsWith('wasm-') || b.startsWith('native-') ? undefined : `unknown backend '${b}'`;
   for (const pkg of [entry.pkg, entry.extra])
     if (pkg && !resolvePackageJson(pkg)) return `${pkg} is not installed`;
   if (b === 'webgpu' && !gpuDeviceNodePresent())

@@ -47,6 +47,16 @@ export class CpuDevice {
   };
 }
 
+/** Milliseconds and calls per kernel key while SPT_NATIVE_PROFILE=1 (the bench's step profile). */
+const profile = new Map<string, { ms: number; calls: number }>();
+
+/** The kernel times collected since the last call (SPT_NATIVE_PROFILE=1), and starts afresh. */
+export function takeNativeProfile(): Record<string, { ms: number; calls: number }> {
+  const out = Object.fromEntries(profile);
+  profile.clear();
+  return out;
+}
+
 interface Op {
   kernel: KernelSource;
   code: number;
@@ -80,6 +90,10 @@ class CpuProgram implements StepProgram {
 
   run(): void {
     const run = this.addon.run;
+    if (process.env.SPT_NATIVE_PROFILE === '1') {
+      this.runProfiled();
+      return;
+    }
     for (const op of this.ops) {
       // Each buffer's current array: a destroyed one is empty, and its bounds check fails.
       try {
@@ -87,6 +101,17 @@ class CpuProgram implements StepProgram {
       } catch (err) {
         throw new Error(`${this.label}: ${op.kernel.key}: ${err instanceof Error ? err.message : err}`);
       }
+    }
+  }
+
+  private runProfiled(): void {
+    for (const op of this.ops) {
+      const t0 = performance.now();
+      this.addon.run(op.code, op.uniform, op.z, ...op.buffers.map((b) => b.data));
+      const p = profile.get(op.kernel.key) ?? { ms: 0, calls: 0 };
+      p.ms += performance.now() - t0;
+      p.calls++;
+      profile.set(op.kernel.key, p);
     }
   }
 
