@@ -97,6 +97,7 @@ describe('language service: completion', () => {
       'weight_decay',
       'wd_head',
       'micro_batch',
+      'drop_path',
     ]);
     const m = marked('train:\n  wd|');
     const item = complete(m.doc, m.pos).items.find((i) => i.label === 'wd_head');
