@@ -192,6 +192,14 @@ export class StepEngine {
     return { loss: loss / B, correct, paramsFinite: !this.opts.nanCheck || v[2 * B] === 1 };
   }
 
+  /**
+   * The last step's gradients (summed over its micro-batches), flat in AdamW.params() order: prompt sets
+   * (S, N, D), head weight [D, C], head bias. For checks against PyTorch's gradients.
+   */
+  async gradients(): Promise<Float32Array> {
+    return this.exec.read(this.bufs.readback, [{ buffer: this.bufs.grads, floats: this.bufs.paramCount }]);
+  }
+
   /** Writes the device's parameters and AdamW state into the tfjs model and optimizer (when changed). */
   async syncTo(opt: AdamW): Promise<void> {
     if (!this.dirty) return;
