@@ -5,13 +5,7 @@
  * (test/unit/native) and the WebGPU engine (test/webgpu).
  */
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
-import { headFromHost } from '../../src/engine/model/head';
-import { loadBackbone } from '../../src/engine/model/load-backbone';
-import { PromptedViT } from '../../src/engine/model/prompted-vit';
-import { vitConfig } from '../../src/engine/model/vit-config';
-import { vitWeightsFromState } from '../../src/engine/model/vit-weights';
-import { promptParamsFromHost } from '../../src/engine/prompts/prompt-params';
+import type { PromptedViT } from '../../src/engine/model/prompted-vit';
 import { AdamW } from '../../src/engine/train/adamw';
 import { paramGroups } from '../../src/engine/train/param-groups';
 import type { StepEngine, StepEngineOptions } from '../../src/engine/webgpu/step-engine';
@@ -20,41 +14,17 @@ import {
   get,
   maxAbsDiff,
   normalisedImages,
-  PARITY_DIR,
-  type ParityCase,
-  parityBackbone,
+  parityCaseModel,
   parityCases,
 } from './parity-fixtures';
 
 type Create = (model: PromptedViT, opt: AdamW, opts: StepEngineOptions) => Promise<StepEngine>;
 
-function caseModel(c: ParityCase): PromptedViT {
-  const b = parityBackbone();
-  const cfg = vitConfig(
-    {
-      embed_dim: b.embed_dim,
-      depth: b.depth,
-      num_heads: b.num_heads,
-      patch_size: b.patch_size,
-      image_size: b.image_size,
-    },
-    c.image_size,
-  );
-  const loaded = loadBackbone(path.join(PARITY_DIR, 'timm.pth'), 'auto', cfg);
-  const w = vitWeightsFromState(loaded.state, cfg, { trainable: false });
-  const t = caseTensors(c);
-  const head = headFromHost(get(t, 'head.weight'), get(t, 'head.bias'), cfg.embedDim);
-  const prompts = c.mode
-    ? promptParamsFromHost(get(t, 'prompts'), c.mode, cfg.depth, cfg.embedDim)
-    : undefined;
-  return new PromptedViT(cfg, w, head, c.pool, c.method, prompts);
-}
-
 /** Registers one test per parity case for the engine `create` makes (micro-batches of 2: chunked). */
 export function engineParityTests(create: Create): void {
   for (const c of parityCases()) {
     it(`${c.name}: loss and gradients match PyTorch (max abs err <= 1e-4)`, async () => {
-      const model = caseModel(c);
+      const model = parityCaseModel(c);
       const opt = new AdamW(paramGroups(model, 0, 0));
       const { data, labels } = await normalisedImages(c.split);
       const engine = await create(model, opt, { batch: labels.length, microBatch: 2, nanCheck: true });

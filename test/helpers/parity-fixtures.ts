@@ -4,6 +4,12 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import type { HostTensor, TensorMap } from '../../src/engine/checkpoint/host-tensor';
 import { readSafetensors } from '../../src/engine/checkpoint/safetensors';
+import { headFromHost } from '../../src/engine/model/head';
+import { loadBackbone } from '../../src/engine/model/load-backbone';
+import { PromptedViT } from '../../src/engine/model/prompted-vit';
+import { vitConfig } from '../../src/engine/model/vit-config';
+import { vitWeightsFromState } from '../../src/engine/model/vit-weights';
+import { promptParamsFromHost } from '../../src/engine/prompts/prompt-params';
 
 export const PARITY_DIR = path.join(__dirname, '..', 'fixtures', 'parity');
 
@@ -101,4 +107,27 @@ export function get(m: TensorMap, k: string): HostTensor {
   const t = m.get(k);
   if (!t) throw new Error(`fixture has no '${k}'`);
   return t;
+}
+
+/** A case's model: the backbone from `checkpoint` (frozen), its prompts and head, on the current backend. */
+export function parityCaseModel(c: ParityCase, checkpoint = 'timm.pth'): PromptedViT {
+  const b = parityBackbone();
+  const cfg = vitConfig(
+    {
+      embed_dim: b.embed_dim,
+      depth: b.depth,
+      num_heads: b.num_heads,
+      patch_size: b.patch_size,
+      image_size: b.image_size,
+    },
+    c.image_size,
+  );
+  const loaded = loadBackbone(path.join(PARITY_DIR, checkpoint), 'auto', cfg);
+  const w = vitWeightsFromState(loaded.state, cfg, { trainable: false });
+  const t = caseTensors(c);
+  const head = headFromHost(get(t, 'head.weight'), get(t, 'head.bias'), cfg.embedDim);
+  const prompts = c.mode
+    ? promptParamsFromHost(get(t, 'prompts'), c.mode, cfg.depth, cfg.embedDim)
+    : undefined;
+  return new PromptedViT(cfg, w, head, c.pool, c.method, prompts);
 }

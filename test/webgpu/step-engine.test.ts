@@ -7,53 +7,17 @@
  */
 import * as assert from 'node:assert/strict';
 import { selectBackend } from '../../src/engine/backend/select-backend';
-import { initHead } from '../../src/engine/model/head';
-import { PromptedViT } from '../../src/engine/model/prompted-vit';
 import type { Pool, PromptMode } from '../../src/engine/model/vit';
 import { vitConfig } from '../../src/engine/model/vit-config';
-import { vitWeightsFromState } from '../../src/engine/model/vit-weights';
-import { xavierPrompts } from '../../src/engine/prompts/init-xavier';
-import { promptParamsFromHost } from '../../src/engine/prompts/prompt-params';
-import { AdamW } from '../../src/engine/train/adamw';
-import { paramGroups } from '../../src/engine/train/param-groups';
 import { trainStep } from '../../src/engine/train/train-run';
-import { Rng } from '../../src/engine/util/rng';
 import { WebGpuStepEngine } from '../../src/engine/webgpu/webgpu-step-engine';
-import { randomVitState } from '../helpers/random-state';
+import { stepTestBatch, stepTestModel } from '../helpers/step-engine-fixtures';
 
 const cfg = vitConfig({ embed_dim: 32, depth: 3, num_heads: 4, patch_size: 8, image_size: 24 }, 24);
 const S = 24;
-const CLASSES = 5;
 
-function model(mode: PromptMode | null, pool: Pool): { m: PromptedViT; opt: AdamW } {
-  const w = vitWeightsFromState(randomVitState(cfg, 7), cfg, { trainable: false });
-  const rng = new Rng(11);
-  const sets = mode === 'deep' ? cfg.depth : 1;
-  const prompts = mode
-    ? promptParamsFromHost(
-        xavierPrompts(rng, sets, 3, cfg.embedDim, cfg.patchSize),
-        mode,
-        cfg.depth,
-        cfg.embedDim,
-      )
-    : undefined;
-  const m = new PromptedViT(
-    cfg,
-    w,
-    initHead(cfg.embedDim, CLASSES, rng),
-    pool,
-    mode ? 'vpt' : 'linear',
-    prompts,
-  );
-  return { m, opt: new AdamW(paramGroups(m, 0.001, 0.01)) };
-}
-
-function batch(step: number, B: number): { images: Float32Array; labels: number[] } {
-  const rng = new Rng(100 + step);
-  const images = new Float32Array(B * S * S * 3);
-  for (let i = 0; i < images.length; i++) images[i] = rng.uniform() * 4 - 2;
-  return { images, labels: Array.from({ length: B }, (_, i) => (i * 2 + step) % CLASSES) };
-}
+const model = (mode: PromptMode | null, pool: Pool) => stepTestModel(cfg, mode, pool);
+const batch = (step: number, B: number) => stepTestBatch(cfg, step, B);
 
 async function maxDiff(a: { data(): Promise<unknown> }, b: { data(): Promise<unknown> }): Promise<number> {
   const [x, y] = (await Promise.all([a.data(), b.data()])) as Float32Array[];

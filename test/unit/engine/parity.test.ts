@@ -6,12 +6,9 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { BackendName } from '../../../src/engine/backend/backend-names';
 import { selectBackend } from '../../../src/engine/backend/select-backend';
-import { headFromHost } from '../../../src/engine/model/head';
 import { loadBackbone } from '../../../src/engine/model/load-backbone';
 import { crossEntropy } from '../../../src/engine/model/loss';
-import { PromptedViT } from '../../../src/engine/model/prompted-vit';
 import { vitConfig } from '../../../src/engine/model/vit-config';
-import { vitWeightsFromState } from '../../../src/engine/model/vit-weights';
 import { promptParamsFromHost, promptsToHost } from '../../../src/engine/prompts/prompt-params';
 import { tf } from '../../../src/engine/tf';
 import {
@@ -23,30 +20,11 @@ import {
   PARITY_DIR,
   type ParityCase,
   parityBackbone,
+  parityCaseModel,
   parityCases,
 } from '../../helpers/parity-fixtures';
 
-function buildCaseModel(c: ParityCase, checkpoint = 'timm.pth'): PromptedViT {
-  const b = parityBackbone();
-  const cfg = vitConfig(
-    {
-      embed_dim: b.embed_dim,
-      depth: b.depth,
-      num_heads: b.num_heads,
-      patch_size: b.patch_size,
-      image_size: b.image_size,
-    },
-    c.image_size,
-  );
-  const loaded = loadBackbone(path.join(PARITY_DIR, checkpoint), 'auto', cfg);
-  const w = vitWeightsFromState(loaded.state, cfg, { trainable: false });
-  const t = caseTensors(c);
-  const head = headFromHost(get(t, 'head.weight'), get(t, 'head.bias'), cfg.embedDim);
-  const prompts = c.mode
-    ? promptParamsFromHost(get(t, 'prompts'), c.mode, cfg.depth, cfg.embedDim)
-    : undefined;
-  return new PromptedViT(cfg, w, head, c.pool, c.method, prompts);
-}
+const buildCaseModel = parityCaseModel;
 
 // SPT_PARITY_BACKENDS=webgpu (or tensorflow, tensorflow-gpu) runs the same cases on a GPU machine
 // (scripts/device/gpu-check.ts); the default is what every machine has.
