@@ -9,7 +9,7 @@
 #                                             /usr/include/node, or SPT_NODE_INCLUDE) and OpenBLAS
 #                                             (libopenblas.a linked in when found, else -lopenblas), or
 #                                             Accelerate on macOS.
-#   bash scripts/build-native.sh --prebuild   the shipped linux-x64 binary -> prebuilds/linux-x64/spt-native.node
+#   bash scripts/build-native.sh --prebuild   the shipped linux-x64 binary -> prebuilds/linux-x64/spt-native.node(.br)
 #                                             and its build record spt-native.json: Debian's static OpenBLAS
 #                                             (apt-get install libopenblas-pthread-dev; built with
 #                                             DYNAMIC_ARCH, so one binary picks its kernels for every
@@ -97,6 +97,8 @@ if [[ "$MODE" == "prebuild" ]]; then
   "command": "bash scripts/build-native.sh --prebuild"
 }
 JSON
+  # The repository keeps it brotli-packed (24 MB -> 1.4 MB); scripts/build.mjs unpacks it into dist/native.
+  node -e "const z=require('zlib'),fs=require('fs');const b=fs.readFileSync(process.argv[1]);fs.writeFileSync(process.argv[1]+'.br',z.brotliCompressSync(b,{params:{[z.constants.BROTLI_PARAM_QUALITY]:11,[z.constants.BROTLI_PARAM_LGWIN]:24,[z.constants.BROTLI_PARAM_SIZE_HINT]:b.length}}))" "$OUT"
   echo "build-native: $OUT ($((BYTES / 1024 / 1024)) MiB, needs $NEEDED, $GLIBC+, sha256 $SHA)"
   exit 0
 fi

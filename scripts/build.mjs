@@ -10,10 +10,12 @@
  * first the gradients would register into a second copy of the core). Native and GPU packages stay
  * external: they are loaded at run time from wherever they are installed (see load-package.ts).
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as zlib from 'node:zlib';
 import * as esbuild from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -88,24 +90,37 @@ function copyWasm() {
 }
 
 /**
- * The native CPU engine's prebuilt binaries (prebuilds/<platform>-<arch>/spt-native.node and its build
- * record), copied beside the bundles: dist/native/<platform>-<arch>/, where src/engine/native/native-addon.ts
- * looks from a bundle. The .vsix ships this copy (prebuilds/ itself stays out of it).
+ * The native CPU engine's prebuilt binaries, beside the bundles: dist/native/<platform>-<arch>/, where
+ * src/engine/native/native-addon.ts looks. The repository keeps each one brotli-compressed
+ * (prebuilds/<platform>-<arch>/spt-native.node.br, 1.4 MB instead of 24 MB) with its build record
+ * (spt-native.json: the SHA-256 and size of the binary itself); a local `build-native.sh --prebuild` may
+ * leave the plain .node there too. The .vsix ships dist/native (prebuilds/ itself stays out of it).
  */
 function copyNative() {
   const src = path.join(root, 'prebuilds');
   const out = [];
   if (!fs.existsSync(src)) return out;
   for (const plat of fs.readdirSync(src)) {
-    const bin = path.join(src, plat, 'spt-native.node');
-    if (!fs.existsSync(bin)) continue;
+    const plain = path.join(src, plat, 'spt-native.node');
+    const packed = `${plain}.br`;
+    if (!fs.existsSync(plain) && !fs.existsSync(packed)) continue;
     const dir = path.join(dist, 'native', plat);
     fs.mkdirSync(dir, { recursive: true });
-    for (const f of ['spt-native.node', 'spt-native.json']) {
-      if (!fs.existsSync(path.join(src, plat, f))) continue;
-      fs.copyFileSync(path.join(src, plat, f), path.join(dir, f));
-      out.push(path.join(dir, f));
+    const bin = path.join(dir, 'spt-native.node');
+    const data = fs.existsSync(plain)
+      ? fs.readFileSync(plain)
+      : zlib.brotliDecompressSync(fs.readFileSync(packed));
+    const record = path.join(src, plat, 'spt-native.json');
+    if (fs.existsSync(record)) {
+      const want = JSON.parse(fs.readFileSync(record, 'utf8')).sha256;
+      const got = crypto.createHash('sha256').update(data).digest('hex');
+      if (want && want !== got)
+        throw new Error(`${plat}: spt-native.node has SHA-256 ${got}, its record says ${want}`);
+      fs.copyFileSync(record, path.join(dir, 'spt-native.json'));
+      out.push(path.join(dir, 'spt-native.json'));
     }
+    fs.writeFileSync(bin, data, { mode: 0o755 });
+    out.push(bin);
   }
   return out;
 }

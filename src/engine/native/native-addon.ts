@@ -53,6 +53,8 @@ export function nativeAddonCandidates(): string[] {
   const out: string[] = [];
   if (root) out.push(path.join(root, 'native', 'build', NATIVE_ADDON_FILE));
   out.push(path.join(__dirname, 'native', platform(), NATIVE_ADDON_FILE));
+  // a checkout after `npm run build` (which unpacks prebuilds/<platform>/spt-native.node.br there)
+  if (root) out.push(path.join(root, 'dist', 'native', platform(), NATIVE_ADDON_FILE));
   if (root) out.push(path.join(root, 'prebuilds', platform(), NATIVE_ADDON_FILE));
   return [...new Set(out)];
 }

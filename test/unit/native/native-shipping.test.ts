@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { selectBackend } from '../../../src/engine/backend/select-backend';
 import { loadNativeAddon, resetNativeAddonCache } from '../../../src/engine/native/native-addon';
 
@@ -32,9 +33,13 @@ describe('native engine: shipping and fallback', function () {
     resetNativeAddonCache();
   });
 
-  it('the committed linux-x64 binary is the recorded build, under 40 MB, and needs only glibc', function () {
+  it('the committed linux-x64 binary (brotli-packed, unpacked by the build) is the recorded build, under 40 MB, and needs only glibc', function () {
     const record = JSON.parse(fs.readFileSync(path.join(PREBUILT, 'spt-native.json'), 'utf8'));
-    const bin = fs.readFileSync(path.join(PREBUILT, 'spt-native.node'));
+    const packed = fs.readFileSync(path.join(PREBUILT, 'spt-native.node.br'));
+    assert.ok(packed.length < 5 * 2 ** 20, `the committed file is ${packed.length} bytes`);
+    const bin = zlib.brotliDecompressSync(packed);
+    const unpacked = path.join(ROOT, 'dist', 'native', 'linux-x64', 'spt-native.node');
+    assert.ok(fs.readFileSync(unpacked).equals(bin), 'npm run build unpacks it into dist/native/linux-x64');
     assert.equal(
       createHash('sha256').update(bin).digest('hex'),
       record.sha256,
@@ -43,7 +48,7 @@ describe('native engine: shipping and fallback', function () {
     assert.equal(bin.length, record.bytes);
     assert.ok(bin.length < 40 * 2 ** 20, `${bin.length} bytes`);
     assert.match(record.openblas, /static, DYNAMIC_ARCH/);
-    const objdump = spawnSync('objdump', ['-p', path.join(PREBUILT, 'spt-native.node')], {
+    const objdump = spawnSync('objdump', ['-p', unpacked], {
       encoding: 'utf8',
     });
     if (objdump.status !== 0) return this.skip(); // no binutils here: the build script checked it
@@ -60,7 +65,7 @@ describe('native engine: shipping and fallback', function () {
     assert.equal(r.status, 0, r.stderr);
     const files = new Set((JSON.parse(r.stdout)[0].files as { path: string }[]).map((f) => f.path));
     for (const f of [
-      'prebuilds/linux-x64/spt-native.node',
+      'prebuilds/linux-x64/spt-native.node.br',
       'prebuilds/linux-x64/spt-native.json',
       'native/src/gemm.c',
       'scripts/build-native.sh',

@@ -207,7 +207,7 @@ export function checkVsix(vsix: PackagedVsix, platform = process.platform, arch 
   // sharp's prebuilt binary and libvips for this machine (one .vsix per target platform).
   const target = `${platform}-${arch}`;
   // The native CPU engine's prebuilt binary for this platform, as scripts/build.mjs copies it into dist/.
-  if (fs.existsSync(path.join(REPO_ROOT, 'prebuilds', target, 'spt-native.node')))
+  if (fs.existsSync(path.join(REPO_ROOT, 'prebuilds', target, 'spt-native.node.br')))
     require(`dist/native/${target}/spt-native.node`, "the native CPU step engine's prebuilt binary");
   for (const pkg of [`@img/sharp-${target}`, `@img/sharp-libvips-${target}`]) {
     if (!fs.existsSync(path.join(REPO_ROOT, 'node_modules', pkg))) continue;
