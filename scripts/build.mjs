@@ -119,7 +119,13 @@ function copyNative() {
       fs.copyFileSync(record, path.join(dir, 'spt-native.json'));
       out.push(path.join(dir, 'spt-native.json'));
     }
-    fs.writeFileSync(bin, data, { mode: 0o755 });
+    // Never rewrite a loaded shared object in place (a process that mapped it would crash): leave an
+    // identical file alone, replace a changed one by renaming a new file over it.
+    if (!(fs.existsSync(bin) && fs.readFileSync(bin).equals(data))) {
+      const tmp = `${bin}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, data, { mode: 0o755 });
+      fs.renameSync(tmp, bin);
+    }
     out.push(bin);
   }
   return out;
