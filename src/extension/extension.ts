@@ -16,6 +16,7 @@ import type { QueueEntry } from './runs/run-queue';
 import { buildRunTree, type RunTreeNode } from './runs/run-tree-model';
 import { RunsTreeProvider } from './runs/runs-tree-provider';
 import { buildSweepTree } from './runs/sweep-tree-model';
+import { EXPERIMENT_SELECTOR } from './spt-language';
 import { RunStatusBar } from './status-bar';
 
 const HIDE_INTERRUPTED_KEY = 'spt.hideInterruptedRunsNotice';
@@ -82,12 +83,7 @@ export function activate(context: vscode.ExtensionContext): SptStudioApi {
     );
     c.track(c.index.onDidChange(() => tree.refreshSoon()));
     c.track(new RunStatusBar(c.queue));
-    c.track(
-      vscode.languages.registerCodeLensProvider(
-        { scheme: 'file', pattern: '**/*.spt.yaml' },
-        new ExperimentCodeLens(c.index),
-      ),
-    );
+    c.track(vscode.languages.registerCodeLensProvider(EXPERIMENT_SELECTOR, new ExperimentCodeLens(c.index)));
     c.track(vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()));
 
     // Runs on disk are looked for after activation returns (findFiles can take a while).
