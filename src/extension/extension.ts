@@ -10,7 +10,8 @@ import { ExperimentCodeLens } from './code-lens';
 import { registerCommands } from './commands';
 import { SptContext } from './context';
 import { DoctorDocuments } from './doctor-view';
-import { type RunningClient, startLanguageClient } from './language-client';
+import type { RunningClient } from './language-client';
+import { startLanguageClientOnDemand } from './lazy-language-client';
 import { Logger } from './logger';
 import type { QueueEntry } from './runs/run-queue';
 import { buildRunTree, type RunTreeNode } from './runs/run-tree-model';
@@ -48,7 +49,7 @@ export function activate(context: vscode.ExtensionContext): SptStudioApi {
     c.track(documents);
     for (const d of registerCommands(c)) c.track(d);
     c.track(c.dashboards.registerSerializer());
-    client = c.track(startLanguageClient(context.extensionPath, logger));
+    client = c.track(startLanguageClientOnDemand(context.extensionPath, logger));
 
     const tree = c.track(
       new RunsTreeProvider(() => {
