@@ -83,8 +83,11 @@ export function activate(context: vscode.ExtensionContext): SptStudioApi {
       }),
     );
     c.track(c.index.onDidChange(() => tree.refreshSoon()));
-    c.track(new RunStatusBar(c.queue));
-    c.track(vscode.languages.registerCodeLensProvider(EXPERIMENT_SELECTOR, new ExperimentCodeLens(c.index)));
+    c.track(new RunStatusBar(c.queue, () => c.views()));
+    const lens = c.track(
+      new ExperimentCodeLens(() => c.views(), [(l) => c.index.onDidChange(l), (l) => c.queue.onDidChange(l)]),
+    );
+    c.track(vscode.languages.registerCodeLensProvider(EXPERIMENT_SELECTOR, lens));
     c.track(vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()));
 
     // Runs on disk are looked for after activation returns (findFiles can take a while).

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import type { TrainerJob } from '../../shared/trainer-contract';
+import { type StepClock, tickClock } from './run-progress';
 import type { Disposable, TrainerOutcome, TrainerProcessEvent } from './trainer-process';
 
 export type QueueState = 'queued' | 'running' | 'finished' | 'failed' | 'stopped' | 'cancelled';
@@ -40,6 +41,8 @@ export interface QueueEntry {
   totalSteps?: number;
   testAcc?: number;
   message?: string;
+  /** This trainer process's steps (throughput, ETA): ./run-progress.ts. */
+  clock?: StepClock;
 }
 
 export type ProcessFactory = (entry: Readonly<QueueEntry>) => RunProcess & { logFile?: string };
@@ -183,6 +186,7 @@ export class RunQueue {
   private launch(e: QueueEntry): void {
     e.state = 'running';
     e.startedAt = Date.now();
+    e.clock = undefined;
     let proc: RunProcess & { logFile?: string };
     try {
       proc = this.options.createProcess(e);
@@ -239,6 +243,7 @@ export class RunQueue {
           e.loss = r.loss;
           e.step = r.step;
           e.totalSteps = r.totalSteps;
+          e.clock = tickClock(e.clock, r.step, r.ips, Date.now());
         } else if (r.type === 'status' && r.message) e.message = r.message;
         else if (r.type === 'summary') e.testAcc = r.summary.test_acc ?? undefined;
         else return; // nothing the tree shows

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RUN_FILES } from '../../engine/run/run-folder';
 import type { RunRecord, RunRecordStatus } from './run-discovery';
+import { etaSeconds, formatProgress, progressRows, type RunProgress } from './run-progress';
 import type { QueueEntry } from './run-queue';
 
 export type RunNodeStatus = RunRecordStatus | 'queued';
@@ -52,6 +53,11 @@ export interface RunView {
   testAcc: number | null;
   elapsedSeconds: number | null;
   loss: number | null;
+  /** Live only (null from disk): global steps taken and planned, throughput, seconds left. */
+  step: number | null;
+  totalSteps: number | null;
+  imagesPerSec: number | null;
+  etaSeconds: number | null;
   lastError: string | null;
   resumable: boolean;
   live: boolean;
@@ -112,6 +118,10 @@ export function fromRecord(r: RunRecord): RunView {
     testAcc: r.testAcc,
     elapsedSeconds: r.elapsedSeconds,
     loss: null,
+    step: null,
+    totalSteps: null,
+    imagesPerSec: null,
+    etaSeconds: null,
     lastError: r.lastError,
     resumable: r.resumable,
     live: false,
@@ -137,6 +147,10 @@ export function mergeRun(disk: RunRecord | undefined, live: QueueEntry | undefin
         testAcc: null,
         elapsedSeconds: null,
         loss: null,
+        step: null,
+        totalSteps: null,
+        imagesPerSec: null,
+        etaSeconds: null,
         lastError: null,
         resumable: false,
         live: false,
@@ -155,6 +169,12 @@ export function mergeRun(disk: RunRecord | undefined, live: QueueEntry | undefin
   v.bestEpoch = live.bestEpoch ?? base.bestEpoch;
   v.testAcc = live.testAcc ?? base.testAcc;
   v.loss = live.loss ?? null;
+  if (live.state === 'running') {
+    v.step = live.step ?? null;
+    v.totalSteps = live.totalSteps ?? null;
+    v.imagesPerSec = live.clock?.ips ?? null;
+    v.etaSeconds = etaSeconds(live.clock, live.totalSteps ?? null, now);
+  }
   if (live.state === 'running' && live.startedAt) v.elapsedSeconds = (now - live.startedAt) / 1000;
   if (live.state === 'failed') v.lastError = live.message ?? base.lastError;
   v.resumable =
@@ -166,6 +186,21 @@ export function mergeRun(disk: RunRecord | undefined, live: QueueEntry | undefin
   return v;
 }
 
+/** The numbers of the one progress wording (./run-progress.ts). */
+export function progressOf(v: RunView): RunProgress {
+  return {
+    epoch: v.epoch,
+    epochs: v.epochs,
+    step: v.step,
+    totalSteps: v.totalSteps,
+    imagesPerSec: v.imagesPerSec,
+    etaSeconds: v.etaSeconds,
+  };
+}
+
+/** `epoch 3/10 · step 75/250 · 41 img/s · ETA 2 min` for a live run, `epoch 3/10` otherwise. */
+export const progressText = (v: RunView): string => formatProgress(progressOf(v));
+
 export function describeRun(v: RunView): string {
   const parts: string[] = [];
   const epochs = v.epoch !== null && v.epochs ? `epoch ${v.epoch}/${v.epochs}` : null;
@@ -174,8 +209,8 @@ export function describeRun(v: RunView): string {
       return 'queued';
     case 'initialising':
     case 'running':
-      if (v.status === 'initialising' && !v.epoch) parts.push('initialising');
-      else if (epochs) parts.push(epochs);
+      if (v.status === 'initialising' && !v.epoch && !v.step) parts.push('initialising');
+      else if (progressText(v)) parts.push(progressText(v));
       if (v.bestValAcc !== null) parts.push(`val ${pct(v.bestValAcc)}`);
       break;
     case 'finished':
@@ -216,9 +251,7 @@ export function contextValueOf(v: RunView): string {
 const esc = (s: string) => s.replace(/([\\`*_[\]|<>])/g, '\\$1');
 
 export function tooltipOf(v: RunView): string {
-  const rows: [string, string][] = [['status', v.status]];
-  if (v.epoch !== null)
-    rows.push(['epochs completed', v.epochs ? `${v.epoch}/${v.epochs}` : String(v.epoch)]);
+  const rows: [string, string][] = [['status', v.status], ...progressRows(progressOf(v))];
   if (v.bestValAcc !== null) rows.push(['best val acc', bestVal(v)]);
   if (v.testAcc !== null) rows.push(['test acc', pct(v.testAcc)]);
   if (v.loss !== null) rows.push(['train loss', v.loss.toFixed(4)]);

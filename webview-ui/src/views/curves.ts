@@ -299,8 +299,8 @@ export class CurvesView implements View {
     this.readout.append(
       item(
         'Progress',
-        epochs ? `epoch ${epochDone ?? 0} / ${epochs}` : `step ${v.step ?? 0}`,
-        'Epochs completed',
+        run.progress ?? (epochs ? `epoch ${epochDone ?? 0}/${epochs}` : `step ${v.step ?? 0}`),
+        'Epochs completed (and, while it trains, steps taken, throughput and time left)',
       ),
       item('Train loss', fmtNumber(v.trainLoss), 'Loss of the last training step'),
       item('Val loss', fmtNumber(v.valLoss)),
