@@ -16,6 +16,7 @@ import { Logger } from './logger';
 import type { QueueEntry } from './runs/run-queue';
 import { buildRunTree, type RunTreeNode } from './runs/run-tree-model';
 import { RunsTreeProvider } from './runs/runs-tree-provider';
+import { RunsViewState, registerRunsViewCommands } from './runs/runs-view-commands';
 import { buildSweepTree } from './runs/sweep-tree-model';
 import { EXPERIMENT_SELECTOR } from './spt-language';
 import { RunStatusBar } from './status-bar';
@@ -51,22 +52,32 @@ export function activate(context: vscode.ExtensionContext): SptStudioApi {
     c.track(c.dashboards.registerSerializer());
     client = c.track(startLanguageClientOnDemand(context.extensionPath, logger));
 
+    const viewState = c.track(new RunsViewState(context.workspaceState));
     const tree = c.track(
       new RunsTreeProvider(() => {
         const opts = { logFileFor: (dir: string) => c.logFileFor(dir) };
+        const runOpts = { ...opts, sort: viewState.sort, filter: viewState.filter };
         return [
           ...buildSweepTree(c.index.sweeps(), opts),
-          ...buildRunTree(c.index.records(), c.queue.list(), opts),
+          ...buildRunTree(c.index.records(), c.queue.list(), runOpts),
         ];
       }),
     );
-    c.track(
+    const treeView = c.track(
       vscode.window.createTreeView('spt.runs', {
         treeDataProvider: tree,
         canSelectMany: true,
         showCollapseAll: true,
       }),
     );
+    treeView.message = viewState.message();
+    c.track(
+      viewState.onDidChange(() => {
+        treeView.message = viewState.message();
+        tree.refresh();
+      }),
+    );
+    for (const d of registerRunsViewCommands(c, viewState, () => tree.refresh())) c.track(d);
     const states = new Map<string, QueueEntry['state']>();
     c.track(
       c.queue.onDidChange((e) => {

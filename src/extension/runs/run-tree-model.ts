@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RUN_FILES } from '../../engine/run/run-folder';
+import { type RunNote, readRunNote, readRunSeed } from './run-annotations';
 import type { RunRecord, RunRecordStatus } from './run-discovery';
 import { etaSeconds, formatProgress, progressRows, type RunProgress } from './run-progress';
 import type { QueueEntry } from './run-queue';
@@ -65,7 +66,14 @@ export interface RunView {
   backend: string | null;
   logFile?: string;
   unreadable?: string;
+  /** From the run folder (run-annotations.ts), filled in by runNode: the seed, the user's note and tags. */
+  seed?: number | null;
+  note?: string | null;
+  tags?: string[];
 }
+
+/** How the Runs view orders runs: newest first, or best val accuracy first. */
+export type RunSort = 'time' | 'valAcc';
 
 export interface BuildTreeOptions {
   /** Now, in ms (elapsed time of live runs). */
@@ -74,7 +82,15 @@ export interface BuildTreeOptions {
   logFileFor?: (runDir: string) => string | undefined;
   /** Whether a file exists (artifacts that are missing are left out). */
   exists?: (file: string) => boolean;
+  /** A run folder's seed and note (default: read from the folder, run-annotations.ts). */
+  annotate?: (runDir: string) => { seed: number | null; note: RunNote | null };
+  /** Order of runs and experiments (default `time`). */
+  sort?: RunSort;
+  /** Only runs whose name, seed, status, method, backend, note, tags or description contain every word. */
+  filter?: string;
 }
+
+const readAnnotations = (runDir: string) => ({ seed: readRunSeed(runDir), note: readRunNote(runDir) });
 
 export const STATUS_ICONS: Record<RunNodeStatus, string> = {
   queued: 'clock',
@@ -201,38 +217,86 @@ export function progressOf(v: RunView): RunProgress {
 /** `epoch 3/10 · step 75/250 · 41 img/s · ETA 2 min` for a live run, `epoch 3/10` otherwise. */
 export const progressText = (v: RunView): string => formatProgress(progressOf(v));
 
+/** The run's key metric: `test 68.0%` when tested, else `val 71.2%` (best so far), else null. */
+export function keyMetric(v: RunView): string | null {
+  if (v.testAcc !== null) return `test ${pct(v.testAcc)}`;
+  if (v.bestValAcc !== null) return `val ${pct(v.bestValAcc)}`;
+  return null;
+}
+
+/** The row's description: key metric first, then the state (progress while it trains). */
 export function describeRun(v: RunView): string {
   const parts: string[] = [];
+  const key = keyMetric(v);
   const epochs = v.epoch !== null && v.epochs ? `epoch ${v.epoch}/${v.epochs}` : null;
   switch (v.status) {
     case 'queued':
       return 'queued';
     case 'initialising':
     case 'running':
+      if (key) parts.push(key);
       if (v.status === 'initialising' && !v.epoch && !v.step) parts.push('initialising');
       else if (progressText(v)) parts.push(progressText(v));
-      if (v.bestValAcc !== null) parts.push(`val ${pct(v.bestValAcc)}`);
-      break;
+      return parts.join(' · ');
     case 'finished':
+      if (key) parts.push(key);
       parts.push('finished');
-      if (v.testAcc !== null) parts.push(`test ${pct(v.testAcc)}`);
-      else if (v.bestValAcc !== null) parts.push(`val ${pct(v.bestValAcc)}`);
       return parts.join(' · ');
     case 'failed':
+      if (key) parts.push(key);
       parts.push('failed');
       if (v.lastError) parts.push(v.lastError.length > 60 ? `${v.lastError.slice(0, 57)}...` : v.lastError);
       return parts.join(' · ');
     case 'stopped':
     case 'interrupted':
+      if (key) parts.push(key);
       parts.push(v.status);
       if (epochs) parts.push(epochs);
-      if (v.bestValAcc !== null) parts.push(`val ${pct(v.bestValAcc)}`);
       break;
     case 'unreadable':
       return `unreadable${v.unreadable ? ` · ${v.unreadable}` : ''}`;
   }
   if (v.elapsedSeconds !== null) parts.push(formatDuration(v.elapsedSeconds));
   return parts.join(' · ');
+}
+
+/** `ui-run · seed 3` (the experiment alone while the seed is unknown). */
+export function runLabel(v: RunView): string {
+  return typeof v.seed === 'number' ? `${v.experiment} · seed ${v.seed}` : v.experiment;
+}
+
+/** `12-06 13:04`: the start time, short, for the end of the row. */
+function shortDate(ms: number | null): string | null {
+  if (ms === null) return null;
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/** The note as the row shows it: its tags, or its first words. */
+function noteBit(v: RunView): string | null {
+  if (v.tags?.length) return v.tags.map((t) => `#${t}`).join(' ');
+  if (!v.note) return null;
+  const line = v.note.split('\n')[0];
+  return `“${line.length > 32 ? `${line.slice(0, 31)}…` : line}”`;
+}
+
+/** Whether a run (its row's texts and annotations) matches every word of the filter. */
+export function matchesFilter(v: RunView, description: string, filter: string | undefined): boolean {
+  const words = (filter ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  if (!words.length) return true;
+  const hay = [
+    runLabel(v),
+    description,
+    v.status,
+    v.method ?? '',
+    v.backend ?? '',
+    v.note ?? '',
+    ...(v.tags ?? []).map((t) => `#${t}`),
+  ]
+    .join(' ')
+    .toLowerCase();
+  return words.every((w) => hay.includes(w));
 }
 
 /** `71.2% (epoch 3)`: the best val accuracy and its epoch, counted from 1 as everywhere. */
@@ -259,8 +323,11 @@ export function tooltipOf(v: RunView): string {
   if (v.method) rows.push(['method', v.method]);
   if (v.backend) rows.push(['backend', v.backend]);
   if (v.resumable) rows.push(['resumable', 'yes']);
-  const lines = [`**${esc(v.experiment)}** · ${formatDate(v.startedAt)}`, '', '| | |', '|---|---|'];
+  if (typeof v.seed === 'number') rows.push(['seed', String(v.seed)]);
+  if (v.tags?.length) rows.push(['tags', v.tags.map((t) => `#${t}`).join(' ')]);
+  const lines = [`**${esc(v.experiment)}** · started ${formatDate(v.startedAt)}`, '', '| | |', '|---|---|'];
   for (const [k, val] of rows) lines.push(`| ${k} | ${esc(val)} |`);
+  if (v.note) lines.push('', `**Note:** ${esc(v.note)}`);
   if (v.lastError) lines.push('', `**Error:** ${esc(v.lastError)}`);
   if (v.unreadable) lines.push('', `**Unreadable:** ${esc(v.unreadable)}`);
   if (v.runDir) lines.push('', `\`${v.runDir.replace(/`/g, "'")}\``);
@@ -285,6 +352,7 @@ function childrenOf(v: RunView, id: string, opts: BuildTreeOptions): RunTreeNode
   if (v.loss !== null) out.push(metric('loss', 'train loss', v.loss.toFixed(4)));
   if (v.elapsedSeconds !== null) out.push(metric('elapsed', 'elapsed', formatDuration(v.elapsedSeconds)));
   if (v.backend) out.push(metric('backend', 'backend', v.backend));
+  if (v.note) out.push({ ...metric('note', 'note', v.note), icon: 'note' });
   if (v.lastError) out.push({ ...metric('error', 'error', v.lastError), icon: 'error' });
   const artifact = (key: string, label: string, file: string | undefined, icon: string) => {
     if (!file || !exists(file)) return;
@@ -301,24 +369,33 @@ function childrenOf(v: RunView, id: string, opts: BuildTreeOptions): RunTreeNode
   };
   if (v.runDir) {
     artifact('config', RUN_FILES.config, path.join(v.runDir, RUN_FILES.config), 'settings-gear');
-    artifact(
-      'best',
-      `${RUN_FILES.checkpoints}/best.json`,
-      path.join(v.runDir, RUN_FILES.checkpoints, 'best.json'),
-      'database',
-    );
   }
   artifact('log', 'log', v.logFile ?? (v.runDir ? opts.logFileFor?.(v.runDir) : undefined), 'output');
   return out;
 }
 
-export function runNode(v: RunView, opts: BuildTreeOptions): RunTreeNode {
+/** The view with the folder's seed and note (once per tree build). */
+export function annotateRun(v: RunView, opts: BuildTreeOptions): RunView {
+  if (!v.runDir || v.seed !== undefined) return v;
+  const a = (opts.annotate ?? readAnnotations)(v.runDir);
+  return { ...v, seed: a.seed, note: a.note?.note || null, tags: a.note?.tags ?? [] };
+}
+
+/** The row's description: `describeRun`, then the note or tags, then the start time. */
+export function rowDescription(v: RunView): string {
+  return [describeRun(v), noteBit(v), v.status === 'queued' ? null : shortDate(v.startedAt)]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+export function runNode(view: RunView, opts: BuildTreeOptions): RunTreeNode {
+  const v = annotateRun(view, opts);
   const id = v.runDir ? `run:${path.resolve(v.runDir)}` : `queue:${v.queueId}`;
   return {
     id,
     kind: 'run',
-    label: v.startedAt !== null && v.status !== 'queued' ? formatDate(v.startedAt) : v.experiment,
-    description: describeRun(v),
+    label: runLabel(v),
+    description: rowDescription(v),
     icon: STATUS_ICONS[v.status],
     tooltip: tooltipOf(v),
     contextValue: contextValueOf(v),
@@ -351,15 +428,30 @@ export function mergeRuns(disk: RunRecord[], live: QueueEntry[], now = Date.now(
   return views;
 }
 
-const sortKey = (v: RunView) => (v.status === 'queued' ? Number.MAX_SAFE_INTEGER : (v.startedAt ?? 0));
+const timeKey = (v: RunView) => (v.status === 'queued' ? Number.MAX_SAFE_INTEGER : (v.startedAt ?? 0));
+/** Best val accuracy (queued runs on top, runs without one at the bottom), ties by time. */
+const accKey = (v: RunView) => (v.status === 'queued' ? 2 : (v.bestValAcc ?? -1));
 
-/** The Runs tree: experiments (newest run first), each with its runs newest first. */
+function compareRuns(sort: RunSort): (a: RunView, b: RunView) => number {
+  return sort === 'valAcc'
+    ? (a, b) => accKey(b) - accKey(a) || timeKey(b) - timeKey(a)
+    : (a, b) => timeKey(b) - timeKey(a);
+}
+
+/**
+ * The Runs tree: experiments, each with its runs, newest first (or best val accuracy first); with a
+ * filter only the runs that match it (and the experiments that keep one).
+ */
 export function buildRunTree(
   disk: RunRecord[],
   live: QueueEntry[] = [],
   opts: BuildTreeOptions = {},
 ): RunTreeNode[] {
-  const views = mergeRuns(disk, live, opts.now ?? Date.now());
+  const sort = opts.sort ?? 'time';
+  const byRun = compareRuns(sort);
+  const views = mergeRuns(disk, live, opts.now ?? Date.now())
+    .map((v) => annotateRun(v, opts))
+    .filter((v) => matchesFilter(v, rowDescription(v), opts.filter));
   const groups = new Map<string, RunView[]>();
   for (const v of views) {
     const g = groups.get(v.experiment) ?? [];
@@ -367,10 +459,10 @@ export function buildRunTree(
     groups.set(v.experiment, g);
   }
   const sorted = [...groups.entries()].map(([name, runs]) => {
-    runs.sort((a, b) => sortKey(b) - sortKey(a));
-    return { name, runs, newest: sortKey(runs[0]) };
+    runs.sort(byRun);
+    return { name, runs, first: runs[0] };
   });
-  sorted.sort((a, b) => b.newest - a.newest || a.name.localeCompare(b.name));
+  sorted.sort((a, b) => byRun(a.first, b.first) || a.name.localeCompare(b.name));
   return sorted.map(({ name, runs }) => {
     const running = runs.filter((r) => r.status === 'running' || r.status === 'initialising').length;
     const queued = runs.filter((r) => r.status === 'queued').length;
