@@ -59,6 +59,8 @@ export interface DashboardRun {
    * epochs completed), as the status bar, the Runs view and the CodeLens show it; absent or null otherwise.
    */
   progress?: string | null;
+  /** A live run's planned global steps (the curve's x-axis runs to it); absent or null otherwise. */
+  totalSteps?: number | null;
   bestEpoch: number | null;
   bestValAcc: number | null;
   testAcc: number | null;

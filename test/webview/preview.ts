@@ -340,6 +340,16 @@ async function scenarioSingle(browser: Browser): Promise<void> {
         await s.page
           .waitForSelector('.map-canvas[data-drawn="true"]', { timeout: 10_000 })
           .catch(() => fail(name, 'attention map not drawn'));
+        // The colour bar is named with its unit, the plain probe image is shown, the probe set's coverage is said.
+        const unit = await s.page.textContent('.view-attention .colourbar-name');
+        if (!unit?.includes('attention weight')) fail(name, `colour bar without name/unit: ${unit}`);
+        await s.page
+          .waitForSelector('.view-attention .plain-canvas[data-drawn="true"]', { timeout: 10_000 })
+          .catch(() => fail(name, 'the plain probe image is not drawn'));
+        const coverage = (await s.page.textContent('.view-attention .probe-coverage')) ?? '';
+        if (!/^\d+ probe images?(, one per class: \d+ of \d+ class(es)?| of \d+)/.test(coverage))
+          fail(name, `no probe coverage line: ${JSON.stringify(coverage)}`);
+        if (theme === 'dark') notes.push(`attention: ${coverage}`);
         await settle(s, 1);
       } else {
         await settle(s, MIN_CHARTS[tab]);
@@ -488,7 +498,16 @@ async function scenarioLive(browser: Browser): Promise<void> {
   host.maxAnalysisEpoch = 5;
   const { lines } = readMetricLines(SPT);
   const head = lines.slice(0, 60);
-  const run = { ...host.describe(SPT), status: 'running' as const, epoch: 2, testAcc: null };
+  const totalSteps = 4 * (lines.filter((l) => l.split === 'train').at(-1)?.step ?? 100);
+  const progress = `epoch 2/10 · step 60/${totalSteps} · 41 img/s · ETA 2 min`;
+  const run = {
+    ...host.describe(SPT),
+    status: 'running' as const,
+    epoch: 2,
+    testAcc: null,
+    totalSteps,
+    progress,
+  };
   host.addVirtual({ run, metrics: columnsFromLines(SPT, head) });
   const s = await open(browser, name, { runDirs: [SPT], host });
   await settle(s, 1);
@@ -516,6 +535,26 @@ async function scenarioLive(browser: Browser): Promise<void> {
   const trainSteps = await s.page.evaluate(() => document.querySelector('.readout')?.textContent ?? '');
   notes.push(`live: curve points ${before} -> ${after}`);
   if (!/epoch/.test(trainSteps)) fail(name, `read-out missing: ${trainSteps}`);
+  // The one progress wording in the header and the read-out; the x-axis runs to the planned steps.
+  const header = await s.page.textContent('.topbar .meta .progress');
+  if (header !== progress) fail(name, `header progress ${JSON.stringify(header)}, expected ${progress}`);
+  if (!trainSteps.includes(progress)) fail(name, `read-out progress missing: ${trainSteps}`);
+  const axis = await s.page.evaluate(
+    () =>
+      (
+        globalThis as {
+          sptDashboardDebug?: { charts(): { name: string; xAxis: { name?: string; max?: number } | null }[] };
+        }
+      )
+        .sptDashboardDebug!.charts()
+        .find((x) => x.name === 'curves')?.xAxis ?? null,
+  );
+  if (!axis || axis.max !== totalSteps || axis.name !== `step · planned ${totalSteps} · ETA 2 min`)
+    fail(
+      name,
+      `the live x-axis ${JSON.stringify(axis)} does not run to the planned ${totalSteps} steps with the ETA`,
+    );
+  notes.push(`live: x-axis ${JSON.stringify(axis)}`);
   await s.send({ type: 'runs', payload: [{ ...run, status: 'finished', epoch: 10, testAcc: 0.169 }] });
   await s.page.waitForTimeout(200);
   const badge = await s.page.textContent('.topbar .badge');

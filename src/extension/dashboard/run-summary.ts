@@ -88,6 +88,7 @@ export function applyLive(run: DashboardRun, v: RunView): void {
   run.epoch = v.epoch ?? run.epoch;
   run.epochs = v.epochs ?? run.epochs;
   run.progress = v.live ? progressText(v) || null : null;
+  run.totalSteps = v.live ? v.totalSteps : null;
   run.bestValAcc = v.bestValAcc ?? run.bestValAcc;
   run.bestEpoch = v.bestEpoch ?? run.bestEpoch;
   run.testAcc = v.testAcc ?? run.testAcc;

@@ -107,6 +107,29 @@ describe('UI: one progress truth', () => {
       { timeoutMs: 30_000 },
     );
     console.log(`      dashboard: ${header}`);
+    // The live curve's x-axis runs to the planned steps and names them with the ETA.
+    const axis = await wb.waitFor(
+      'the live curve x-axis to the planned 20000 steps',
+      async () => {
+        const x = await frame
+          .locator('body')
+          .evaluate(() => {
+            const dbg = (
+              globalThis as {
+                sptDashboardDebug?: {
+                  charts(): { name: string; xAxis: { name?: string; max?: number } | null }[];
+                };
+              }
+            ).sptDashboardDebug;
+            return dbg?.charts().find((c) => c.name === 'curves')?.xAxis ?? null;
+          })
+          .catch(() => null);
+        return x && x.max === 20_000 && /^step · planned 20000 · ETA /.test(x.name ?? '') ? x : undefined;
+      },
+      async () => 'no such x-axis',
+      { timeoutMs: 30_000 },
+    );
+    console.log(`      live x-axis: ${JSON.stringify(axis)}`);
     await screenshotBothThemes(wb, 'ui-progress');
 
     await wb.runCommand('SPT: Stop Run');
@@ -114,7 +137,8 @@ describe('UI: one progress truth', () => {
       `the ${EXPERIMENT} run to stop`,
       async () => / stopped/.test((await experimentRows(wb, EXPERIMENT)).runs[0] ?? ''),
       () => describeRunsTree(wb),
-      { timeoutMs: 30_000 },
+      // The trainer saves a resumable checkpoint first; on a loaded 2-core machine that has taken over 30 s.
+      { timeoutMs: 60_000 },
     );
   });
 });

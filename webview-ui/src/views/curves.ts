@@ -18,6 +18,7 @@ import {
   type Split,
   type XKind,
 } from '../lib/metrics';
+import { axisName, extendToPlan, plannedEnd } from '../lib/planned-axis';
 import { SmoothingCache } from '../lib/smoothing';
 import type { StoreEvent } from '../store';
 import { card, isLive, type View, type ViewContext } from './view';
@@ -365,8 +366,9 @@ export class CurvesView implements View {
       max = Math.max(max, s.x[s.x.length - 1]);
     }
     if (!Number.isFinite(min)) return null;
-    if (min === max) return { min: min - 0.5, max: max + 0.5 };
-    return { min, max };
+    const planned = plannedEnd(this.ctx.store.runs, this.ctx.state.curves.x);
+    if (min === max && planned === null) return { min: min - 0.5, max: max + 0.5 };
+    return extendToPlan({ min, max }, planned);
   }
 
   private visibleRange(): XRange | null {
@@ -439,7 +441,7 @@ export class CurvesView implements View {
       }),
       grid: { top: 40, left: 12, right: 28, bottom: 78 },
       xAxis: valueAxis(p, {
-        name: s.x,
+        name: axisName(this.ctx.store.runs, s.x),
         nameLocation: 'middle',
         nameGap: 26,
         min: ext?.min,
@@ -521,7 +523,11 @@ export class CurvesView implements View {
     const { start, end } = this.zoomPercents();
     this.chart.apply(
       {
-        xAxis: { min: this.extent?.min, max: this.extent?.max },
+        xAxis: {
+          min: this.extent?.min,
+          max: this.extent?.max,
+          name: axisName(this.ctx.store.runs, this.ctx.state.curves.x),
+        },
         dataZoom: [
           { start, end },
           { start, end },
