@@ -11,11 +11,13 @@
  *
  * Needs /usr/bin/chromium (apt-get install chromium). Env: SPT_CHROMIUM (another browser binary).
  */
+
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { MetricLine } from '../../src/shared/run-events';
 import type { DashboardMode, ToExtension, ToWebview } from '../../src/shared/webview-contract';
+import { isSplitKey } from '../../webview-ui/src/lib/split-keys';
 import { columnsFromLines, FixtureHost, readMetricLines } from './fixture-host';
 import { syntheticRun } from './synthetic';
 import { THEMES, type ThemeName } from './themes';
@@ -472,8 +474,14 @@ async function scenarioCompare(browser: Browser): Promise<void> {
       .sptDashboardDebug!.charts()
       .find((c) => c.name === 'curves'),
   );
-  const runsInLegend = new Set(curves?.series.map((x) => x.name.split(' · ')[0]));
+  const names = curves?.series.map((x) => x.name) ?? [];
+  const runsInLegend = new Set(names.filter((n) => !isSplitKey(n)).map((n) => n.split(' · ')[0]));
   if (runsInLegend.size !== 3) fail(name, `curves overlay ${runsInLegend.size} runs, expected 3`);
+  // The legend tells the runs and the splits apart: one key per split's line style.
+  const keys = names.filter(isSplitKey);
+  if (!keys.includes('train (solid)') || !keys.includes('val (dashed)'))
+    fail(name, `the compare legend has no split keys: ${JSON.stringify(names)}`);
+  notes.push(`compare: legend keys ${keys.join(', ')}`);
   await selectTab(s, 'summary');
   await s.page.click('.view-summary button:text-is("Open") >> nth=1');
   const open1 = s.posted.find((m) => m.type === 'openRun');

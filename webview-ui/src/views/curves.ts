@@ -20,6 +20,7 @@ import {
 } from '../lib/metrics';
 import { axisName, extendToPlan, plannedEnd } from '../lib/planned-axis';
 import { SmoothingCache } from '../lib/smoothing';
+import { splitKeys } from '../lib/split-keys';
 import type { StoreEvent } from '../store';
 import { card, isLive, type View, type ViewContext } from './view';
 
@@ -431,13 +432,35 @@ export class CurvesView implements View {
         large: false,
       };
     });
+    // Compare mode colours the runs: the legend also keys the splits' line styles (empty series).
+    const compare = this.ctx.store.runs.filter((r) => this.loaded.has(r.runDir)).length > 1;
+    const keys = compare ? splitKeys([...new Set(this.sources.map((x) => x.split))]) : [];
+    for (const k of keys)
+      series.push({
+        id: `key|${k.split}`,
+        name: k.name,
+        type: 'line',
+        data: [],
+        showSymbol: k.split !== 'train',
+        symbol: k.split === 'test' ? 'triangle' : k.split === 'val' ? 'circle' : 'none',
+        symbolSize: k.split === 'test' ? 9 : 5,
+        sampling: undefined,
+        silent: true,
+        z: 0,
+        lineStyle: { color: p.muted, width: 1.5, opacity: 1, type: k.split === 'val' ? 'dashed' : 'solid' },
+        itemStyle: { color: p.muted, opacity: 1 },
+        emphasis: { disabled: true },
+        connectNulls: false,
+        animation: false,
+        large: false,
+      });
     const ext = this.extent;
     const yName = s.metric === 'loss' ? 'loss' : s.metric === 'acc' ? 'accuracy' : 'learning rate';
     const option: Option = {
       ...baseOption(p),
       legend: legend(p, {
         selected: this.legendSelected,
-        data: [...new Set(this.sources.map((x) => x.name))],
+        data: [...new Set(this.sources.map((x) => x.name)), ...keys.map((k) => k.name)],
       }),
       grid: { top: 40, left: 12, right: 28, bottom: 78 },
       xAxis: valueAxis(p, {
