@@ -482,7 +482,28 @@ async function scenarioCompare(browser: Browser): Promise<void> {
   if (!keys.includes('train (solid)') || !keys.includes('val (dashed)'))
     fail(name, `the compare legend has no split keys: ${JSON.stringify(names)}`);
   notes.push(`compare: legend keys ${keys.join(', ')}`);
+  // The runs table: sort by best val acc (descending first), the rows follow; its CSV is in that order.
   await selectTab(s, 'summary');
+  await s.page.click('.view-summary .runs-table .sort-button:text-is("best val acc")');
+  const order = await s.page.$$eval('.view-summary .runs-table tbody tr', (trs) =>
+    trs.map((tr) => Number.parseFloat(tr.querySelectorAll('td.num')[0]?.textContent ?? 'NaN')),
+  );
+  const sortedDesc = order.filter(Number.isFinite).every((v, i, a) => i === 0 || a[i - 1] >= v);
+  if (order.length !== 3 || !sortedDesc) fail(name, `the runs table did not sort by best val acc: ${order}`);
+  const sortState = await s.page.getAttribute(
+    '.view-summary .runs-table th[aria-sort="descending"]',
+    'aria-sort',
+  );
+  if (sortState !== 'descending') fail(name, 'the sorted column has no aria-sort');
+  await s.page.click('.view-summary .card:has(.runs-table) .export button:text-is("CSV")');
+  const tableCsv = s.posted
+    .filter((m): m is Extract<ToExtension, { type: 'export' }> => m.type === 'export')
+    .map((m) => m.payload)
+    .find((p) => p.fileName.includes('runs-table'));
+  const csvLines = tableCsv?.data.split('\r\n').filter(Boolean) ?? [];
+  if (!csvLines[0]?.includes('best_val_acc') || csvLines.length !== 4)
+    fail(name, `the runs table CSV looks wrong: ${JSON.stringify(csvLines.slice(0, 2))}`);
+  notes.push(`compare: runs table ${csvLines[0]}`);
   await s.page.click('.view-summary button:text-is("Open") >> nth=1');
   const open1 = s.posted.find((m) => m.type === 'openRun');
   if (!open1 || open1.payload.runDir !== VPT)

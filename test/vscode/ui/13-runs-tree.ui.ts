@@ -9,44 +9,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeRunsTree, experimentRows, runsTree, ui, workspacePath } from './context';
+import { writeFinishedRun } from './fake-runs';
 import { screenshotBothThemes } from './themes';
 import { SEL, type Workbench } from './workbench';
 
 const EXPERIMENT = 'ui-tree';
 
-function writeRun(stamp: string, seed: number, valAcc: number): string {
-  const dir = workspacePath(path.join('runs', EXPERIMENT, stamp));
-  fs.mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, 'config.yaml'),
-    `name: ${EXPERIMENT}\nseed: ${seed}\ntrain:\n  epochs: 2\n`,
-  );
-  fs.writeFileSync(path.join(dir, 'checkpoints', 'best.json'), '{}\n');
-  fs.writeFileSync(
-    path.join(dir, 'metrics.jsonl'),
-    `${JSON.stringify({ t: 1, epoch: 1, step: 1, split: 'train', loss: 1, acc: 0.5, lr: 0.01 })}\n${JSON.stringify({ t: 2, epoch: 2, step: 2, split: 'val', loss: 1, acc: valAcc, lr: 0.01 })}\n`,
-  );
-  fs.writeFileSync(
-    path.join(dir, 'summary.json'),
-    JSON.stringify({
-      status: 'finished',
-      name: EXPERIMENT,
-      method: 'spt',
-      best_epoch: 2,
-      val_acc: valAcc,
-      test_acc: null,
-      trainable_params: 10,
-      total_params: 100,
-      backend: 'wasm',
-      images_per_sec: 50,
-      wall_seconds: 30,
-      seed,
-      epochs_completed: 2,
-      skipped_images: 0,
-    }),
-  );
-  return dir;
-}
+const writeRun = (stamp: string, seed: number, valAcc: number) =>
+  writeFinishedRun(workspacePath(path.join('runs', EXPERIMENT, stamp)), { name: EXPERIMENT, seed, valAcc });
 
 async function rowsOf(wb: Workbench): Promise<string[]> {
   return (await experimentRows(wb, EXPERIMENT)).runs;

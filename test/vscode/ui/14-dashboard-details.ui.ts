@@ -53,7 +53,11 @@ describe('UI: dashboard details', () => {
     await frame.locator('.view-attention .plain-canvas[data-drawn="true"]').waitFor({ timeout: 10_000 });
     const coverage = (await frame.locator('.view-attention .probe-coverage').textContent()) ?? '';
     // The parity fixture's experiment has 5 classes.
-    assert.match(coverage, /^\d+ probe images?(, one per class: \d+ of 5 classes| of \d+ of 5 classes)$/, coverage);
+    assert.match(
+      coverage,
+      /^\d+ probe images?(, one per class: \d+ of 5 classes| of \d+ of 5 classes)$/,
+      coverage,
+    );
     console.log(`      ${coverage}`);
     await screenshotBothThemes(wb, 'ui-dashboard-attention-details');
   });
