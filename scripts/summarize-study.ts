@@ -3,10 +3,12 @@
  * (val acc of every setting, seed 0) and the chosen setting's test accuracy over the final seeds; the
  * per-seed paired difference of each `spt*` task against the `vpt*` task of the same suffix (`spt-w16`
  * against `vpt-w16`; `spt-random` against `vpt-deep` when there is no suffix match) with its 95 % t
- * interval; and the share of attention prompts receive (CLS query and patch queries, mean over heads and
- * probe images) per block, at init and at the last analysed epoch, of the final runs.
+ * interval; and the analysis figures per block (prompt-patch NMI and AMI, nearest-patch cosine, the share
+ * of attention prompts receive from the CLS query and from the patch queries) at init and at the end, mean
+ * over the final runs. `--demo` prints the analysis table of an `spt demo` results.json.
  *
  *   npx tsx scripts/summarize-study.ts examples/default/runs/sweeps/head-width [> summary.md]
+ *   npx tsx scripts/summarize-study.ts --demo examples/default/runs/results.json
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,14 +16,83 @@ import { meanStd, pairedDifference } from '../src/cli/demo/results-table';
 import type { AnalysisIndex } from '../src/shared/analysis-contract';
 import type { SweepRunState, SweepState } from '../src/shared/sweep-state';
 
-const dir = process.argv[2];
-if (!dir) {
-  console.error('usage: npx tsx scripts/summarize-study.ts <sweep folder>');
+type Layer = AnalysisIndex['epochs'][number]['layers'][number];
+type Key = 'nmi' | 'ami' | 'nearestCosine' | 'clsPromptMass' | 'patchPromptMass';
+
+/**
+ * Per group of runs (one method, its seeds): each analysis figure per block (0..L-1, mean over the runs),
+ * at init (the first analysed epoch) and at the end (the last), from analysis/index.json.
+ */
+function analysisTable(groups: { label: string; runDirs: (string | null)[] }[]): string[] {
+  const rows: string[] = [
+    '## Analysis of the final runs (per block 0..L-1, mean over seeds; init -> end)',
+    '',
+    "NMI: prompt-patch NMI (the paper's metric); AMI: the same, chance-corrected; cosine: mean over prompts of the",
+    "nearest-patch cosine; CLS / patches -> prompts: share of the CLS query's / the patch queries' attention",
+    "on the prompts, in % (project's additions). Layer 0 is compared in the token space SPT samples from",
+    '(patch embeddings, before the position embedding).',
+    '',
+    '| method | epochs | NMI | AMI | cosine | CLS -> prompts % | patches -> prompts % |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const g of groups) {
+    const ixs = g.runDirs
+      .filter((d): d is string => !!d && fs.existsSync(path.join(d, 'analysis', 'index.json')))
+      .map(
+        (d) => JSON.parse(fs.readFileSync(path.join(d, 'analysis', 'index.json'), 'utf8')) as AnalysisIndex,
+      );
+    if (!ixs.length || !ixs[0].epochs.length) continue;
+    if (ixs[0].epochs[0].layers.every((l) => l.nmi === null)) continue; // no prompts (linear)
+    const fmt = (key: Key, at: 'first' | 'last') => {
+      const pick = (ix: AnalysisIndex) => (at === 'first' ? ix.epochs[0] : ix.epochs[ix.epochs.length - 1]);
+      const scale = key.endsWith('Mass') ? 100 : 1;
+      const digits = key.endsWith('Mass') ? 1 : 2;
+      return pick(ixs[0])
+        .layers.map((_, l) => {
+          const v = ixs
+            .map((ix) => (pick(ix).layers[l] as Layer)[key])
+            .filter((x): x is number => typeof x === 'number');
+          return v.length ? (scale * meanStd(v).mean).toFixed(digits) : '-';
+        })
+        .join(' / ');
+    };
+    const e0 = ixs[0].epochs[0].epoch;
+    const e1 = ixs[0].epochs[ixs[0].epochs.length - 1].epoch;
+    for (const [at, name] of [
+      ['first', `${e0} (init)`],
+      ['last', String(e1)],
+    ] as const)
+      rows.push(
+        `| ${g.label} | ${name} | ${fmt('nmi', at)} | ${fmt('ami', at)} | ${fmt('nearestCosine', at)} | ${fmt('clsPromptMass', at)} | ${fmt('patchPromptMass', at)} |`,
+      );
+  }
+  return rows;
+}
+
+const arg = process.argv[2];
+if (!arg) {
+  console.error(
+    'usage: npx tsx scripts/summarize-study.ts <sweep folder> | --demo <examples/default/runs/results.json>',
+  );
   process.exit(2);
 }
+if (arg === '--demo') {
+  // spt demo's results.json: { header, runs: [{ variant, label, seed, runDir, summary }] }
+  const demo = JSON.parse(fs.readFileSync(process.argv[3], 'utf8')) as {
+    runs: { label: string; runDir: string }[];
+  };
+  const labels = [...new Set(demo.runs.map((r) => r.label))];
+  const groups = labels.map((label) => ({
+    label,
+    runDirs: demo.runs.filter((r) => r.label === label).map((r) => r.runDir),
+  }));
+  process.stdout.write(`${analysisTable(groups).join('\n')}\n`);
+  process.exit(0);
+}
+const dir = arg;
 const state = JSON.parse(fs.readFileSync(path.join(dir, 'sweep.json'), 'utf8')) as SweepState & {
   runs: SweepRunState[];
-  results?: { tasks: Array<{ task: string; setting: string | null }> };
+  tasks?: Array<{ task: string; setting: string | null }>;
 };
 const runs = state.runs;
 const tasks = [...new Set(runs.map((r) => r.task))];
@@ -41,10 +112,12 @@ for (const task of tasks) {
       .map((r) => r.val_acc as number);
     return v.length ? meanStd(v).mean : null;
   });
-  let best = -1;
-  cells.forEach((c, i) => {
-    if (c !== null && (best < 0 || c > (cells[best] as number))) best = i;
-  });
+  // The sweep's own choice (sweep.json tasks[].setting); the best val here only if it has none yet.
+  let best = settings.indexOf(state.tasks?.find((t) => t.task === task)?.setting ?? '');
+  if (best < 0)
+    cells.forEach((c, i) => {
+      if (c !== null && (best < 0 || c > (cells[best] as number))) best = i;
+    });
   if (best >= 0) chosen.set(task, settings[best]);
   out.push(`| ${task} | ${cells.map(pct).join(' | ')} | ${best >= 0 ? settings[best] : '-'} |`);
 }
@@ -80,36 +153,5 @@ for (const task of tasks.filter((t) => t.startsWith('spt'))) {
   );
 }
 
-out.push('', '## Attention to prompts (share of attention, %, mean over the final seeds)', '');
-out.push(
-  'CLS: share of the CLS query on the prompts; patches: mean share of the patch queries on the prompts. Per block 0..L-1.',
-  '',
-);
-out.push('| task | CLS at init | CLS at end | patches at init | patches at end |', '|---|---|---|---|---|');
-for (const task of tasks) {
-  const rs = finals(task).filter(
-    (r) => r.run_dir && fs.existsSync(path.join(r.run_dir, 'analysis', 'index.json')),
-  );
-  if (!rs.length) continue;
-  const indexes = rs.map(
-    (r) =>
-      JSON.parse(
-        fs.readFileSync(path.join(r.run_dir as string, 'analysis', 'index.json'), 'utf8'),
-      ) as AnalysisIndex,
-  );
-  const per = (
-    pick: (ix: AnalysisIndex) => AnalysisIndex['epochs'][number],
-    key: 'clsPromptMass' | 'patchPromptMass',
-  ) => {
-    const layers = pick(indexes[0]).layers.length;
-    return Array.from({ length: layers }, (_, l) =>
-      meanStd(indexes.map((ix) => 100 * (pick(ix).layers[l][key] ?? Number.NaN))).mean.toFixed(1),
-    ).join(' / ');
-  };
-  const first = (ix: AnalysisIndex) => ix.epochs[0];
-  const last = (ix: AnalysisIndex) => ix.epochs[ix.epochs.length - 1];
-  out.push(
-    `| ${task} | ${per(first, 'clsPromptMass')} | ${per(last, 'clsPromptMass')} | ${per(first, 'patchPromptMass')} | ${per(last, 'patchPromptMass')} |`,
-  );
-}
+out.push('', ...analysisTable(tasks.map((t) => ({ label: t, runDirs: finals(t).map((r) => r.run_dir) }))));
 process.stdout.write(`${out.join('\n')}\n`);

@@ -11,9 +11,9 @@ export interface DemoVariant {
 
 /** The learning rates examples/default/methods.sweep.yaml chose on val (seed 0), per variant key. */
 export const DEMO_LR: Record<string, number> = {
-  linear: 0.1,
+  linear: 0.03,
   vpt: 0.1,
-  'spt-random': 0.1,
+  'spt-random': 0.03,
   'spt-mean': 0.1,
   'spt-kmeans': 0.1,
 };
