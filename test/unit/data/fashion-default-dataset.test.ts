@@ -9,7 +9,11 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { DataError } from '../../../src/engine/data/data-error';
 import { decodeImage } from '../../../src/engine/data/decode-image';
-import { parseIdx, prepareDefaultDataset } from '../../../src/engine/data/fashion-mnist/default-dataset';
+import {
+  ensureShippedDataset,
+  parseIdx,
+  prepareDefaultDataset,
+} from '../../../src/engine/data/fashion-mnist/default-dataset';
 
 const SOURCE = path.resolve('examples/default/dataset');
 const DEBIAN = '/usr/share/datasets/fashion-mnist';
@@ -131,3 +135,22 @@ describe('default dataset: Fashion-MNIST VTAB-1k-style split (issue 17)', functi
 function t10kImages(t10k: { data: Uint8Array }, i: number): Uint8Array {
   return t10k.data.subarray(i * 784, (i + 1) * 784);
 }
+
+describe('default dataset: written out on first use by spt train (issue 17)', function () {
+  this.timeout(180_000);
+  it('every training run writes a missing ./data out of the shipped ./dataset beside it, and leaves a foreign folder alone', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spt-fmnist-ship-'));
+    fs.cpSync(SOURCE, path.join(dir, 'dataset'), { recursive: true });
+    const lines: string[] = [];
+    await ensureShippedDataset(path.join(dir, 'data'), (_l, m) => lines.push(m));
+    assert.equal(splitLines(path.join(dir, 'data'), 'test.txt').length, 1000);
+    assert.match(lines.join('\n'), /wrote the shipped dataset/);
+    // a folder filled by someone else is not touched
+    const foreign = path.join(dir, 'other', 'data');
+    fs.mkdirSync(foreign, { recursive: true });
+    fs.cpSync(SOURCE, path.join(dir, 'other', 'dataset'), { recursive: true });
+    fs.writeFileSync(path.join(foreign, 'mine.txt'), 'x');
+    await ensureShippedDataset(foreign);
+    assert.deepEqual(fs.readdirSync(foreign), ['mine.txt']);
+  });
+});

@@ -223,3 +223,33 @@ export async function prepareDefaultDataset(
   writeFileAtomic(path.join(root, 'dataset.json'), `${JSON.stringify({ ...want, splitsSha256 }, null, 2)}\n`);
   return result(root, split.classes, false);
 }
+
+/**
+ * The shipped compact form of a data root: `<parent of data.root>/dataset/split.json` beside it (the default
+ * experiment's `./data` and `./dataset`). Returns that folder, or null when there is none.
+ */
+export function shippedDatasetSource(dataRoot: string): string | null {
+  const src = path.join(path.dirname(path.resolve(dataRoot)), 'dataset');
+  return fs.existsSync(path.join(src, FASHION_SOURCE_FILES.split)) ? src : null;
+}
+
+/**
+ * Writes a data root out of its shipped compact form when it is not complete yet, so that `spt train` (and
+ * a run started in VS Code) on the default experiment works before `spt demo` has ever run. A data root
+ * without a shipped form beside it is left alone (the dataset checks then name what is missing).
+ */
+export async function ensureShippedDataset(
+  dataRoot: string,
+  log?: (level: 'info', message: string) => void,
+): Promise<void> {
+  const src = shippedDatasetSource(dataRoot);
+  if (!src) return;
+  // Only a missing folder or one this module wrote: never rewrite a folder someone else filled.
+  if (fs.existsSync(dataRoot) && fs.readdirSync(dataRoot).length > 0) {
+    const mark = path.join(dataRoot, 'dataset.json');
+    const ours = fs.existsSync(mark) && fs.readFileSync(mark, 'utf8').includes(GENERATOR);
+    if (!ours) return;
+  }
+  const ds = await prepareDefaultDataset(dataRoot, src);
+  if (!ds.reused) log?.('info', `wrote the shipped dataset ${src} out to ${ds.root}`);
+}
