@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadExperiment } from '../../engine/config/load-config';
-import { generateDefaultDataset } from '../../engine/data/synthetic/default-dataset';
+import { prepareDefaultDataset } from '../../engine/data/fashion-mnist/default-dataset';
 import { loadSweep } from '../../engine/sweep/sweep-file';
 import type { RunEvent } from '../../shared/run-events';
 import type { SweepRunState } from '../../shared/sweep-state';
@@ -19,7 +19,7 @@ import { Progress } from '../progress';
 import { defaultParallel, parseVisibleDevices, slotDevices } from '../sweep/devices';
 import { Slurm, type SlurmOptions, type SlurmTaskFile, slurmPhase } from '../sweep/slurm';
 import { runAction, SweepSession } from '../sweep/sweep-session';
-import { defaultExperimentFile } from './demo';
+import { defaultDatasetSource, defaultExperimentFile } from './demo';
 import { trainCommand } from './train';
 
 export const sweepHelp = `usage: spt sweep <file.sweep.yaml> [--parallel N] [--dry-run [--json]]
@@ -88,11 +88,11 @@ export async function sweepCommand(file: string | undefined, args: SweepArgs): P
 
   if (args.dryRun) return dryRun(session, search, args.json);
 
-  // The shipped default experiment's dataset is generated on first use (as `spt demo` does).
+  // The shipped default experiment's dataset is written out on first use (as `spt demo` does).
   const demoData = path.join(path.dirname(defaultExperimentFile()), 'data');
   if (loadExperiment(loaded.spec.experimentFile).paths.dataRoot === demoData) {
-    const ds = await generateDefaultDataset(demoData);
-    if (!ds.reused) log('info', `generated the default dataset in ${demoData}`);
+    const ds = await prepareDefaultDataset(demoData, defaultDatasetSource());
+    if (!ds.reused) log('info', `wrote the default dataset to ${demoData}`);
   }
 
   const devices = parseVisibleDevices(process.env.CUDA_VISIBLE_DEVICES);
