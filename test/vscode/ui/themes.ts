@@ -38,6 +38,14 @@ export async function screenshotBothThemes(
   name: string,
   prepare: () => Promise<void> = async () => {},
 ): Promise<void> {
+  // A panel left open by an earlier scenario (Problems) would cover half of the picture.
+  if (
+    await wb.page
+      .locator('.part.panel')
+      .isVisible()
+      .catch(() => false)
+  )
+    await wb.runCommand('View: Hide Panel').catch(() => wb.escape(1));
   const startDark = await isDark(wb);
   const [first, second] = startDark ? ['dark', 'light'] : ['light', 'dark'];
   await prepare();
