@@ -1,0 +1,65 @@
+/**
+ * Compare mode's sweep plot: final val and test accuracy against a swept parameter (a config key whose
+ * value differs between the runs). Numeric parameters on a value axis (log when they span two decades or
+ * more, as learning rates do), others as categories. Pure.
+ */
+import type { DashboardRun } from '../../../src/shared/webview-contract';
+import { configDiff } from './compare';
+
+export interface SweptParam {
+  key: string;
+  numeric: boolean;
+  /** Positive numbers spanning at least a factor of 100: a log axis. */
+  log: boolean;
+}
+
+export interface SweepPoint {
+  runDir: string;
+  name: string;
+  /** The parameter's value (a number for numeric parameters). */
+  x: number | string;
+  val: number | null;
+  test: number | null;
+}
+
+const IGNORED = ['output', 'name'];
+
+/** The config keys that differ between the runs, numeric ones first (then by key). */
+export function sweptParams(runs: readonly DashboardRun[]): SweptParam[] {
+  return configDiff(runs, IGNORED)
+    .map((d) => {
+      const set = d.values.filter((v): v is string => v !== null);
+      const nums = set.map(Number);
+      const numeric = set.length > 0 && set.every((v, i) => v.trim() !== '' && Number.isFinite(nums[i]));
+      const lo = Math.min(...nums);
+      const hi = Math.max(...nums);
+      return { key: d.key, numeric, log: numeric && lo > 0 && hi / lo >= 100 };
+    })
+    .sort((a, b) => Number(b.numeric) - Number(a.numeric) || a.key.localeCompare(b.key));
+}
+
+/** One point per run that sets the parameter and has a val or test accuracy. */
+export function sweepPoints(
+  runs: readonly DashboardRun[],
+  param: SweptParam,
+  nameOf: (r: DashboardRun) => string,
+): SweepPoint[] {
+  const out: SweepPoint[] = [];
+  for (const r of runs) {
+    const raw = r.config?.[param.key];
+    if (raw === undefined || (r.bestValAcc === null && r.testAcc === null)) continue;
+    out.push({
+      runDir: r.runDir,
+      name: nameOf(r),
+      x: param.numeric ? Number(raw) : raw,
+      val: r.bestValAcc,
+      test: r.testAcc,
+    });
+  }
+  return out;
+}
+
+/** The categories of a non-numeric parameter's axis, in the order the runs first use them. */
+export function sweepCategories(points: readonly SweepPoint[]): string[] {
+  return [...new Set(points.map((p) => String(p.x)))];
+}
