@@ -504,6 +504,42 @@ async function scenarioCompare(browser: Browser): Promise<void> {
   if (!csvLines[0]?.includes('best_val_acc') || csvLines.length !== 4)
     fail(name, `the runs table CSV looks wrong: ${JSON.stringify(csvLines.slice(0, 2))}`);
   notes.push(`compare: runs table ${csvLines[0]}`);
+  // Side by side (issue 19, item 3): one attention panel per run (the linear probe's says it has no
+  // analysis), one colour bar per row whose maximum is the largest of the runs' own maxima, and a
+  // prototype map per analysed run; the sweep plot has a point per run and split.
+  await s.page.waitForSelector(
+    '.side-attention .side-row[data-kind="clsToPatch"] canvas.side-canvas >> nth=1',
+  );
+  const side = await s.page.evaluate(() => {
+    const row = document.querySelector('.side-attention .side-row[data-kind="clsToPatch"]')!;
+    return {
+      panels: Array.from(row.querySelectorAll('figure.side-map')).map((f) => f.getAttribute('data-run')),
+      canvases: row.querySelectorAll('canvas.side-canvas').length,
+      ownMax: Array.from(row.querySelectorAll('figure.side-map[data-max]')).map((f) =>
+        Number(f.getAttribute('data-max')),
+      ),
+      barMax: Number((row.querySelector('.colourbar-block') as HTMLElement | null)?.dataset.max),
+      bars: row.querySelectorAll('.colourbar-block').length,
+      protos: document.querySelectorAll('.side-prototypes .side-proto .chart-side').length,
+    };
+  });
+  if (side.panels.join() !== [SPT, VPT, LINEAR].join() || side.canvases !== 2)
+    fail(name, `side-by-side attention panels: ${JSON.stringify(side)}`);
+  if (side.bars !== 1 || side.barMax !== Math.max(...side.ownMax) || new Set(side.ownMax).size < 2)
+    fail(name, `the side-by-side maps do not share one colour scale: ${JSON.stringify(side)}`);
+  if (side.protos !== 2) fail(name, `side-by-side prototype maps: ${side.protos}, expected 2`);
+  notes.push(`compare: side by side ${side.canvases} attention maps, colour max ${side.barMax.toFixed(3)}`);
+  const sweep = await s.page.evaluate(() =>
+    (
+      globalThis as {
+        sptDashboardDebug?: { charts(): { name: string; series: { name: string; points: number }[] }[] };
+      }
+    )
+      .sptDashboardDebug!.charts()
+      .find((c) => c.name === 'sweep-scatter'),
+  );
+  const valPoints = sweep?.series.find((x) => x.name === 'best val acc')?.points ?? 0;
+  if (valPoints !== 3) fail(name, `the sweep plot has ${valPoints} val points: ${JSON.stringify(sweep)}`);
   await s.page.click('.view-summary button:text-is("Open") >> nth=1');
   const open1 = s.posted.find((m) => m.type === 'openRun');
   if (!open1 || open1.payload.runDir !== VPT)

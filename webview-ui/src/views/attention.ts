@@ -608,7 +608,7 @@ export class AttentionView extends AnalysisView {
 }
 
 /** The image (grey, nearest-neighbour scaled) with the g x g map on top in a magma colour map. */
-function drawOverlay(
+export function drawOverlay(
   canvas: HTMLCanvasElement,
   image: HTMLImageElement | null,
   values: number[],
@@ -677,7 +677,7 @@ function plainImage(image: HTMLImageElement | null, label: string): HTMLElement 
 }
 
 /** A horizontal colour bar with the map's minimum and maximum attention, named with its unit. */
-function colourBar(range: { min: number; max: number }): HTMLElement {
+export function colourBar(range: { min: number; max: number }): HTMLElement {
   const canvas = h('canvas', { className: 'colourbar', width: 160, height: 8, 'aria-hidden': 'true' });
   const c = canvas.getContext('2d');
   if (c) {

@@ -10,13 +10,21 @@ import { toCsv } from '../lib/csv';
 import { fmtDuration, fmtInt, fmtNumber, fmtPercent, fmtShare } from '../lib/format';
 import { runsTable, runsTableCsv, sortRunsTable } from '../lib/runs-table';
 import type { StoreEvent } from '../store';
+import { SideBySideMaps } from './side-by-side';
+import { SweepPlot } from './sweep-plot';
 import { card, type View, type ViewContext } from './view';
 
 export class SummaryView implements View {
   readonly root = h('div', { className: 'view view-summary' });
   private visible = false;
+  /** Compare mode only: accuracy against the swept parameters, and 2-4 runs' maps side by side. */
+  private readonly sweepPlot: SweepPlot;
+  private readonly sideBySide: SideBySideMaps;
 
-  constructor(private readonly ctx: ViewContext) {}
+  constructor(private readonly ctx: ViewContext) {
+    this.sweepPlot = new SweepPlot(ctx);
+    this.sideBySide = new SideBySideMaps(ctx);
+  }
 
   show(): void {
     this.visible = true;
@@ -27,7 +35,11 @@ export class SummaryView implements View {
     this.visible = false;
   }
 
-  refreshTheme(): void {}
+  refreshTheme(): void {
+    if (!this.visible || this.ctx.store.runs.length < 2) return;
+    this.sweepPlot.refreshTheme();
+    this.sideBySide.refreshTheme();
+  }
 
   onStoreEvent(e: StoreEvent): void {
     if (e.type === 'runs' && this.visible) this.render();
@@ -44,7 +56,11 @@ export class SummaryView implements View {
       Array.from(this.root.querySelectorAll('details[open]')).map((d) => d.getAttribute('data-key')),
     );
     if (runs.length === 1) this.root.replaceChildren(...this.single(runs[0], open));
-    else this.root.replaceChildren(...this.compare(runs, open));
+    else {
+      this.root.replaceChildren(...this.compare(runs, open));
+      this.sweepPlot.render(runs);
+      this.sideBySide.show();
+    }
   }
 
   private single(run: DashboardRun, open: Set<string | null>): HTMLElement[] {
@@ -231,6 +247,8 @@ export class SummaryView implements View {
     const runsTableCard = this.runsTableCard(runs);
     return [
       runsTableCard,
+      this.sweepPlot.root,
+      this.sideBySide.root,
       card('Final metrics', table, {
         subtitle: 'best of each column in bold',
         actions: exportButtons(
