@@ -32,6 +32,14 @@ describe('compare sweep plot', () => {
     ]);
   });
 
+  it('puts a swept seed last, after the hyper-parameters', () => {
+    const seeded = runs.map((r, i) => ({ ...r, config: { ...r.config, seed: String(i) } }));
+    assert.deepEqual(
+      sweptParams(seeded).map((p) => p.key),
+      ['train.lr', 'prompt.init', 'seed'],
+    );
+  });
+
   it('uses a linear axis when the values span less than a factor of 100, or include 0', () => {
     const lin = sweptParams([run('a', { 'train.lr': '0.1' }, 1, 1), run('b', { 'train.lr': '0.02' }, 1, 1)]);
     assert.deepEqual(lin, [{ key: 'train.lr', numeric: true, log: false }]);

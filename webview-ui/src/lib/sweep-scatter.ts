@@ -24,7 +24,7 @@ export interface SweepPoint {
 
 const IGNORED = ['output', 'name'];
 
-/** The config keys that differ between the runs, numeric ones first (then by key). */
+/** The config keys that differ between the runs: numeric ones first, then by key; seeds last. */
 export function sweptParams(runs: readonly DashboardRun[]): SweptParam[] {
   return configDiff(runs, IGNORED)
     .map((d) => {
@@ -35,7 +35,17 @@ export function sweptParams(runs: readonly DashboardRun[]): SweptParam[] {
       const hi = Math.max(...nums);
       return { key: d.key, numeric, log: numeric && lo > 0 && hi / lo >= 100 };
     })
-    .sort((a, b) => Number(b.numeric) - Number(a.numeric) || a.key.localeCompare(b.key));
+    .sort(
+      (a, b) =>
+        Number(isSeed(a.key)) - Number(isSeed(b.key)) ||
+        Number(b.numeric) - Number(a.numeric) ||
+        a.key.localeCompare(b.key),
+    );
+}
+
+/** A seed is swept to repeat runs, not as a hyper-parameter: it goes last. */
+function isSeed(key: string): boolean {
+  return key === 'seed' || key.endsWith('.seed');
 }
 
 /** One point per run that sets the parameter and has a val or test accuracy. */
