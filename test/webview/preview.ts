@@ -540,6 +540,17 @@ async function scenarioCompare(browser: Browser): Promise<void> {
   );
   const valPoints = sweep?.series.find((x) => x.name === 'best val acc')?.points ?? 0;
   if (valPoints !== 3) fail(name, `the sweep plot has ${valPoints} val points: ${JSON.stringify(sweep)}`);
+  const parallel = await s.page.evaluate(() =>
+    (
+      globalThis as {
+        sptDashboardDebug?: { charts(): { name: string; series: { name: string; points: number }[] }[] };
+      }
+    )
+      .sptDashboardDebug!.charts()
+      .find((c) => c.name === 'sweep-parallel'),
+  );
+  if (parallel?.series.length !== 3 || parallel.series.some((x) => x.points !== 1))
+    fail(name, `the parallel coordinates want a line per run: ${JSON.stringify(parallel)}`);
   await s.page.click('.view-summary button:text-is("Open") >> nth=1');
   const open1 = s.posted.find((m) => m.type === 'openRun');
   if (!open1 || open1.payload.runDir !== VPT)

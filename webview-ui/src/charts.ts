@@ -3,12 +3,13 @@
  * shown (a hidden tab has no size), resized with its box, themed from the palette, exported as PNG
  * (canvas) or SVG (an offscreen server-side-rendered instance).
  */
-import { BarChart, LineChart, ScatterChart } from 'echarts/charts';
+import { BarChart, LineChart, ParallelChart, ScatterChart } from 'echarts/charts';
 import {
   DataZoomComponent,
   GridComponent,
   LegendComponent,
   MarkLineComponent,
+  ParallelComponent,
   TitleComponent,
   TooltipComponent,
 } from 'echarts/components';
@@ -22,6 +23,8 @@ echarts.use([
   LineChart,
   ScatterChart,
   BarChart,
+  ParallelChart,
+  ParallelComponent,
   GridComponent,
   TooltipComponent,
   LegendComponent,

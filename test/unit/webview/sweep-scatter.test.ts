@@ -1,7 +1,12 @@
 /** Compare's sweep plot (issue 19, item 3): final val and test accuracy against the swept parameters. */
 import * as assert from 'node:assert/strict';
 import type { DashboardRun } from '../../../src/shared/webview-contract';
-import { sweepCategories, sweepPoints, sweptParams } from '../../../webview-ui/src/lib/sweep-scatter';
+import {
+  parallelData,
+  sweepCategories,
+  sweepPoints,
+  sweptParams,
+} from '../../../webview-ui/src/lib/sweep-scatter';
 
 const run = (
   name: string,
@@ -72,5 +77,32 @@ describe('compare sweep plot', () => {
     const partial = [...runs, run('e', {}, 0.9, 0.9)];
     const lr = sweptParams(partial).find((p) => p.key === 'train.lr')!;
     assert.ok(!sweepPoints(partial, lr, (r) => r.label).some((p) => p.name === 'e'));
+  });
+});
+
+describe('compare parallel coordinates', () => {
+  it('has an axis per swept parameter and the two accuracies, a line per run with an accuracy', () => {
+    const runs = [
+      run('a', { 'train.lr': '0.1', 'prompt.init': 'mean' }, 0.55, 0.5),
+      run('b', { 'train.lr': '0.01', 'prompt.init': 'max' }, 0.85, null),
+      run('c', { 'train.lr': '0.001' }, null, null),
+    ];
+    const d = parallelData(runs, (r) => r.label);
+    assert.deepEqual(
+      d.axes.map((a) => [a.key, a.kind, a.categories, a.log]),
+      [
+        ['train.lr', 'param', null, true],
+        ['prompt.init', 'param', ['mean', 'max'], false],
+        ['best val acc', 'metric', null, false],
+        ['test acc', 'metric', null, false],
+      ],
+    );
+    assert.deepEqual(
+      d.lines.map((l) => [l.name, ...l.values]),
+      [
+        ['a', 0.1, 'mean', 0.55, 0.5],
+        ['b', 0.01, 'max', 0.85, null],
+      ],
+    );
   });
 });

@@ -3,9 +3,10 @@
  * folders on disk, each with a real analysis folder copied from the test fixtures: two SPT, one VPT): the
  * curves' legend names the runs and the splits' line styles; the Compare tab's runs table has a column for
  * the swept `train.lr` and the final metrics and sorts by best val accuracy on a click (aria-sort); the
- * sweep plot puts a val and a test point per run against `train.lr`; the attention maps and the prototype
- * maps of the three runs are shown side by side, one panel per run, the attention maps on one colour scale
- * (the colour bar's maximum is the largest of the runs' own maxima).
+ * sweep plot puts a val and a test point per run against `train.lr` and draws a parallel-coordinates line
+ * per run; the attention maps and the prototype maps of the three runs are shown side by side, one panel
+ * per run, the attention maps on one colour scale (the colour bar's maximum is the largest of the runs'
+ * own maxima).
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -140,6 +141,22 @@ describe('UI: Compare Runs', () => {
     );
     assert.equal(sweep.xAxis?.name, 'train.lr', JSON.stringify(sweep));
     assert.equal(sweep.series.find((x) => x.name === 'test acc')?.points, 3, JSON.stringify(sweep));
+    // Parallel coordinates: a line per run over train.lr, seed and the two accuracies.
+    const parallel = await frame
+      .locator('body')
+      .evaluate(() =>
+        (globalThis as { sptDashboardDebug?: { charts(): DebugChart[] } }).sptDashboardDebug
+          ?.charts()
+          .find((x) => x.name === 'sweep-parallel'),
+      );
+    assert.equal(parallel?.series.length, 3, JSON.stringify(parallel));
+    assert.ok(
+      parallel?.series.every((x) => x.points === 1),
+      `one line per run: ${JSON.stringify(parallel)}`,
+    );
+    await screenshotBothThemes(wb, 'ui-compare-sweep', async () => {
+      await frame.locator('.card-sweep').scrollIntoViewIfNeeded();
+    });
 
     // Side by side: one attention panel and one prototype map per run, one colour scale per row.
     const cls = frame.locator('.side-attention .side-row[data-kind="clsToPatch"]');

@@ -73,3 +73,54 @@ export function sweepPoints(
 export function sweepCategories(points: readonly SweepPoint[]): string[] {
   return [...new Set(points.map((p) => String(p.x)))];
 }
+
+export interface ParallelAxis {
+  key: string;
+  kind: 'param' | 'metric';
+  /** Categories for a non-numeric parameter (first-use order), else null. */
+  categories: string[] | null;
+  log: boolean;
+}
+
+export interface ParallelData {
+  axes: ParallelAxis[];
+  /** One line per run with a val or test accuracy: a value per axis (null where the run has none). */
+  lines: { runDir: string; name: string; values: (number | string | null)[] }[];
+}
+
+/**
+ * Parallel coordinates: an axis per swept parameter (the order of {@link sweptParams}) and one for best
+ * val and one for test accuracy; a line per run.
+ */
+export function parallelData(
+  runs: readonly DashboardRun[],
+  nameOf: (r: DashboardRun) => string,
+): ParallelData {
+  const params = sweptParams(runs);
+  const withAcc = runs.filter((r) => r.bestValAcc !== null || r.testAcc !== null);
+  const axes: ParallelAxis[] = [
+    ...params.map((p) => ({
+      key: p.key,
+      kind: 'param' as const,
+      categories: p.numeric
+        ? null
+        : [...new Set(withAcc.map((r) => r.config?.[p.key]).filter((v): v is string => v !== undefined))],
+      log: p.log,
+    })),
+    { key: 'best val acc', kind: 'metric', categories: null, log: false },
+    { key: 'test acc', kind: 'metric', categories: null, log: false },
+  ];
+  const lines = withAcc.map((r) => ({
+    runDir: r.runDir,
+    name: nameOf(r),
+    values: [
+      ...params.map((p) => {
+        const v = r.config?.[p.key];
+        return v === undefined ? null : p.numeric ? Number(v) : v;
+      }),
+      r.bestValAcc,
+      r.testAcc,
+    ],
+  }));
+  return { axes, lines };
+}

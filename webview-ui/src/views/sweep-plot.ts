@@ -9,6 +9,7 @@ import { exportButtons } from '../export';
 import { toCsv } from '../lib/csv';
 import { fmtNumber } from '../lib/format';
 import {
+  parallelData,
   type SweepPoint,
   type SweptParam,
   sweepCategories,
@@ -23,6 +24,11 @@ export class SweepPlot {
     'Final accuracy against a swept parameter',
     'chart chart-medium',
   );
+  private readonly parallel = new ChartHost(
+    'sweep-parallel',
+    'Parallel coordinates: the swept parameters and the final accuracies, a line per run',
+    'chart chart-medium',
+  );
   private readonly controls = h('div', { className: 'toolbar', role: 'toolbar', 'aria-label': 'Sweep plot' });
   private readonly note = h('p', { className: 'hint' });
   readonly root: HTMLElement;
@@ -31,20 +37,24 @@ export class SweepPlot {
   private param: SweptParam | null = null;
 
   constructor(private readonly ctx: ViewContext) {
-    this.root = card('Accuracy against the swept parameters', [this.controls, this.chart.el, this.note], {
-      subtitle: 'final best val and test accuracy, a point per run',
-      className: 'card-sweep',
-      actions: exportButtons(
-        ctx.post,
-        {
-          name: () => `compare-sweep-${this.param?.key ?? 'params'}`,
-          chart: () => this.chart,
-          csv: () => this.csv(),
-          background: () => ctx.palette().background,
-        },
-        (m) => ctx.flash(m),
-      ),
-    });
+    this.root = card(
+      'Accuracy against the swept parameters',
+      [this.controls, this.chart.el, this.note, h('h3', null, 'Parallel coordinates'), this.parallel.el],
+      {
+        subtitle: 'final best val and test accuracy, a point per run',
+        className: 'card-sweep',
+        actions: exportButtons(
+          ctx.post,
+          {
+            name: () => `compare-sweep-${this.param?.key ?? 'params'}`,
+            chart: () => this.chart,
+            csv: () => this.csv(),
+            background: () => ctx.palette().background,
+          },
+          (m) => ctx.flash(m),
+        ),
+      },
+    );
   }
 
   render(runs: readonly DashboardRun[]): void {
@@ -52,10 +62,12 @@ export class SweepPlot {
     if (params.length === 0) {
       this.controls.replaceChildren();
       this.chart.el.hidden = true;
+      this.parallel.el.hidden = true;
       this.note.textContent = 'The runs’ configs are identical: there is no swept parameter to plot against.';
       return;
     }
     this.chart.el.hidden = false;
+    this.parallel.el.hidden = false;
     const param = params.find((p) => p.key === this.key) ?? params[0];
     this.key = param.key;
     this.param = param;
@@ -72,13 +84,67 @@ export class SweepPlot {
     );
     this.points = sweepPoints(runs, param, (r) => this.ctx.runName(r));
     this.draw(param);
+    this.drawParallel(runs);
     this.note.textContent = `${this.points.length} of ${runs.length} runs have a final accuracy${
       param.log ? '; log axis (the values span two decades or more)' : ''
     }. Hover a point for its run.`;
   }
 
   refreshTheme(): void {
-    if (this.param) this.draw(this.param);
+    if (!this.param) return;
+    this.draw(this.param);
+    this.drawParallel(this.ctx.store.runs);
+  }
+
+  /** An axis per swept parameter and per final accuracy; a line per run in the run's colour. */
+  private drawParallel(runs: readonly DashboardRun[]): void {
+    const p = this.ctx.palette();
+    const data = parallelData(runs, (r) => this.ctx.runName(r));
+    const axisStyle = {
+      nameTextStyle: { color: p.foreground, fontFamily: p.fontFamily },
+      axisLine: { lineStyle: { color: p.highContrast ? p.foreground : p.axis } },
+      axisLabel: { color: p.muted, fontFamily: p.fontFamily },
+    };
+    this.parallel.apply(
+      {
+        ...baseOption(p),
+        legend: legend(p, { icon: 'rect', itemWidth: 12, itemHeight: 3 }),
+        parallel: { top: 56, left: 70, right: 70, bottom: 24 },
+        parallelAxis: data.axes.map((a, i) => ({
+          dim: i,
+          name: a.key,
+          ...axisStyle,
+          ...(a.categories
+            ? { type: 'category', data: a.categories }
+            : a.log
+              ? { type: 'log' }
+              : {
+                  type: 'value',
+                  scale: true,
+                  ...(a.kind === 'metric'
+                    ? {
+                        axisLabel: {
+                          ...axisStyle.axisLabel,
+                          formatter: (v: number) => `${Math.round(v * 1000) / 10}%`,
+                        },
+                      }
+                    : {}),
+                }),
+        })),
+        series: data.lines.map((l) => ({
+          id: `run-${l.runDir}`,
+          name: l.name,
+          type: 'parallel',
+          lineStyle: { color: this.ctx.runColour(l.runDir), width: 2, opacity: 0.9 },
+          color: this.ctx.runColour(l.runDir),
+          data: [l.values.map((v) => (v === null ? '-' : v))],
+        })),
+      },
+      true,
+    );
+    this.parallel.setAriaLabel(
+      `Parallel coordinates of ${data.lines.length} runs over ${data.axes.map((a) => a.key).join(', ')}.`,
+    );
   }
 
   private draw(param: SweptParam): void {
