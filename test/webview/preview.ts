@@ -504,6 +504,14 @@ async function scenarioCompare(browser: Browser): Promise<void> {
   if (!csvLines[0]?.includes('best_val_acc') || csvLines.length !== 4)
     fail(name, `the runs table CSV looks wrong: ${JSON.stringify(csvLines.slice(0, 2))}`);
   notes.push(`compare: runs table ${csvLines[0]}`);
+  // The Prototype map tab of a compare panel links to the side-by-side maps in the Compare tab.
+  await selectTab(s, 'prototypes');
+  await s.page.click('.view-prototypes button.side-by-side-link');
+  const tabNow = await s.page.evaluate(
+    () => (globalThis as { sptDashboardDebug?: { state(): { tab: string } } }).sptDashboardDebug!.state().tab,
+  );
+  if (tabNow !== 'summary' || !(await s.page.isVisible('.view-summary .side-by-side-cards')))
+    fail(name, `"All runs side by side" did not open the Compare tab's maps (tab ${tabNow})`);
   // Side by side (issue 19, item 3): one attention panel per run (the linear probe's says it has no
   // analysis), one colour bar per row whose maximum is the largest of the runs' own maxima, and a
   // prototype map per analysed run; the sweep plot has a point per run and split.

@@ -66,6 +66,11 @@ function main(): void {
       return p.series[i % p.series.length];
     },
     runName: (run) => runName(run, store.runs),
+    showTab: (tab, selector) => {
+      select(tab, true);
+      tabs.get(tab)?.focus();
+      if (selector) document.querySelector(selector)?.scrollIntoView({ block: 'start' });
+    },
   };
 
   const views: Record<Tab, View> = {

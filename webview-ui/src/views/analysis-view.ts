@@ -117,6 +117,18 @@ export abstract class AnalysisView implements View {
       this.ctx.saveState();
       void this.refresh();
     });
-    return el ? [el] : [];
+    if (!el) return [];
+    // Compare panels: the maps of 2-4 runs next to each other live in the Compare tab.
+    const sideBySide = h(
+      'button',
+      {
+        type: 'button',
+        className: 'button-ghost side-by-side-link',
+        title: 'Show the attention and prototype maps of up to four runs next to each other',
+        onclick: () => this.ctx.showTab('summary', '.side-by-side-cards'),
+      },
+      'All runs side by side',
+    );
+    return [el, sideBySide];
   }
 }

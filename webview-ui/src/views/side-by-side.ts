@@ -89,6 +89,13 @@ export class SideBySideMaps {
     void this.load();
   }
 
+  /** A run wrote a new analysis epoch: reload now (shown) or on the next show, unless an epoch is pinned. */
+  analysisAdded(shown: boolean): void {
+    if (this.epoch !== null) return;
+    this.loadedFor = '';
+    if (shown) this.show();
+  }
+
   refreshTheme(): void {
     if (this.maps.length) this.render();
   }

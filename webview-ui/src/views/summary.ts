@@ -43,6 +43,7 @@ export class SummaryView implements View {
 
   onStoreEvent(e: StoreEvent): void {
     if (e.type === 'runs' && this.visible) this.render();
+    if (e.type === 'analysis' && this.ctx.store.runs.length > 1) this.sideBySide.analysisAdded(this.visible);
   }
 
   private render(): void {

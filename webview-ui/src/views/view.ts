@@ -19,6 +19,8 @@ export interface ViewContext {
   runColour(runDir: string): string;
   /** A short, unique name of a run for legends. */
   runName(run: DashboardRun): string;
+  /** Switches to a tab (as a click on it), then scrolls `selector` inside it into view, if given. */
+  showTab(tab: PersistedState['tab'], selector?: string): void;
 }
 
 export interface View {
