@@ -38,7 +38,7 @@ describe('UI: Compare Runs', () => {
   before(() => closeAllEditors(ui().wb));
   after(() => closeAllEditors(ui().wb));
 
-  it('keys runs and splits in the legend and sorts the runs table by a metric', async () => {
+  it('keys runs and splits in the legend, sorts the runs table, plots the sweep and shows the runs’ maps side by side', async () => {
     const { wb, page } = ui();
     for (const [i, r] of RUNS.entries()) {
       const dir = writeFinishedRun(workspacePath(path.join('runs', EXPERIMENT, r.stamp)), {
