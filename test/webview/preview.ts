@@ -537,6 +537,19 @@ async function scenarioCompare(browser: Browser): Promise<void> {
     fail(name, `the side-by-side maps do not share one colour scale: ${JSON.stringify(side)}`);
   if (side.protos !== 2) fail(name, `side-by-side prototype maps: ${side.protos}, expected 2`);
   notes.push(`compare: side by side ${side.canvases} attention maps, colour max ${side.barMax.toFixed(3)}`);
+  // Another probe image: every run's panel redraws on it, and the choice is kept in the panel's state.
+  await s.page.selectOption('.side-by-side-cards .toolbar label:has-text("Probe image") select', {
+    index: 1,
+  });
+  const picked = await s.page.evaluate(
+    () =>
+      (
+        globalThis as { sptDashboardDebug?: { state(): { sideBySide: { probe: number } } } }
+      ).sptDashboardDebug!.state().sideBySide.probe,
+  );
+  const caption = await s.page.textContent('.side-attention > p');
+  if (picked !== 1 || !caption?.startsWith('Probe image 1 '))
+    fail(name, `picking probe image 1 gave state ${picked}, caption "${caption}"`);
   const sweep = await s.page.evaluate(() =>
     (
       globalThis as {

@@ -15,6 +15,8 @@ export interface PersistedState extends DashboardUiState {
   analysis: { layer: number | 'all' };
   /** Prototype map: the prompt whose source is shown, if any. */
   selectedPrompt: number | null;
+  /** Compare tab's side-by-side maps: block, epoch (null: the newest common one), probe image, head. */
+  sideBySide: { layer: number; epoch: number | null; probe: number; head: number | 'mean' };
 }
 
 export function defaultState(mode: DashboardMode = 'run', runDirs: string[] = []): PersistedState {
@@ -28,6 +30,7 @@ export function defaultState(mode: DashboardMode = 'run', runDirs: string[] = []
     attention: { runDir: null, layer: 0, epoch: null, head: 'mean', probe: 0 },
     analysis: { layer: 'all' },
     selectedPrompt: null,
+    sideBySide: { layer: 0, epoch: null, probe: 0, head: 'mean' },
   };
 }
 
@@ -64,6 +67,7 @@ export function restoreState(raw: unknown): PersistedState {
   const p = isObj(raw.prototypes) ? raw.prototypes : {};
   const a = isObj(raw.attention) ? raw.attention : {};
   const an = isObj(raw.analysis) ? raw.analysis : {};
+  const sb = isObj(raw.sideBySide) ? raw.sideBySide : {};
   const smoothing =
     typeof c.smoothing === 'number' && c.smoothing >= 0 && c.smoothing < 1 ? c.smoothing : d.curves.smoothing;
   const head = a.head === 'mean' ? 'mean' : int(a.head, -1) >= 0 ? (a.head as number) : d.attention.head;
@@ -88,5 +92,11 @@ export function restoreState(raw: unknown): PersistedState {
     },
     analysis: { layer: an.layer === 'all' ? 'all' : (intOrNull(an.layer) ?? 'all') },
     selectedPrompt: intOrNull(raw.selectedPrompt),
+    sideBySide: {
+      layer: int(sb.layer, 0),
+      epoch: intOrNull(sb.epoch),
+      probe: int(sb.probe, 0),
+      head: sb.head === 'mean' ? 'mean' : int(sb.head, -1) >= 0 ? (sb.head as number) : 'mean',
+    },
   };
 }

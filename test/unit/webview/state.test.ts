@@ -16,6 +16,7 @@ describe('webview UI state restore', () => {
     s.prototypes = { runDir: '/a', layer: 1, epoch: null };
     s.analysis = { layer: 2 };
     s.selectedPrompt = 4;
+    s.sideBySide = { layer: 2, epoch: 5, probe: 3, head: 1 };
     assert.deepEqual(restoreState(JSON.parse(JSON.stringify(s))), s);
   });
 
@@ -27,6 +28,7 @@ describe('webview UI state restore', () => {
       curves: { x: 'time', smoothing: 1.5, logScale: 'yes', metric: 'lr' },
       attention: { head: -1, probe: 2.5, layer: 1, epoch: -3 },
       analysis: { layer: 'some' },
+      sideBySide: { layer: -1, epoch: 'newest', probe: 1, head: 'all' },
     });
     assert.equal(s.mode, 'compare'); // two run folders
     assert.deepEqual(s.runDirs, ['/a', '/b']);
@@ -34,6 +36,7 @@ describe('webview UI state restore', () => {
     assert.deepEqual(s.curves, { x: 'step', smoothing: 0.6, logScale: false, metric: 'lr' });
     assert.deepEqual(s.attention, { runDir: null, layer: 1, epoch: null, head: 'mean', probe: 0 });
     assert.deepEqual(s.analysis, { layer: 'all' });
+    assert.deepEqual(s.sideBySide, { layer: 0, epoch: null, probe: 1, head: 'mean' });
   });
 
   it('migrates the first dashboard’s state (run summaries and a selection)', () => {

@@ -52,14 +52,15 @@ export class SideBySideMaps {
     (_, i) => new ChartHost(`side-prototype-map-${i}`, 'Prototype map', 'chart chart-side'),
   );
   private readonly decoded = new Map<string, HTMLImageElement>();
-  private layer = 0;
-  private epoch: number | null = null;
-  private probe = 0;
-  private head: HeadChoice = 'mean';
   private token = 0;
   private maps: RunMaps[] = [];
   private choice: CommonChoice | null = null;
   private loadedFor = '';
+
+  /** The block, epoch, probe and head, persisted with the panel's state. */
+  private get st(): { layer: number; epoch: number | null; probe: number; head: HeadChoice } {
+    return this.ctx.state.sideBySide;
+  }
 
   constructor(private readonly ctx: ViewContext) {
     this.root = h(
@@ -91,7 +92,7 @@ export class SideBySideMaps {
 
   /** A run wrote a new analysis epoch: reload now (shown) or on the next show, unless an epoch is pinned. */
   analysisAdded(shown: boolean): void {
-    if (this.epoch !== null) return;
+    if (this.st.epoch !== null) return;
     this.loadedFor = '';
     if (shown) this.show();
   }
@@ -108,7 +109,7 @@ export class SideBySideMaps {
       shown.map((r) => this.ctx.store.analysisIndex(r.runDir).catch(() => null as AnalysisIndex | null)),
     );
     if (token !== this.token) return;
-    const choice = commonChoice(indexes, this.layer, this.epoch);
+    const choice = commonChoice(indexes, this.st.layer, this.st.epoch);
     this.choice = choice;
     if (!choice) {
       this.maps = [];
@@ -172,7 +173,7 @@ export class SideBySideMaps {
   private buildToolbar(choice: CommonChoice): void {
     const first = this.maps.find((m) => m.attention)?.attention;
     const labels = first?.probe.labels ?? [];
-    if (this.probe >= labels.length) this.probe = 0;
+    if (this.st.probe >= labels.length) this.st.probe = 0;
     const heads: { value: string; label: string }[] = [{ value: 'mean', label: 'mean of heads' }];
     for (let i = 0; i < (first?.model.numHeads ?? 0); i++)
       heads.push({ value: String(i), label: `head ${i}` });
@@ -182,7 +183,8 @@ export class SideBySideMaps {
         choice.layers.map((l) => ({ value: l, label: `block ${l}` })),
         choice.layer,
         (l) => {
-          this.layer = l;
+          this.st.layer = l;
+          this.ctx.saveState();
           void this.load();
         },
       ),
@@ -191,21 +193,25 @@ export class SideBySideMaps {
         choice.epochs.map((e) => ({ value: e, label: e === 0 ? 'initial (epoch 0)' : `epoch ${e}` })),
         choice.epoch,
         (e) => {
-          this.epoch = e;
+          // The newest common epoch means "follow new analyses" while runs train.
+          this.st.epoch = e === choice.epochs[choice.epochs.length - 1] ? null : e;
+          this.ctx.saveState();
           void this.load();
         },
       ),
       select(
         'Probe image',
         labels.map((l, i) => ({ value: i, label: `${i} · ${className(l, first?.classNames ?? null)}` })),
-        this.probe,
+        this.st.probe,
         (i) => {
-          this.probe = i;
+          this.st.probe = i;
+          this.ctx.saveState();
           this.render();
         },
       ),
-      select('Head', heads, this.head === 'mean' ? 'mean' : String(this.head), (v) => {
-        this.head = v === 'mean' ? 'mean' : Number(v);
+      select('Head', heads, this.st.head === 'mean' ? 'mean' : String(this.st.head), (v) => {
+        this.st.head = v === 'mean' ? 'mean' : Number(v);
+        this.ctx.saveState();
         this.render();
       }),
     );
@@ -228,8 +234,8 @@ export class SideBySideMaps {
       const values = this.maps.map((m) => {
         const d = m.attention;
         const flat = d?.maps[kind] as unknown as number[] | undefined;
-        if (!d || !flat || this.probe >= d.probe.labels.length) return null;
-        return extractMap(flat, this.probe, this.head, d.model.numHeads, d.model.grid);
+        if (!d || !flat || this.st.probe >= d.probe.labels.length) return null;
+        return extractMap(flat, this.st.probe, this.st.head, d.model.numHeads, d.model.grid);
       });
       if (kind === 'promptToPatch' && values.every((v) => v === null)) continue;
       const range = sharedRange(values);
@@ -255,9 +261,9 @@ export class SideBySideMaps {
           width: SIZE,
           height: SIZE,
           role: 'img',
-          'aria-label': `${kind === 'clsToPatch' ? 'CLS' : 'Prompts'} to patches of ${this.ctx.runName(m.run)}, probe image ${this.probe}`,
+          'aria-label': `${kind === 'clsToPatch' ? 'CLS' : 'Prompts'} to patches of ${this.ctx.runName(m.run)}, probe image ${this.st.probe}`,
         });
-        const url = m.images[this.probe]?.dataUrl;
+        const url = m.images[this.st.probe]?.dataUrl;
         drawOverlay(canvas, url ? (this.decoded.get(url) ?? null) : null, v, d.model.grid, 0.6, range);
         // The run's own maximum, beside the row's shared one (the colour bar's), for tests and tooltips.
         const own = valueRange(v);
@@ -287,13 +293,13 @@ export class SideBySideMaps {
       );
     }
     const first = this.maps.find((m) => m.attention)?.attention;
-    const head = this.head === 'mean' ? 'mean of heads' : `head ${this.head}`;
+    const head = this.st.head === 'mean' ? 'mean of heads' : `head ${this.st.head}`;
     this.attentionBody.replaceChildren(
       h(
         'p',
         { className: 'muted' },
         first
-          ? `Probe image ${this.probe} (${className(first.probe.labels[this.probe], first.classNames)}, ${first.probe.ids[this.probe] ?? ''}) · block ${this.choice?.layer} · ${head} · epoch ${this.choice?.epoch}. One colour bar per row: the same colour is the same attention weight in every run.`
+          ? `Probe image ${this.st.probe} (${className(first.probe.labels[this.st.probe], first.classNames)}, ${first.probe.ids[this.st.probe] ?? ''}) · block ${this.choice?.layer} · ${head} · epoch ${this.choice?.epoch}. One colour bar per row: the same colour is the same attention weight in every run.`
           : '',
       ),
       ...rows,
