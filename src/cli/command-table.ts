@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { didYouMean } from '../engine/config/validate-config';
+import { didYouMean } from '../config/validate-config';
 import { demoCommand, demoHelp } from './commands/demo';
 import { doctorCommand, doctorHelp } from './commands/doctor';
 import { evalCommand, evalHelp } from './commands/eval';

@@ -7,7 +7,7 @@ import {
   TEMPLATES,
   templatesDir,
   validateExperimentName,
-} from '../engine/config/experiment-templates';
+} from '../config/experiment-templates';
 import { runCliText } from './cli-runner';
 import {
   followRun,

@@ -1,6 +1,6 @@
 /**
  * Where an experiment file's runs go, read without the engine's validation (the templates themselves
- * and their rendering live in src/engine/config/experiment-templates.ts, shared with `spt init`).
+ * and their rendering live in src/config/experiment-templates.ts, shared with `spt init`).
  * Pure Node: no `vscode`.
  */
 import * as fs from 'node:fs';

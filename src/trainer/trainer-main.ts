@@ -4,8 +4,9 @@
  * one job, sends one `result` or `error` event and exits. TensorFlow.js is only ever loaded here
  * and in the CLI, never in the extension host.
  */
+
+import { loadExperiment } from '../config/load-config';
 import { runDoctor } from '../engine/backend/doctor';
-import { loadExperiment } from '../engine/config/load-config';
 import { savedRunConfig } from '../engine/run/run-resume';
 import { trainExperiment } from '../engine/train/train-run';
 import {

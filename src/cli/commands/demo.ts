@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadExperiment } from '../../engine/config/load-config';
+import { loadExperiment } from '../../config/load-config';
 import { openDataset } from '../../engine/data/dataset';
 import { generateDefaultDataset } from '../../engine/data/synthetic/default-dataset';
 import { writeFileAtomic } from '../../engine/util/atomic-write';

@@ -10,7 +10,7 @@ import {
   TEMPLATES,
   templatesDir,
   validateExperimentName,
-} from '../../engine/config/experiment-templates';
+} from '../../config/experiment-templates';
 import { writeFileAtomic } from '../../engine/util/atomic-write';
 import { UsageError } from '../exit-codes';
 import { cliLogger } from '../log';

@@ -1,5 +1,5 @@
-import { loadExperiment } from '../../engine/config/load-config';
-import { problemWhere } from '../../engine/config/override-source';
+import { loadExperiment } from '../../config/load-config';
+import { problemWhere } from '../../config/override-source';
 import { predict } from '../../engine/predict/predict';
 import { UsageError } from '../exit-codes';
 import { cliLogger } from '../log';

@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadExperiment } from '../../engine/config/load-config';
+import { loadExperiment } from '../../config/load-config';
 import { generateDefaultDataset } from '../../engine/data/synthetic/default-dataset';
 import { loadSweep } from '../../engine/sweep/sweep-file';
 import type { RunEvent } from '../../shared/run-events';

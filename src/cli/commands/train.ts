@@ -1,5 +1,5 @@
-import { loadExperiment } from '../../engine/config/load-config';
-import { problemWhere } from '../../engine/config/override-source';
+import { loadExperiment } from '../../config/load-config';
+import { problemWhere } from '../../config/override-source';
 import { RunResumeError, savedRunConfig } from '../../engine/run/run-resume';
 import { trainExperiment } from '../../engine/train/train-run';
 import type { RunEvent } from '../../shared/run-events';

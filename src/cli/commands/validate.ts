@@ -1,4 +1,4 @@
-import { loadExperiment } from '../../engine/config/load-config';
+import { loadExperiment } from '../../config/load-config';
 import { loadSweep } from '../../engine/sweep/sweep-file';
 import { EXIT, UsageError } from '../exit-codes';
 import { formatEntry, validateFile } from './validate-file';

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadExperiment } from '../../engine/config/load-config';
+import { loadExperiment } from '../../config/load-config';
 import { finalRuns, type PlannedRun, searchRuns, valueText } from '../../engine/sweep/expand';
 import { configHash, type RunFolderState, runFolderState } from '../../engine/sweep/run-state';
 import type { LoadedSweep } from '../../engine/sweep/sweep-file';

@@ -2,8 +2,9 @@
  * Experiment config -> PromptedViT: the backbone from its checkpoint, then prompts and head either
  * from trained weights or freshly initialised exactly as training starts (seeded).
  */
+
+import type { ResolvedExperiment } from '../../config/load-config';
 import { readPromptWeights } from '../checkpoint/prompt-weights';
-import type { ResolvedExperiment } from '../config/load-config';
 import {
   type ImageBatches,
   type PromptProvenance,

@@ -2,11 +2,12 @@
  * A frozen (or, for `full`, trainable) ViT with optional prompts and a task head: the model every
  * method of the project trains. `forwardFeatures -> pool -> head`, as timm.
  */
+
+import type { ViTConfig } from '../../config/architectures';
 import { asPromptInput, disposePrompts, type PromptParams } from '../prompts/prompt-params';
 import { type Tensor, tf } from '../tf';
 import { applyHead, disposeHead, type HeadParams } from './head';
 import { type ForwardOptions, forwardFeatures, type Pool, pool } from './vit';
-import type { ViTConfig } from './vit-config';
 import { backboneParamCount, backboneTensors, disposeViTWeights, type ViTWeights } from './vit-weights';
 
 /** What is trained: `linear` head only; `vpt`/`spt` prompts + head; `full` everything. */

@@ -4,8 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ResolvedExperiment } from '../../config/load-config';
 import { type LogFn, selectBackend } from '../backend/select-backend';
-import type { ResolvedExperiment } from '../config/load-config';
 import { imageBatches } from '../data/image-batches';
 import { parseSplitFile, readVptJson, type SplitEntry } from '../data/split-file';
 import { buildModel } from '../model/build-model';

@@ -9,8 +9,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadExperiment, type ResolvedExperiment } from '../../config/load-config';
 import type { RunEvent, RunStatus, RunSummaryFile } from '../../shared/run-events';
-import { loadExperiment, type ResolvedExperiment } from '../config/load-config';
 import { RUN_FILES, readJsonl } from '../run/run-folder';
 import { runLockHolder } from '../run/run-lock';
 import { runResumeState } from '../run/run-resume';

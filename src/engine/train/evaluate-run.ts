@@ -1,7 +1,7 @@
 /** `spt eval <run>`: a finished (or stopped) run's best checkpoint evaluated on a split. */
 import * as path from 'node:path';
+import { loadExperiment } from '../../config/load-config';
 import { type LogFn, selectBackend } from '../backend/select-backend';
-import { loadExperiment } from '../config/load-config';
 import { BatchLoader } from '../data/batch-loader';
 import { openDataset } from '../data/dataset';
 import { buildModel } from '../model/build-model';

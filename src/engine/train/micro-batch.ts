@@ -3,7 +3,7 @@
  * batch, and the wasm heap stops at 4 GiB. The effective batch stays `batch_size` (gradients are
  * accumulated over the micro-batches and weighted by their size).
  */
-import type { ViTConfig } from '../model/vit-config';
+import type { ViTConfig } from '../../config/architectures';
 
 /**
  * Bytes of wasm heap one image of a training step needs (float32), an upper bound for frozen backbones.

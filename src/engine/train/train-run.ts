@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
+import type { ResolvedExperiment } from '../../config/load-config';
 import type { MetricLine, RunEvent, RunStatus, RunSummaryFile } from '../../shared/run-events';
 import { PERSISTED_EVENTS } from '../../shared/run-events';
 import { analyseCheckpoint, analysedEpochs, writeAnalysis } from '../analysis/analyse-checkpoint';
@@ -15,7 +16,6 @@ import { chooseProbeEntries } from '../analysis/probe-set';
 import { type LogFn, selectBackend } from '../backend/select-backend';
 import type { HostTensor } from '../checkpoint/host-tensor';
 import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors';
-import type { ResolvedExperiment } from '../config/load-config';
 import { BatchLoader } from '../data/batch-loader';
 import { DataError } from '../data/data-error';
 import { type DatasetSplits, openDataset } from '../data/dataset';

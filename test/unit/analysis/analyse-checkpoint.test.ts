@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { vitConfig } from '../../../src/config/architectures';
 import {
   analyseCheckpoint,
   indexEntry,
@@ -14,7 +15,6 @@ import { selectBackend } from '../../../src/engine/backend/select-backend';
 import { initHead } from '../../../src/engine/model/head';
 import { type Method, PromptedViT } from '../../../src/engine/model/prompted-vit';
 import { type PromptMode, patchEmbed } from '../../../src/engine/model/vit';
-import { vitConfig } from '../../../src/engine/model/vit-config';
 import { vitWeightsFromState } from '../../../src/engine/model/vit-weights';
 import { promptParamsFromHost, promptsToHost } from '../../../src/engine/prompts/prompt-params';
 import { tf } from '../../../src/engine/tf';

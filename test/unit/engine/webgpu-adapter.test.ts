@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import type { BackendName } from '../../../src/engine/backend/backend-names';
+import type { BackendName } from '../../../src/config/backends';
 import { formatDoctorReport, runDoctor } from '../../../src/engine/backend/doctor';
 import { selectBackend } from '../../../src/engine/backend/select-backend';
 import {

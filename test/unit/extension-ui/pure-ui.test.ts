@@ -9,8 +9,8 @@ import {
   renderTemplate,
   TEMPLATES,
   validateExperimentName,
-} from '../../../src/engine/config/experiment-templates';
-import { loadExperiment } from '../../../src/engine/config/load-config';
+} from '../../../src/config/experiment-templates';
+import { loadExperiment } from '../../../src/config/load-config';
 import { experimentOutput } from '../../../src/extension/experiment-templates';
 import type { QueueEntry } from '../../../src/extension/runs/run-queue';
 import { RunsIndex } from '../../../src/extension/runs-index';

@@ -12,7 +12,7 @@ import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { ConfigError, loadExperiment, parseExperiment } from '../../../src/engine/config/load-config';
+import { ConfigError, loadExperiment, parseExperiment } from '../../../src/config/load-config';
 import {
   acquireRunLock,
   RUN_LOCK_FILE,

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError } from '../../../src/engine/config/load-config';
+import { ConfigError } from '../../../src/config/load-config';
 import { loadSweep, overrideKeys, parseSweep } from '../../../src/engine/sweep/sweep-file';
 import { sweepJsonSchema } from '../../../src/engine/sweep/sweep-json-schema';
 import { defaultSweepName } from '../../../src/engine/sweep/sweep-schema';

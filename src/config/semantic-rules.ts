@@ -8,8 +8,8 @@
  */
 import type { Document, Node } from 'yaml';
 import { isMap, isScalar } from 'yaml';
-import { NAMED_VITS, type NamedViT } from '../model/vit-config';
-import { activationBytesPerImage } from '../train/micro-batch';
+import { activationBytesPerImage } from '../engine/train/micro-batch';
+import { NAMED_VITS, type NamedViT } from './architectures';
 import type { CustomSize, ExperimentConfig } from './experiment-schema';
 import type { ConfigProblem, Severity } from './validate-config';
 

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Document, isMap, LineCounter, parseDocument } from 'yaml';
-import { type ViTConfig, vitConfig } from '../model/vit-config';
+import { type ViTConfig, vitConfig } from './architectures';
 import { type ExperimentConfig, experimentSchema } from './experiment-schema';
 import { initHint } from './experiment-templates';
 import { attributeToOverrides, OverrideError, problemWhere } from './override-source';

@@ -2,8 +2,9 @@
  * THE experiment schema (`*.spt.yaml`): the single source of truth for the trainer, the CLI, the
  * language server and the generated JSON Schema. Field docs are what users see on hover.
  */
-import { BACKEND_NAMES } from '../backend/backend-names';
-import { NAMED_VITS } from '../model/vit-config';
+
+import { NAMED_VITS } from './architectures';
+import { BACKEND_NAMES } from './backends';
 import { bool, enm, type Infer, int, nullable, num, obj, oneOf, str } from './schema-dsl';
 
 /**
