@@ -26,11 +26,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { vitConfig } from '../src/config/architectures';
+import { activationBytesPerImage, vitConfig } from '../src/config/architectures';
 import { BACKEND_PACKAGES, type BackendName } from '../src/config/backends';
 import { resolvePackageJson } from '../src/engine/backend/load-package';
 import { gpuDeviceNodePresent } from '../src/engine/backend/select-backend';
-import { activationBytesPerImage, defaultMemoryBudget } from '../src/engine/train/micro-batch';
+import { defaultMemoryBudget } from '../src/engine/train/micro-batch';
 import { CONFIG_ARCHS, flopsPerStep } from './flops';
 import { renderTable } from './report';
 

@@ -5,6 +5,7 @@
 
 import { NAMED_VITS } from './architectures';
 import { BACKEND_NAMES } from './backends';
+import { METHODS, POOLS, PROMPT_INITS, PROMPT_MODES } from './methods';
 import { bool, enm, type Infer, int, nullable, num, obj, oneOf, str } from './schema-dsl';
 
 /**
@@ -108,7 +109,7 @@ export const experimentSchema = obj(
           },
         ),
         pool: enm(
-          ['cls', 'mean'],
+          POOLS,
           'How the head reads the tokens: cls (supervised, MoCo v3) or mean of all but CLS then norm (MAE).',
           {
             default: 'cls',
@@ -189,7 +190,7 @@ export const experimentSchema = obj(
     ),
     prompt: obj(
       {
-        method: enm(['spt', 'vpt', 'linear', 'full'], 'What is trained.', {
+        method: enm(METHODS, 'What is trained.', {
           default: 'spt',
           valueDocs: {
             spt: "Self-Prompt Tuning: prompts initialised from the training images' own tokens, + head.",
@@ -199,7 +200,7 @@ export const experimentSchema = obj(
           },
         }),
         mode: enm(
-          ['shallow', 'deep'],
+          PROMPT_MODES,
           'shallow: one prompt set before block 0; deep: a set before every block (replaced, not accumulated).',
           { default: 'deep' },
         ),
@@ -213,7 +214,7 @@ export const experimentSchema = obj(
           ],
         }),
         init: nullable(
-          enm(['random', 'mean', 'max', 'kmeans', 'xavier'], 'Prompt initialiser.', {
+          enm(PROMPT_INITS, 'Prompt initialiser.', {
             valueDocs: {
               random: 'SPT: N patch tokens drawn uniformly from all training images.',
               mean: "SPT: mean-pooled windows of each image's tokens, N of them drawn.",

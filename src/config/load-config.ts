@@ -8,8 +8,9 @@ import { type Document, isMap, LineCounter, parseDocument } from 'yaml';
 import { type ViTConfig, vitConfig } from './architectures';
 import { type ExperimentConfig, experimentSchema } from './experiment-schema';
 import { initHint } from './experiment-templates';
+import { effectiveInit, methodHasPrompts } from './methods';
 import { attributeToOverrides, OverrideError, problemWhere } from './override-source';
-import { archSize, effectiveInit, type PartialConfig, semanticProblems } from './semantic-rules';
+import { archSize, type PartialConfig, semanticProblems } from './semantic-rules';
 import { type ConfigProblem, validateAgainstSchema } from './validate-config';
 import { parseYamlDocument } from './yaml-depth';
 
@@ -140,7 +141,7 @@ export function resolveExperiment(
     config,
     vit,
     init: effectiveInit(config),
-    promptLength: config.prompt.method === 'linear' ? 0 : config.prompt.length,
+    promptLength: methodHasPrompts(config.prompt.method) ? config.prompt.length : 0,
     paths: {
       checkpoint: config.backbone.checkpoint === null ? null : path.resolve(dir, config.backbone.checkpoint),
       dataRoot: path.resolve(dir, config.data.root),

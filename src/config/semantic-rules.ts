@@ -8,12 +8,10 @@
  */
 import type { Document, Node } from 'yaml';
 import { isMap, isScalar } from 'yaml';
-import { activationBytesPerImage } from '../engine/train/micro-batch';
-import { NAMED_VITS, type NamedViT } from './architectures';
+import { activationBytesPerImage, NAMED_VITS, type NamedViT } from './architectures';
 import type { CustomSize, ExperimentConfig } from './experiment-schema';
+import { effectiveInit, methodHasPrompts, SPT_INITS } from './methods';
 import type { ConfigProblem, Severity } from './validate-config';
-
-export const SPT_INITS = ['random', 'mean', 'max', 'kmeans'] as const;
 
 /** Range of the value at `path` (or of its nearest written ancestor's key). */
 export function rangeAt(doc: Document, path: string[], part: 'value' | 'key' = 'value'): [number, number] {
@@ -45,14 +43,6 @@ export function archSize(arch: ExperimentConfig['backbone']['arch']) {
     heads: arch.num_heads,
     depth: arch.depth,
   };
-}
-
-/** The initialiser actually used: the written one, or the method's default. */
-export function effectiveInit(c: { prompt: { init: string | null; method: string } }): string | null {
-  if (c.prompt.init) return c.prompt.init;
-  if (c.prompt.method === 'spt') return 'random';
-  if (c.prompt.method === 'vpt') return 'xavier';
-  return null;
 }
 
 /** A config as the schema validated it: any field may be missing (invalid or not written). */
@@ -122,7 +112,7 @@ export function semanticProblems(c: PartialConfig, doc: Document): ConfigProblem
         'error',
         'init-method',
       );
-    } else if (method === 'linear' || method === 'full') {
+    } else if (!methodHasPrompts(method) || method === 'full') {
       add(
         ['prompt', 'init'],
         `prompt.init: method ${method} has no prompts to initialise; remove prompt.init`,
@@ -134,7 +124,7 @@ export function semanticProblems(c: PartialConfig, doc: Document): ConfigProblem
   if ((method === 'spt' || method === 'vpt') && length !== undefined && length < 1) {
     add(['prompt', 'length'], `prompt.length must be >= 1 for method ${method}`, 'error', 'length');
   }
-  if (method === 'linear' && length !== undefined && length > 0 && written(['prompt', 'length'])) {
+  if (!methodHasPrompts(method) && length !== undefined && length > 0 && written(['prompt', 'length'])) {
     add(
       ['prompt', 'length'],
       'prompt.length is ignored by method linear (it trains the head only); remove it or set 0',
@@ -170,7 +160,7 @@ export function semanticProblems(c: PartialConfig, doc: Document): ConfigProblem
   }
   // Memory: one image's activations in a training step, and one batch of decoded images.
   if (imageSizeOk && size.dim % size.heads === 0 && method !== undefined && length !== undefined) {
-    const n = method === 'linear' ? 0 : length;
+    const n = methodHasPrompts(method) ? length : 0;
     const bytes = (S: number, N: number) =>
       activationBytesPerImage(
         {

@@ -16,6 +16,10 @@
  *
  * Shapes in comments: P probe images, H heads, N prompts, T = g*g patches, g the patch grid side.
  */
+
+/** The one answer to "does this method train prompts" (src/config/methods.ts), for the webview. */
+export { methodHasPrompts } from '../config/methods';
+
 import type {
   AnalysisIndex,
   AnalysisModelInfo,

@@ -5,9 +5,9 @@
  */
 
 import type { ViTConfig } from '../../src/config/architectures';
+import type { Pool, PromptMode } from '../../src/config/methods';
 import { initHead } from '../../src/engine/model/head';
 import { PromptedViT } from '../../src/engine/model/prompted-vit';
-import type { Pool, PromptMode } from '../../src/engine/model/vit';
 import { vitWeightsFromState } from '../../src/engine/model/vit-weights';
 import { xavierPrompts } from '../../src/engine/prompts/init-xavier';
 import { promptParamsFromHost } from '../../src/engine/prompts/prompt-params';

@@ -7,8 +7,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { vitConfig } from '../../src/config/architectures';
+import type { Pool, PromptMode } from '../../src/config/methods';
 import { selectBackend } from '../../src/engine/backend/select-backend';
-import type { Pool, PromptMode } from '../../src/engine/model/vit';
 import { trainStep } from '../../src/engine/train/train-run';
 import { WebGpuStepEngine } from '../../src/engine/webgpu/webgpu-step-engine';
 import { stepTestBatch, stepTestModel } from '../helpers/step-engine-fixtures';

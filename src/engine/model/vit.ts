@@ -5,15 +5,13 @@
  */
 
 import type { ViTConfig } from '../../config/architectures';
+import type { Pool, PromptMode } from '../../config/methods';
 import { type Tensor, tf } from '../tf';
 import { attention } from './attention';
 import type { BlockDropPath } from './drop-path';
 import { frozenBlock } from './frozen-block';
 import { gelu, layerNorm, linear } from './layers';
 import type { BlockWeights, ViTWeights } from './vit-weights';
-
-export type PromptMode = 'shallow' | 'deep';
-export type Pool = 'cls' | 'mean';
 
 export interface PromptInput {
   mode: PromptMode;

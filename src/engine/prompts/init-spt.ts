@@ -13,8 +13,9 @@
  */
 
 import type { ViTConfig } from '../../config/architectures';
+import type { PromptMode } from '../../config/methods';
 import type { HostTensor } from '../checkpoint/host-tensor';
-import { forwardFeatures, type PromptMode, patchEmbed } from '../model/vit';
+import { forwardFeatures, patchEmbed } from '../model/vit';
 import type { ViTWeights } from '../model/vit-weights';
 import { type Tensor, tf } from '../tf';
 import type { Rng } from '../util/rng';

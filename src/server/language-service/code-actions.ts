@@ -13,8 +13,8 @@ import {
 } from 'vscode-languageserver-types';
 import { type Document, isMap, isScalar, type Node, parse, type YAMLMap } from 'yaml';
 import { experimentSchema } from '../../config/experiment-schema';
+import { SPT_INITS } from '../../config/methods';
 import { type Field, fieldAt } from '../../config/schema-dsl';
-import { SPT_INITS } from '../../config/semantic-rules';
 import { sweepSchema } from '../../engine/sweep/sweep-schema';
 import { parseYaml, toRange } from './positions';
 import { isSweepUri } from './sweep';

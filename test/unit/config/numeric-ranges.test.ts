@@ -8,13 +8,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { vitConfig } from '../../../src/config/architectures';
+import { activationBytesPerImage, vitConfig } from '../../../src/config/architectures';
 import { experimentSchema, LIMITS } from '../../../src/config/experiment-schema';
 import { parseExperiment } from '../../../src/config/load-config';
 import type { Field } from '../../../src/config/schema-dsl';
 import { MAX_IMAGE_ACTIVATION_BYTES } from '../../../src/config/semantic-rules';
 import { sweepSchema } from '../../../src/engine/sweep/sweep-schema';
-import { activationBytesPerImage } from '../../../src/engine/train/micro-batch';
 import { validate } from '../../../src/server/language-service';
 
 const EXAMPLE = fs.readFileSync(path.join(__dirname, '../../../examples/cub-spt-deep.spt.yaml'), 'utf8');
