@@ -7,8 +7,8 @@
 
 import { loadExperiment } from '../config/load-config';
 import { runDoctor } from '../engine/backend/doctor';
-import { savedRunConfig } from '../engine/run/run-resume';
 import { trainExperiment } from '../engine/train/train-run';
+import { savedRunConfig } from '../run-folder/run-resume';
 import {
   DEFAULT_HEARTBEAT_MS,
   parseTrainerJob,

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { loadExperiment } from '../../config/load-config';
 import { openDataset } from '../../engine/data/dataset';
 import { generateDefaultDataset } from '../../engine/data/synthetic/default-dataset';
-import { writeFileAtomic } from '../../engine/util/atomic-write';
+import { writeFileAtomic } from '../../run-folder/atomic-write';
 import { type DemoRun, resultsNotes, resultsTable } from '../demo/results-table';
 import { runPool } from '../demo/run-pool';
 import { DEMO_SEEDS, DEMO_VARIANTS } from '../demo/variants';

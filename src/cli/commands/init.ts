@@ -11,7 +11,7 @@ import {
   templatesDir,
   validateExperimentName,
 } from '../../config/experiment-templates';
-import { writeFileAtomic } from '../../engine/util/atomic-write';
+import { writeFileAtomic } from '../../run-folder/atomic-write';
 import { UsageError } from '../exit-codes';
 import { cliLogger } from '../log';
 

@@ -1,7 +1,7 @@
 import { loadExperiment } from '../../config/load-config';
 import { problemWhere } from '../../config/override-source';
-import { RunResumeError, savedRunConfig } from '../../engine/run/run-resume';
 import { trainExperiment } from '../../engine/train/train-run';
+import { RunResumeError, savedRunConfig } from '../../run-folder/run-resume';
 import type { RunEvent } from '../../shared/run-events';
 import { UsageError } from '../exit-codes';
 import { cliLogger } from '../log';

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../engine/util/atomic-write';
+import { writeFileAtomic } from '../../run-folder/atomic-write';
 import type { SweepRunState } from '../../shared/sweep-state';
 import type { SweepSession } from './sweep-session';
 

@@ -10,7 +10,7 @@ import { loadExperiment } from '../../config/load-config';
 import { finalRuns, type PlannedRun, searchRuns, valueText } from '../../engine/sweep/expand';
 import { configHash, type RunFolderState, runFolderState } from '../../engine/sweep/run-state';
 import type { LoadedSweep } from '../../engine/sweep/sweep-file';
-import { writeFileAtomic } from '../../engine/util/atomic-write';
+import { writeFileAtomic } from '../../run-folder/atomic-write';
 import {
   SWEEP_STATE_FILE,
   type SweepRunState,

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../../run-folder/atomic-write';
 import {
   ANALYSIS_VERSION,
   type AnalysisEpochFile,
@@ -24,7 +25,6 @@ import { formatShape, type HostTensor } from '../checkpoint/host-tensor';
 import type { PromptedViT } from '../model/prompted-vit';
 import { promptsToHost } from '../prompts/prompt-params';
 import { type Tensor, tf } from '../tf';
-import { writeFileAtomic } from '../util/atomic-write';
 import { Rng } from '../util/rng';
 import { attentionMaps } from './attention-maps';
 import { promptDrift } from './drift';

@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { RUN_FILES } from '../../run-folder/run-folder';
 import type { RunSummaryFile } from '../../shared/run-events';
-import { RUN_FILES } from './run-folder';
 import type { TrainPosition } from './train-checkpoint';
 
 /** The run's summary when it finished (nothing is left to train or test), else null. */

@@ -11,6 +11,9 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../../run-folder/atomic-write';
+import { faultPoint } from '../../run-folder/fault';
+import { RUN_FILES } from '../../run-folder/run-folder';
 import { CheckpointError } from '../checkpoint/checkpoint-error';
 import type { HostTensor, TensorMap } from '../checkpoint/host-tensor';
 import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors';
@@ -19,9 +22,6 @@ import type { PromptedViT } from '../model/prompted-vit';
 import { vitWeightsToState } from '../model/vit-weights';
 import { promptsToHost } from '../prompts/prompt-params';
 import type { AdamW } from '../train/adamw';
-import { writeFileAtomic } from '../util/atomic-write';
-import { faultPoint } from '../util/fault';
-import { RUN_FILES } from './run-folder';
 
 export interface TrainPosition {
   /** The epoch in progress (or the next one when stepInEpoch is 0). */

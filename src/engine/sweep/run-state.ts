@@ -2,7 +2,7 @@
  * What a sweep run's folder says: the config hash of a resolved experiment (so an edited config is
  * run again), and the state of the newest run folder with that hash under the run's name
  * (`<sweep>/<task>/<setting>/seed=<n>/<experiment>/<timestamp>/`): finished (skip it), resumable (an
- * interrupted or stopped run: continue it exactly; see engine/run/run-resume), running (another
+ * interrupted or stopped run: continue it exactly; see src/run-folder/run-resume.ts), running (another
  * process holds its lock),
  * failed (run it again, in a new folder) or missing. Pure Node: no TensorFlow.
  */
@@ -10,10 +10,10 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadExperiment, type ResolvedExperiment } from '../../config/load-config';
+import { RUN_FILES, readJsonl } from '../../run-folder/run-folder';
+import { runLockHolder } from '../../run-folder/run-lock';
+import { runResumeState } from '../../run-folder/run-resume';
 import type { RunEvent, RunStatus, RunSummaryFile } from '../../shared/run-events';
-import { RUN_FILES, readJsonl } from '../run/run-folder';
-import { runLockHolder } from '../run/run-lock';
-import { runResumeState } from '../run/run-resume';
 
 const RUN_FOLDER = /^\d{8}-\d{6}(?:-\d+)?$/;
 

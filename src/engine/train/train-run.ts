@@ -9,6 +9,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import type { ResolvedExperiment } from '../../config/load-config';
+import { isDiskError, writeFileAtomic } from '../../run-folder/atomic-write';
+import { faultPoint } from '../../run-folder/fault';
+import { createRunDir, RunFolder, removeStaleTemps, truncateJsonl } from '../../run-folder/run-folder';
+import { acquireRunLock, type RunLock } from '../../run-folder/run-lock';
+import { clearForRestart, hasLastCheckpoint, savedConfigProblem } from '../../run-folder/run-resume';
 import type { MetricLine, RunEvent, RunStatus, RunSummaryFile } from '../../shared/run-events';
 import { PERSISTED_EVENTS } from '../../shared/run-events';
 import { analyseCheckpoint, analysedEpochs, writeAnalysis } from '../analysis/analyse-checkpoint';
@@ -26,13 +31,8 @@ import { crossEntropy } from '../model/loss';
 import type { PromptedViT } from '../model/prompted-vit';
 import { promptsToHost } from '../prompts/prompt-params';
 import { finishedRunSummary, resumeMessage } from '../run/resume-point';
-import { createRunDir, RunFolder, removeStaleTemps, truncateJsonl } from '../run/run-folder';
-import { acquireRunLock, type RunLock } from '../run/run-lock';
-import { clearForRestart, hasLastCheckpoint, savedConfigProblem } from '../run/run-resume';
 import { loadTrainCheckpoint, pruneCheckpoints, saveTrainCheckpoint } from '../run/train-checkpoint';
 import { type Tensor, tf } from '../tf';
-import { isDiskError, writeFileAtomic } from '../util/atomic-write';
-import { faultPoint } from '../util/fault';
 import { Rng } from '../util/rng';
 import { stepEngineForRun } from '../webgpu/run-step-engine';
 import type { StepEngine } from '../webgpu/step-engine';
@@ -148,7 +148,7 @@ function recordFailure(exp: ResolvedExperiment, runDir: string, err: unknown, op
 /**
  * What a run that failed on a full disk keeps, and the command that continues it once space is
  * freed: resume from the last checkpoint; restart in the same folder when it had none but its
- * config.yaml was saved (see engine/run/run-resume); else start again from the experiment file.
+ * config.yaml was saved (see src/run-folder/run-resume.ts); else start again from the experiment file.
  */
 function afterDiskFull(exp: ResolvedExperiment, runDir: string): string {
   const resume = `\`spt train --resume ${runDir}\``;

@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { TensorMap } from '../../engine/checkpoint/host-tensor';
 import { readSafetensors, writeSafetensors } from '../../engine/checkpoint/safetensors';
-import { RUN_FILES } from '../../engine/run/run-folder';
-import { writeFileAtomic } from '../../engine/util/atomic-write';
+import { writeFileAtomic } from '../../run-folder/atomic-write';
+import { RUN_FILES } from '../../run-folder/run-folder';
 
 export interface ExportedPrompts {
   dir: string;

@@ -7,8 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { RUN_FILES } from '../../engine/run/run-folder';
-import { runResumeState } from '../../engine/run/run-resume';
+import { RUN_FILES } from '../../run-folder/run-folder';
+import { runResumeState } from '../../run-folder/run-resume';
 import type { RunEvent, RunStatus, RunSummaryFile } from '../../shared/run-events';
 
 /** A run's status as the extension shows it: `interrupted` ran but has no live process. */
@@ -193,7 +193,7 @@ export function readRunRecord(runDir: string, opts: DiscoverOptions = {}): RunRe
     if (!rec.startedAt && firstT !== null) rec.startedAt = new Date(firstT * 1000);
     // Live: a trainer of this window, or any process that holds the run's lock (a CLI run, another
     // window): such a run is running, not interrupted, and must not be resumed a second time. The
-    // rule is the sweep's and `spt train --resume`'s too (engine/run/run-resume).
+    // rule is the sweep's and `spt train --resume`'s too (src/run-folder/run-resume.ts).
     const r = runResumeState(runDir, status, opts.isLive);
     rec.status = r.status;
     rec.resumable = r.resume !== null;

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RUN_FILES } from '../../engine/run/run-folder';
+import { RUN_FILES } from '../../run-folder/run-folder';
 import type { RunRecord, RunRecordStatus } from './run-discovery';
 import type { QueueEntry } from './run-queue';
 

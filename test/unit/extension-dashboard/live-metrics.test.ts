@@ -8,7 +8,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadExperiment } from '../../../src/config/load-config';
-import { readJsonl } from '../../../src/engine/run/run-folder';
 import { trainExperiment } from '../../../src/engine/train/train-run';
 import {
   LineBatcher,
@@ -18,6 +17,7 @@ import {
 } from '../../../src/extension/dashboard/live-metrics';
 import { appendLine, emptyMetrics, readMetricsFile } from '../../../src/extension/dashboard/metrics-file';
 import { RunFollower } from '../../../src/extension/dashboard/run-follower';
+import { readJsonl } from '../../../src/run-folder/run-folder';
 import type { MetricLine, RunEvent } from '../../../src/shared/run-events';
 import { writeTinyExperiment } from '../../helpers/tiny-experiment';
 import { type SyntheticRun, writeSyntheticRun } from './synthetic-run';

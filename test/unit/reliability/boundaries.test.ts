@@ -13,14 +13,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ConfigError, loadExperiment, parseExperiment } from '../../../src/config/load-config';
+import { readRunRecord } from '../../../src/extension/runs/run-discovery';
+import { TrainerProcess } from '../../../src/extension/runs/trainer-process';
 import {
   acquireRunLock,
   RUN_LOCK_FILE,
   RunLockedError,
   runLockHolder,
-} from '../../../src/engine/run/run-lock';
-import { readRunRecord } from '../../../src/extension/runs/run-discovery';
-import { TrainerProcess } from '../../../src/extension/runs/trainer-process';
+} from '../../../src/run-folder/run-lock';
 import { validate } from '../../../src/server/language-service';
 import {
   cases,
@@ -416,7 +416,7 @@ describe('reliability: boundaries', function () {
       const n = cases(8, 32);
       const runs = await raceProcesses(
         n,
-        `const { createRunDir } = require(${JSON.stringify(path.join(ROOT, 'src/engine/run/run-folder.ts'))});
+        `const { createRunDir } = require(${JSON.stringify(path.join(ROOT, 'src/run-folder/run-folder.ts'))});
         const made = [];
         for (let i = 0; i < 10; i++) made.push(createRunDir(${JSON.stringify(out)}, 'same', new Date(2026, 0, 1, 12, 0, 0)));
         process.stdout.write(JSON.stringify(made));`,
@@ -570,7 +570,7 @@ describe('reliability: boundaries', function () {
         );
         const results = await raceProcesses(
           cases(4, 24),
-          `const { acquireRunLock } = require(${JSON.stringify(path.join(ROOT, 'src/engine/run/run-lock.ts'))});
+          `const { acquireRunLock } = require(${JSON.stringify(path.join(ROOT, 'src/run-folder/run-lock.ts'))});
           try { acquireRunLock(${JSON.stringify(dir)}); process.stdout.write('won'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000); }
           catch (e) { process.stdout.write(e.name); }`,
         );

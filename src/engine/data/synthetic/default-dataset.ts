@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { writeFileAtomic } from '../../util/atomic-write';
+import { writeFileAtomic } from '../../../run-folder/atomic-write';
 import { Rng } from '../../util/rng';
 
 export const DEFAULT_DATASET_VERSION = 2;

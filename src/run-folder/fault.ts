@@ -12,7 +12,7 @@
  * - `sleep<ms>`: block the thread for that long, then go on;
  * - `wait`: block the thread until the file SPT_TEST_FAULT_RELEASE names exists (at most 2 minutes).
  *
- * Points: `write:<path>:open|data|fsync|rename|renamed` (util/atomic-write; `data` is after half the
+ * Points: `write:<path>:open|data|fsync|rename|renamed` (run-folder/atomic-write; `data` is after half the
  * bytes), `append:<path>` (a JSONL line: half the line is written first), `checkpoint:<kind>:weights|sidecar|cleanup`,
  * `train:step`, `train:epoch`, `analysis:<epoch>`.
  */

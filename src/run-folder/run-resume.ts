@@ -12,8 +12,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadExperiment, parseExperiment, type ResolvedExperiment } from '../../config/load-config';
-import type { RunStatus } from '../../shared/run-events';
+import { loadExperiment, parseExperiment, type ResolvedExperiment } from '../config/load-config';
+import type { RunStatus } from '../shared/run-events';
 import { RUN_FILES } from './run-folder';
 import { RUN_LOCK_FILE, runLockHolder } from './run-lock';
 

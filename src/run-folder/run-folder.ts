@@ -5,9 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { MetricLine, RunEvent } from '../../shared/run-events';
-import { writeError, writeFileAtomic } from '../util/atomic-write';
-import { faultPoint } from '../util/fault';
+import type { MetricLine, RunEvent } from '../shared/run-events';
+import { writeError, writeFileAtomic } from './atomic-write';
+import { faultPoint } from './fault';
 
 export const RUN_FILES = {
   config: 'config.yaml',
