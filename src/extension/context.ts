@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isRunTimestamp, RUN_FILES } from '../run-folder/layout';
 import type { TrainerJob } from '../shared/trainer-contract';
 import { DashboardManager } from './dashboard/dashboard-manager';
 import type { DoctorDocuments } from './doctor-view';
@@ -164,12 +165,12 @@ export class SptContext implements vscode.Disposable {
     try {
       const exclude = '**/{node_modules,.git}/**';
       const [runFiles, experiments] = await Promise.all([
-        vscode.workspace.findFiles('**/*/*/*/{summary.json,events.jsonl}', exclude, 2000),
+        vscode.workspace.findFiles(`**/*/*/*/{${RUN_FILES.summary},${RUN_FILES.events}}`, exclude, 2000),
         vscode.workspace.findFiles('**/*.spt.yaml', exclude, 500),
       ]);
       for (const f of runFiles) {
         const runDir = path.dirname(f.fsPath);
-        if (!/^\d{8}-\d{6}(-\d+)?$/.test(path.basename(runDir))) continue;
+        if (!isRunTimestamp(path.basename(runDir))) continue;
         // A sweep's run: its runs folder is the one above `sweeps/<name>/`.
         const sweep = sweepDirOf(runDir);
         dirs.add(sweep ? path.dirname(path.dirname(sweep)) : path.dirname(path.dirname(runDir)));

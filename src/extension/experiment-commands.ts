@@ -1,4 +1,5 @@
 /** New Experiment, Validate Experiment, Run Experiment, Re-run with Another Seed. */
+
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -8,6 +9,7 @@ import {
   templatesDir,
   validateExperimentName,
 } from '../config/experiment-templates';
+import { runFile } from '../run-folder/layout';
 import { runCliText } from './cli-runner';
 import {
   followRun,
@@ -136,7 +138,7 @@ export async function rerunWithSeed(ctx: SptContext, arg?: unknown): Promise<voi
   if (!requireTrust('Re-run with Another Seed')) return;
   let file: string | undefined;
   const runDir = arg instanceof vscode.Uri ? undefined : runDirOfArg(arg);
-  if (runDir) file = path.join(runDir, 'config.yaml');
+  if (runDir) file = runFile(runDir, 'config');
   else if (
     arg instanceof vscode.Uri ||
     vscode.window.activeTextEditor?.document.fileName.endsWith('.spt.yaml')
@@ -149,7 +151,7 @@ export async function rerunWithSeed(ctx: SptContext, arg?: unknown): Promise<voi
       (v) => v.status !== 'unreadable',
       'Run to repeat with another seed',
     );
-    if (dir) file = path.join(dir, 'config.yaml');
+    if (dir) file = runFile(dir, 'config');
   }
   if (!file) return;
   const seed = await vscode.window.showInputBox({

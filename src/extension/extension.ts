@@ -4,7 +4,9 @@
  * them too. No TensorFlow.js here: the build fails if dist/extension.js contains it, and every run
  * is a separate trainer process.
  */
+
 import * as vscode from 'vscode';
+import { RUN_STATUS } from '../run-folder/status';
 import type { DashboardMode } from '../shared/webview-contract';
 import { ExperimentCodeLens } from './code-lens';
 import { registerCommands } from './commands';
@@ -121,7 +123,7 @@ async function reportFailure(e: QueueEntry): Promise<void> {
 /** Runs that were running when the last window closed (or crashed): offer to resume them. */
 async function offerResume(c: SptContext, context: vscode.ExtensionContext): Promise<void> {
   if (context.globalState.get<boolean>(HIDE_INTERRUPTED_KEY)) return;
-  const interrupted = c.index.records().filter((r) => r.status === 'interrupted' && r.resumable);
+  const interrupted = c.index.records().filter((r) => r.status === RUN_STATUS.interrupted && r.resumable);
   if (!interrupted.length) return;
   const one = interrupted.length === 1;
   const what = one

@@ -1,7 +1,10 @@
 /** Stop, Resume, Open Dashboard, Compare, Export Prompts, Reveal, Delete, Show Run Log. */
+
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { runFile } from '../run-folder/layout';
+import { hasLastCheckpoint } from '../run-folder/run-resume';
 import {
   describeView,
   followRun,
@@ -47,7 +50,7 @@ export async function resumeRun(ctx: SptContext, arg?: unknown): Promise<void> {
     void vscode.window.showInformationMessage('SPT: that run is already running.');
     return;
   }
-  if (!fs.existsSync(path.join(runDir, 'checkpoints', 'last.json'))) {
+  if (!hasLastCheckpoint(runDir)) {
     void vscode.window.showWarningMessage(
       'SPT: that run has no checkpoint to resume from (checkpoints/last.json).',
     );
@@ -162,7 +165,7 @@ export async function showRunLog(ctx: SptContext, arg?: unknown): Promise<void> 
   if (!file) {
     const runDir = await pickRunDir(ctx, arg, () => true, 'Run whose log to open');
     if (!runDir) return;
-    file = ctx.logFileFor(runDir) ?? path.join(runDir, 'events.jsonl');
+    file = ctx.logFileFor(runDir) ?? runFile(runDir, 'events');
   }
   if (!fs.existsSync(file)) {
     void vscode.window.showInformationMessage('SPT: this run has no log file (it ran outside this window).');

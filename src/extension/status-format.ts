@@ -2,6 +2,7 @@
  * Short texts for the status bar and the CodeLens, and the trainer overrides the settings add.
  * Pure: no `vscode`.
  */
+import { RUN_STATUS } from '../run-folder/status';
 import type { RunRecord } from './runs/run-discovery';
 import type { QueueEntry } from './runs/run-queue';
 import { formatDuration, pct } from './runs/run-tree-model';
@@ -60,7 +61,7 @@ export function latestRunLens(
     null,
   );
   const parts = [`latest run: ${latest.status}`];
-  if (latest.epoch !== null && latest.epochs && latest.status !== 'finished')
+  if (latest.epoch !== null && latest.epochs && latest.status !== RUN_STATUS.finished)
     parts.push(`epoch ${latest.epoch}/${latest.epochs}`);
   if (best !== null) parts.push(`best val ${pct(best)}`);
   parts.push(`${mine.length} run${mine.length === 1 ? '' : 's'}`);

@@ -1,36 +1,21 @@
 /**
- * The run folder contract: runs/<name>/<YYYYMMDD-HHMMSS>/ with config.yaml, metrics.jsonl,
- * events.jsonl, checkpoints/, prompts_init.safetensors, prototypes.json, analysis/ and summary.json.
- * The extension, the dashboard and the benchmarks read it.
+ * Writing a run folder (its names: ./layout.ts): creating it under a unique time stamp, whole-line
+ * JSONL appends that survive a crash, and `RunFolder`, the trainer's handle on its files. The
+ * extension, the dashboard and the benchmarks read what it writes (./run-files.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MetricLine, RunEvent } from '../shared/run-events';
 import { writeError, writeFileAtomic } from './atomic-write';
 import { faultPoint } from './fault';
-
-export const RUN_FILES = {
-  config: 'config.yaml',
-  metrics: 'metrics.jsonl',
-  events: 'events.jsonl',
-  checkpoints: 'checkpoints',
-  promptsInit: 'prompts_init.safetensors',
-  prototypes: 'prototypes.json',
-  analysis: 'analysis',
-  summary: 'summary.json',
-} as const;
-
-function timestamp(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-}
+import { checkpointFile, formatRunTimestamp, RUN_FILES, type RunFileKey, runFile } from './layout';
 
 /** A new, unique run folder under `outputDir/name/`. */
 export function createRunDir(outputDir: string, name: string, now = new Date()): string {
   const base = path.join(outputDir, name);
   fs.mkdirSync(base, { recursive: true });
   for (let i = 0; ; i++) {
-    const dir = path.join(base, i ? `${timestamp(now)}-${i}` : timestamp(now));
+    const dir = path.join(base, i ? `${formatRunTimestamp(now)}-${i}` : formatRunTimestamp(now));
     try {
       fs.mkdirSync(dir);
       fs.mkdirSync(path.join(dir, RUN_FILES.checkpoints));
@@ -163,15 +148,15 @@ export class RunFolder {
     this.events = new JsonlWriter(path.join(dir, RUN_FILES.events));
   }
 
-  file(name: keyof typeof RUN_FILES): string {
-    return path.join(this.dir, RUN_FILES[name]);
+  file(name: RunFileKey): string {
+    return runFile(this.dir, name);
   }
 
   checkpoint(name: string): string {
-    return path.join(this.dir, RUN_FILES.checkpoints, name);
+    return checkpointFile(this.dir, name);
   }
 
-  writeJson(name: keyof typeof RUN_FILES, value: unknown): void {
+  writeJson(name: RunFileKey, value: unknown): void {
     writeFileAtomic(this.file(name), `${JSON.stringify(value, null, 2)}\n`);
   }
 }

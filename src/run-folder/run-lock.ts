@@ -14,8 +14,9 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { RUN_FILES } from './layout';
 
-export const RUN_LOCK_FILE = 'run.lock';
+export const RUN_LOCK_FILE = RUN_FILES.lock;
 /** A lock from another host that has not been refreshed for this long is stale. */
 export const STALE_REMOTE_MS = 15 * 60_000;
 /** How often a held lock's time stamp is refreshed (at most). */

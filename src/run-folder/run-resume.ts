@@ -13,15 +13,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadExperiment, parseExperiment, type ResolvedExperiment } from '../config/load-config';
-import type { RunStatus } from '../shared/run-events';
-import { RUN_FILES } from './run-folder';
+import { checkpointSidecar, RUN_FILES, runFile } from './layout';
 import { RUN_LOCK_FILE, runLockHolder } from './run-lock';
-
-/** A run's status as its readers show it: `interrupted` was running but has no live process. */
-export type RunCondition = RunStatus | 'interrupted';
+import { isActiveStatus, mayResume, type RecordedStatus, RUN_STATUS, type RunStatus } from './status';
 
 export interface RunResumeState {
-  status: RunCondition;
+  status: RunStatus;
   /** A live process writes the folder (it holds the run lock, or the caller knows it trains it). */
   live: boolean;
   /**
@@ -33,13 +30,14 @@ export interface RunResumeState {
 
 /** checkpoints/last.json (or the previous generation that loading falls back to) exists. */
 export function hasLastCheckpoint(runDir: string): boolean {
-  const dir = path.join(runDir, RUN_FILES.checkpoints);
-  return fs.existsSync(path.join(dir, 'last.json')) || fs.existsSync(path.join(dir, 'last.prev.json'));
+  return (
+    fs.existsSync(checkpointSidecar(runDir, 'last')) || fs.existsSync(checkpointSidecar(runDir, 'last', true))
+  );
 }
 
 /** Why the run's saved config.yaml cannot be used (missing, torn, invalid), or null when it can. */
 export function savedConfigProblem(runDir: string): string | null {
-  const file = path.join(runDir, RUN_FILES.config);
+  const file = runFile(runDir, 'config');
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -62,18 +60,23 @@ export function savedConfigProblem(runDir: string): string | null {
  */
 export function runResumeState(
   runDir: string,
-  recorded: RunStatus | null,
+  recorded: RecordedStatus | null,
   isLive?: (runDir: string) => boolean,
 ): RunResumeState {
-  const active = recorded === null || recorded === 'running' || recorded === 'initialising';
+  const active = recorded === null || isActiveStatus(recorded);
   const live = (isLive?.(runDir) ?? false) || (active && runLockHolder(runDir) !== null);
-  const status: RunCondition = active && !live ? 'interrupted' : (recorded ?? 'initialising');
+  const status: RunStatus = active && !live ? RUN_STATUS.interrupted : (recorded ?? RUN_STATUS.created);
   let resume: RunResumeState['resume'] = null;
-  if (!live && (status === 'stopped' || status === 'interrupted' || status === 'failed')) {
+  if (!live && mayResume(status)) {
     if (hasLastCheckpoint(runDir)) resume = 'checkpoint';
-    else if (status === 'interrupted' && savedConfigProblem(runDir) === null) resume = 'restart';
+    else if (status === RUN_STATUS.interrupted && savedConfigProblem(runDir) === null) resume = 'restart';
   }
   return { status, live, resume };
+}
+
+/** Whether `spt train --resume` (and the Runs view's Resume) can continue the run. */
+export function isResumable(state: RunResumeState): boolean {
+  return state.resume !== null;
 }
 
 /** `spt train --resume` on a folder that cannot be resumed: the message says why and what works. */

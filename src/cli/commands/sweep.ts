@@ -5,11 +5,13 @@
  * task's setting on val, runs the final seeds, and writes sweep.json, results.md and results.csv.
  * `spt sweep-task` is what a Slurm array task runs.
  */
+
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadExperiment } from '../../config/load-config';
 import { generateDefaultDataset } from '../../engine/data/synthetic/default-dataset';
 import { loadSweep } from '../../engine/sweep/sweep-file';
+import { RUN_STATUS } from '../../run-folder/status';
 import type { RunEvent } from '../../shared/run-events';
 import type { SweepRunState } from '../../shared/sweep-state';
 import { type PoolJob, runPool } from '../demo/run-pool';
@@ -167,7 +169,7 @@ function finish(session: SweepSession, log: ReturnType<typeof cliLogger>): numbe
   session.setPhase('done');
   const table = session.writeResults();
   process.stdout.write(`\n${table}\n\n`);
-  const failed = session.state.runs.filter((r) => r.status !== 'finished');
+  const failed = session.state.runs.filter((r) => r.status !== RUN_STATUS.finished);
   for (const r of failed) log('warn', `${r.name}: ${r.status}${r.error ? `: ${r.error}` : ''}`);
   log('info', `sweep.json, results.md and results.csv: ${session.dir}`);
   return failed.length ? 1 : 0;
@@ -211,7 +213,7 @@ async function runLocal(
     opts.parallel,
     (id: string, e: RunEvent) => {
       const run = byName.get(id);
-      if (!run || e.type !== 'status' || run.status === 'running') return;
+      if (!run || e.type !== 'status' || run.status === RUN_STATUS.running) return;
       run.status = 'running';
       run.run_dir = e.runDir;
       session.save();
@@ -236,8 +238,8 @@ async function runLocal(
         progress.update(++done, jobs.length);
         const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)}%`);
         log(
-          run.status === 'finished' ? 'debug' : 'warn',
-          `${run.name}: ${run.status}${run.status === 'finished' ? ` (val ${pct(run.val_acc)}, test ${pct(run.test_acc)})` : run.error ? `: ${run.error}` : ''}`,
+          run.status === RUN_STATUS.finished ? 'debug' : 'warn',
+          `${run.name}: ${run.status}${run.status === RUN_STATUS.finished ? ` (val ${pct(run.val_acc)}, test ${pct(run.test_acc)})` : run.error ? `: ${run.error}` : ''}`,
         );
       },
     },

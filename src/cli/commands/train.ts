@@ -2,6 +2,7 @@ import { loadExperiment } from '../../config/load-config';
 import { problemWhere } from '../../config/override-source';
 import { trainExperiment } from '../../engine/train/train-run';
 import { RunResumeError, savedRunConfig } from '../../run-folder/run-resume';
+import { RUN_STATUS } from '../../run-folder/status';
 import type { RunEvent } from '../../shared/run-events';
 import { UsageError } from '../exit-codes';
 import { cliLogger } from '../log';
@@ -59,7 +60,7 @@ export async function trainCommand(
     if (args.json) process.stdout.write(`${JSON.stringify(e)}\n`);
     else if (e.type === 'step') progress.update(e.step, e.totalSteps);
     // The run folder, or where a resumed run continues ("resuming from epoch E, step S").
-    if (e.type === 'status' && e.status === 'initialising')
+    if (e.type === 'status' && e.status === RUN_STATUS.created)
       log('info', e.message ? `${e.message}: ${e.runDir}` : `run folder: ${e.runDir}`);
   };
   const result = await trainExperiment(exp, { resumeDir: args.resume, log, onEvent, control });
@@ -76,5 +77,5 @@ export async function trainCommand(
     'info',
     `${s.status}: best epoch ${s.best_epoch ?? '-'}, val ${pct(s.val_acc)}, test ${pct(s.test_acc)}, ${s.images_per_sec.toFixed(1)} img/s, ${s.wall_seconds.toFixed(0)} s -> ${result.runDir}`,
   );
-  return s.status === 'finished' ? 0 : 1;
+  return s.status === RUN_STATUS.finished ? 0 : 1;
 }

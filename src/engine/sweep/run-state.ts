@@ -10,12 +10,12 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadExperiment, type ResolvedExperiment } from '../../config/load-config';
-import { RUN_FILES, readJsonl } from '../../run-folder/run-folder';
+import { isRunTimestamp, runFile, runTimestampSortKey } from '../../run-folder/layout';
+import { lastStatusEvent, readSummaryOrNull } from '../../run-folder/run-files';
 import { runLockHolder } from '../../run-folder/run-lock';
-import { runResumeState } from '../../run-folder/run-resume';
-import type { RunEvent, RunStatus, RunSummaryFile } from '../../shared/run-events';
-
-const RUN_FOLDER = /^\d{8}-\d{6}(?:-\d+)?$/;
+import { isResumable, runResumeState } from '../../run-folder/run-resume';
+import { RUN_STATUS } from '../../run-folder/status';
+import type { RunSummaryFile } from '../../shared/run-events';
 
 /** Keys sorted at every level, so that equal configs give equal text. */
 function canonical(v: unknown): unknown {
@@ -50,7 +50,7 @@ export function configHash(exp: ResolvedExperiment): string {
 /** The hash of a run folder's saved config.yaml (null: missing or no longer valid). */
 export function runFolderHash(runDir: string): string | null {
   try {
-    return configHash(loadExperiment(path.join(runDir, RUN_FILES.config)));
+    return configHash(loadExperiment(runFile(runDir, 'config')));
   } catch {
     return null;
   }
@@ -62,23 +62,6 @@ export type RunFolderState =
   | { state: 'running'; runDir: string }
   | { state: 'failed'; runDir: string; error: string }
   | { state: 'missing' };
-
-function readSummary(runDir: string): RunSummaryFile | null {
-  try {
-    const s = JSON.parse(fs.readFileSync(path.join(runDir, RUN_FILES.summary), 'utf8')) as RunSummaryFile;
-    return s && typeof s.status === 'string' ? s : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The status of the last status event in events.jsonl (a run killed before summary.json), or null. */
-function lastStatusEvent(runDir: string): RunStatus | null {
-  let status: RunStatus | null = null;
-  for (const e of readJsonl<RunEvent>(path.join(runDir, RUN_FILES.events)))
-    if (e && e.type === 'status' && typeof e.status === 'string') status = e.status;
-  return status;
-}
 
 /** Run folders under a run name's folder, newest first. */
 export function runFoldersUnder(nameDir: string): string[] {
@@ -95,11 +78,8 @@ export function runFoldersUnder(nameDir: string): string[] {
   };
   for (const exp of list(nameDir))
     for (const stamp of list(path.join(nameDir, exp)))
-      if (RUN_FOLDER.test(stamp)) dirs.push(path.join(nameDir, exp, stamp));
-  const key = (d: string) => {
-    const [date, time, n] = path.basename(d).split('-');
-    return `${date}${time}${(n ?? '0').padStart(6, '0')}`;
-  };
+      if (isRunTimestamp(stamp)) dirs.push(path.join(nameDir, exp, stamp));
+  const key = (d: string) => runTimestampSortKey(path.basename(d));
   return dirs.sort((a, b) => key(b).localeCompare(key(a)));
 }
 
@@ -107,18 +87,17 @@ export function runFoldersUnder(nameDir: string): string[] {
 export function runFolderState(nameDir: string, hash: string): RunFolderState {
   const matching = runFoldersUnder(nameDir).filter((d) => runFolderHash(d) === hash);
   for (const d of matching) {
-    const s = readSummary(d);
-    if (s?.status === 'finished') return { state: 'finished', runDir: d, summary: s };
+    const s = readSummaryOrNull(d);
+    if (s?.status === RUN_STATUS.finished) return { state: 'finished', runDir: d, summary: s };
   }
   const newest = matching[0];
   if (!newest) return { state: 'missing' };
   if (runLockHolder(newest)) return { state: 'running', runDir: newest };
-  const s = readSummary(newest);
+  const s = readSummaryOrNull(newest);
   // A killed trainer leaves `running` (or `initialising`) behind: interrupted, continued in place
   // (from its last checkpoint, or from the start when it had none). A failed run is run again.
   const r = runResumeState(newest, s?.status ?? lastStatusEvent(newest));
-  if (r.resume && (r.status === 'interrupted' || r.status === 'stopped'))
-    return { state: 'resumable', runDir: newest };
+  if (isResumable(r) && r.status !== RUN_STATUS.failed) return { state: 'resumable', runDir: newest };
   return {
     state: 'failed',
     runDir: newest,

@@ -1,7 +1,7 @@
 /** `spt eval <run>`: a finished (or stopped) run's best checkpoint evaluated on a split. */
 import * as path from 'node:path';
 import { loadExperiment } from '../../config/load-config';
-import { RUN_FILES } from '../../run-folder/run-folder';
+import { RUN_FILES } from '../../run-folder/layout';
 import { type LogFn, selectBackend } from '../backend/select-backend';
 import { BatchLoader } from '../data/batch-loader';
 import { openDataset } from '../data/dataset';

@@ -3,12 +3,14 @@
  * line, where following the file continues) and a tail read of appended bytes only. Lines that do
  * not parse, or lack a split or step, are counted, never thrown. Pure Node: no `vscode`.
  */
+
 import * as fs from 'node:fs';
+import { RUN_FILES } from '../../run-folder/layout';
 import type { MetricLine } from '../../shared/run-events';
 import type { MetricColumns, RunMetrics } from '../../shared/webview-contract';
 import { MissingFileError, resolveInside } from './path-guard';
 
-export const METRICS_FILE = 'metrics.jsonl';
+const METRICS_FILE = RUN_FILES.metrics;
 
 const SPLITS = new Set(['train', 'val', 'test']);
 const numOrNaN = (v: unknown) => (typeof v === 'number' ? v : Number.NaN);

@@ -3,11 +3,14 @@
  * Each entry carries the live state the Runs tree shows (epoch, accuracy, loss, run folder).
  * Processes come from an injectable factory (tests pass fakes). Pure Node: no `vscode`.
  */
+
 import * as path from 'node:path';
+import type { EndedStatus } from '../../run-folder/status';
 import type { TrainerJob } from '../../shared/trainer-contract';
 import type { Disposable, TrainerOutcome, TrainerProcessEvent } from './trainer-process';
 
-export type QueueState = 'queued' | 'running' | 'finished' | 'failed' | 'stopped' | 'cancelled';
+/** An entry's state: queued, the run's own status while a trainer of this window runs it, or cancelled. */
+export type QueueState = 'queued' | 'running' | EndedStatus | 'cancelled';
 
 /** What the queue needs from a trainer process (TrainerProcess has it). */
 export interface RunProcess {

@@ -6,7 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RUN_FILES } from '../../run-folder/run-folder';
+import { checkpointSidecar, checkpointSidecarName, RUN_FILES } from '../../run-folder/layout';
+import { hasLastCheckpoint } from '../../run-folder/run-resume';
+import { RUN_STATUS } from '../../run-folder/status';
 import type { RunRecord, RunRecordStatus } from './run-discovery';
 import type { QueueEntry } from './run-queue';
 
@@ -159,9 +161,9 @@ export function mergeRun(disk: RunRecord | undefined, live: QueueEntry | undefin
   if (live.state === 'failed') v.lastError = live.message ?? base.lastError;
   v.resumable =
     !v.live &&
-    (v.status === 'stopped' || v.status === 'failed') &&
+    (v.status === RUN_STATUS.stopped || v.status === RUN_STATUS.failed) &&
     !!v.runDir &&
-    fs.existsSync(path.join(v.runDir, RUN_FILES.checkpoints, 'last.json'));
+    hasLastCheckpoint(v.runDir);
   v.unreadable = undefined;
   return v;
 }
@@ -174,7 +176,7 @@ export function describeRun(v: RunView): string {
       return 'queued';
     case 'initialising':
     case 'running':
-      if (v.status === 'initialising' && !v.epoch) parts.push('initialising');
+      if (v.status === RUN_STATUS.created && !v.epoch) parts.push(RUN_STATUS.created);
       else if (epochs) parts.push(epochs);
       if (v.bestValAcc !== null) parts.push(`val ${pct(v.bestValAcc)}`);
       break;
@@ -270,8 +272,8 @@ function childrenOf(v: RunView, id: string, opts: BuildTreeOptions): RunTreeNode
     artifact('config', RUN_FILES.config, path.join(v.runDir, RUN_FILES.config), 'settings-gear');
     artifact(
       'best',
-      `${RUN_FILES.checkpoints}/best.json`,
-      path.join(v.runDir, RUN_FILES.checkpoints, 'best.json'),
+      `${RUN_FILES.checkpoints}/${checkpointSidecarName('best')}`,
+      checkpointSidecar(v.runDir, 'best'),
       'database',
     );
   }
@@ -339,7 +341,9 @@ export function buildRunTree(
   });
   sorted.sort((a, b) => b.newest - a.newest || a.name.localeCompare(b.name));
   return sorted.map(({ name, runs }) => {
-    const running = runs.filter((r) => r.status === 'running' || r.status === 'initialising').length;
+    const running = runs.filter(
+      (r) => r.status === RUN_STATUS.running || r.status === RUN_STATUS.created,
+    ).length;
     const queued = runs.filter((r) => r.status === 'queued').length;
     const extra = [running ? `${running} running` : '', queued ? `${queued} queued` : ''].filter(Boolean);
     return {

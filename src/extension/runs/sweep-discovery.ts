@@ -3,8 +3,10 @@
  * runs read from its run folder (the folder is the truth; sweep.json says which runs belong to the
  * sweep and which have not started). Pure Node: no `vscode`, no TensorFlow. Never throws.
  */
+
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { RUN_STATUS } from '../../run-folder/status';
 import { SWEEP_STATE_FILE, type SweepRunState, type SweepState } from '../../shared/sweep-state';
 import { type DiscoverOptions, type RunRecord, readRunRecord } from './run-discovery';
 
@@ -61,9 +63,9 @@ export function readSweep(dir: string, opts: DiscoverOptions = {}): SweepRecord 
     mode: s.mode === 'slurm' ? 'slurm' : 'local',
     phase: s.phase,
     total: Math.max(Number(s.total) || 0, runs.length),
-    finished: runs.filter((r) => status(r) === 'finished').length,
-    running: runs.filter((r) => status(r) === 'running' || status(r) === 'initialising').length,
-    failed: runs.filter((r) => status(r) === 'failed').length,
+    finished: runs.filter((r) => status(r) === RUN_STATUS.finished).length,
+    running: runs.filter((r) => status(r) === RUN_STATUS.running || status(r) === RUN_STATUS.created).length,
+    failed: runs.filter((r) => status(r) === RUN_STATUS.failed).length,
     runs,
     ...(fs.existsSync(results) ? { resultsFile: results } : {}),
     updated: typeof s.updated === 'string' ? s.updated : '',

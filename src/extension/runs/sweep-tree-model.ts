@@ -3,7 +3,9 @@
  * tasks (when there are several), and under them the sweep's runs, labelled by their stable names
  * (`lr=0.01/seed=0`); runs that have no folder yet show as pending. No `vscode` here.
  */
+
 import * as path from 'node:path';
+import { RUN_STATUS } from '../../run-folder/status';
 import type { BuildTreeOptions, RunTreeNode } from './run-tree-model';
 import { fromRecord, runNode } from './run-tree-model';
 import type { SweepRecord, SweepRunRecord } from './sweep-discovery';
@@ -32,7 +34,7 @@ function sweepRunNode(sweep: SweepRecord, r: SweepRunRecord, opts: BuildTreeOpti
     const node = runNode({ ...fromRecord(r.record), experiment: `${sweep.name}/${r.state.name}` }, opts);
     return { ...node, label, description: `${phase} · ${node.description ?? ''}` };
   }
-  const failed = r.state.status === 'failed';
+  const failed = r.state.status === RUN_STATUS.failed;
   // sweep.json names a folder that is gone (deleted): the next `spt sweep` trains the run again.
   const gone = r.state.run_dir !== null;
   return {
@@ -70,7 +72,9 @@ export function buildSweepTree(sweeps: readonly SweepRecord[], opts: BuildTreeOp
       tasks.length > 1
         ? tasks.map((t) => {
             const runs = byTask(t);
-            const done = runs.filter((r) => (r.record?.status ?? r.state.status) === 'finished').length;
+            const done = runs.filter(
+              (r) => (r.record?.status ?? r.state.status) === RUN_STATUS.finished,
+            ).length;
             return {
               id: `${id}/task/${t}`,
               kind: 'task',

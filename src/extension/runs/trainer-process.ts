@@ -8,9 +8,11 @@
  * `maxLogBytes` (one older file, `<log>.1`, is kept), and the `onLog` callback gets at most
  * `maxLogLinesPerSecond` lines. Pure Node: no `vscode`.
  */
+
 import { type ChildProcess, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { RUN_STATUS } from '../../run-folder/status';
 import type { RunEvent, RunSummaryFile } from '../../shared/run-events';
 import { DEFAULT_HEARTBEAT_MS, type TrainerEvent, type TrainerJob } from '../../shared/trainer-contract';
 
@@ -353,8 +355,9 @@ export class TrainerProcess {
         const data = m.data as { runDir?: string; summary?: RunSummaryFile } | undefined;
         const summary = data?.summary;
         const runDir = data?.runDir ?? this._runDir;
-        if (summary?.status === 'stopped') this.pending = { type: 'stopped', summary, runDir };
-        else if (summary?.status === 'failed')
+        if (summary?.status === RUN_STATUS.stopped)
+          this.pending = { type: RUN_STATUS.stopped, summary, runDir };
+        else if (summary?.status === RUN_STATUS.failed)
           this.pending = {
             type: 'failed',
             message: summary.error || this.lastErrorLine || 'the run failed',
