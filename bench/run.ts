@@ -606,6 +606,13 @@ async function main() {
   );
   results.languageServer = lsp;
   log(`language server: ${JSON.stringify(lsp).slice(0, 300)}`);
+  // CLI start-up: spt --help / validate / lsp load no TensorFlow (commands load their modules lazily).
+  results.cliStart = await runChild(
+    process.execPath,
+    ['--require', 'tsx/cjs', path.join('bench', 'cli-start.ts'), '--runs', quick ? '1' : '5', '--json'],
+    { timeoutS: 300 },
+  );
+  log(`cli start: ${JSON.stringify(results.cliStart).slice(0, 400)}`);
   const activations: Json[] = [];
   for (let i = 0; i < 5; i++)
     activations.push(

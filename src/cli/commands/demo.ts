@@ -18,24 +18,6 @@ import { UsageError } from '../exit-codes';
 import { cliLogger } from '../log';
 import { Progress } from '../progress';
 
-export const demoHelp = `usage: spt demo [--parallel N] [--set key=value ...]
-
-The default experiment (what \`npm start\` runs): linear, VPT-deep and SPT-deep (random, mean) x 3 seeds
-on the shipped, generated shape dataset with the project's MAE-pretrained tiny ViT, in trainer
-processes; prints mean +- std accuracy, trainable parameters and time per method, and writes
-results.md and results.json beside the runs (examples/default/runs/).
-
-Options:
-  --parallel N       trainer processes at once (default: 2, or 1 on a one-core machine)
-  --set key=value    override a field of every run's experiment (repeatable)
-  -v, --verbose      debug log lines too
-  -h, --help         this help
-
-Examples:
-  spt demo
-  spt demo --parallel 1
-  spt demo --set train.epochs=2`;
-
 export function defaultExperimentFile(): string {
   // dist/cli.js -> <package>/examples/default/default.spt.yaml
   return path.join(__dirname, '..', 'examples', 'default', 'default.spt.yaml');

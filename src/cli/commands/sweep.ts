@@ -24,38 +24,6 @@ import { runAction, SweepSession } from '../sweep/sweep-session';
 import { defaultExperimentFile } from './demo';
 import { trainCommand } from './train';
 
-export const sweepHelp = `usage: spt sweep <file.sweep.yaml> [--parallel N] [--dry-run [--json]]
-       spt sweep <file.sweep.yaml> --slurm [--partition P] [--gres gpu:1] [--time 01:00:00] [--account A]
-           [--max-concurrent K] [--cpus-per-task C] [--poll SECONDS] [--no-wait] [--resubmit-failed]
-
-Runs a sweep (docs/SWEEPS.md): every task x grid setting, the setting chosen on val per task, then the
-final seeds of the chosen setting; writes sweep.json, results.md and results.csv in
-<experiment output.dir>/sweeps/<name>/ and prints the table. Runs that finished with the same config
-are skipped, interrupted ones resumed, failed and missing ones run again.
-With --slurm: one job array per phase (one task per run), submitted with sbatch and followed with
-squeue/sacct until it ends; then selection, the final array and the table. Run it again to continue
-(it waits for queued arrays instead of submitting twice).
-
-Options:
-  --parallel N          trainer processes at once (default: one per GPU in CUDA_VISIBLE_DEVICES, else 1)
-  --dry-run             print the plan (start, resume or skip per run) and run nothing
-  --json                with --dry-run: the plan as JSON on stdout
-  --slurm               run on a Slurm cluster (sbatch must be on PATH)
-  --partition P, --gres G, --time T, --account A
-                        passed to sbatch
-  --max-concurrent K    at most K array tasks at once (sbatch --array=...%K)
-  --cpus-per-task C     CPUs per array task
-  --poll SECONDS        how often squeue/sacct are asked (default 30)
-  --no-wait             submit and return (run the command again to continue)
-  --resubmit-failed     submit again the runs whose Slurm task failed
-  -v, --verbose         debug log lines too
-  -h, --help            this help
-
-Examples:
-  spt sweep examples/default/default.sweep.yaml --dry-run
-  spt sweep examples/default/default.sweep.yaml --parallel 2
-  spt sweep my.sweep.yaml --slurm --partition gpu --gres gpu:1 --time 02:00:00`;
-
 export interface SweepArgs {
   parallel?: string;
   dryRun: boolean;
@@ -274,11 +242,6 @@ function dryRun(session: SweepSession, search: SweepRunState[], json: boolean): 
   );
   return 0;
 }
-
-export const sweepTaskHelp = `usage: spt sweep-task <tasks.json> <index>
-
-Runs one run of a sweep's Slurm job array (written by spt sweep --slurm): skips it when it finished,
-  resumes it when it was interrupted, else trains it.`;
 
 export async function sweepTaskCommand(
   tasksFile: string | undefined,

@@ -8,26 +8,6 @@ import { UsageError } from '../exit-codes';
 import { cliLogger } from '../log';
 import { Progress } from '../progress';
 
-export const trainHelp = `usage: spt train <experiment.spt.yaml> [--set key=value ...] [--json]
-       spt train --resume <run folder> [--json]
-
-Trains into <output.dir>/<name>/<YYYYMMDD-HHMMSS>/ (output.dir defaults to runs/ beside the experiment
-file). Ctrl+C (SIGINT) or SIGTERM saves a resumable checkpoint at the next step. --resume continues a
-run exactly (its saved config.yaml is used) and says from which epoch and step; a run stopped before
-its first checkpoint starts again from the beginning in the same folder; a finished run is left as it is.
-
-Options:
-  --resume <run folder>   continue a stopped, interrupted or failed run from its last checkpoint
-  --set key=value         override a field of the experiment file (repeatable), e.g. --set train.lr=0.01
-  --json                  stream the run's events as JSON lines on stdout
-  -v, --verbose           debug log lines too
-  -h, --help              this help
-
-Examples:
-  spt train my.spt.yaml
-  spt train my.spt.yaml --set train.lr=0.01 --set seed=1
-  spt train --resume runs/my-exp/20250101-120000`;
-
 export async function trainCommand(
   file: string | undefined,
   args: { resume?: string; set: string[]; json: boolean; verbose: boolean },
