@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { experimentJsonSchema } from '../src/config/json-schema';
-import { sweepJsonSchema } from '../src/engine/sweep/sweep-json-schema';
+import { sweepJsonSchema } from '../src/config/sweep/sweep-json-schema';
 
 for (const [name, schema] of [
   ['spt-experiment.schema.json', experimentJsonSchema()],

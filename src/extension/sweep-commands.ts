@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parse as parseYaml } from 'yaml';
-import { defaultSweepName } from '../engine/sweep/sweep-schema';
+import { defaultSweepName } from '../config/sweep/sweep-schema';
 import { runCliStreaming } from './cli-runner';
 import { requireTrust, saveIfDirty } from './command-helpers';
 import type { SptContext } from './context';

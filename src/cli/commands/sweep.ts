@@ -9,8 +9,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadExperiment } from '../../config/load-config';
+import { loadSweep } from '../../config/sweep/sweep-file';
 import { generateDefaultDataset } from '../../engine/data/synthetic/default-dataset';
-import { loadSweep } from '../../engine/sweep/sweep-file';
 import { RUN_STATUS } from '../../run-folder/status';
 import type { RunEvent } from '../../shared/run-events';
 import type { SweepRunState } from '../../shared/sweep-state';

@@ -1,5 +1,5 @@
 import { loadExperiment } from '../../config/load-config';
-import { loadSweep } from '../../engine/sweep/sweep-file';
+import { loadSweep } from '../../config/sweep/sweep-file';
 import { EXIT, UsageError } from '../exit-codes';
 import { formatEntry, validateFile } from './validate-file';
 

@@ -5,7 +5,7 @@
  * table reports it for the chosen setting only, as mean ± sample std over the final seeds.
  */
 
-import { overrideText, type Setting } from '../../engine/sweep/expand';
+import { overrideText, type Setting } from '../../config/sweep/expand';
 import { RUN_STATUS } from '../../run-folder/status';
 import type { SweepRunState, SweepState, SweepTaskResult } from '../../shared/sweep-state';
 import { meanStd } from '../demo/results-table';

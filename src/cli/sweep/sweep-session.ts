@@ -7,10 +7,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadExperiment } from '../../config/load-config';
-import { finalRuns, type PlannedRun, searchRuns, valueText } from '../../engine/sweep/expand';
-import { configHash, type RunFolderState, runFolderState } from '../../engine/sweep/run-state';
-import type { LoadedSweep } from '../../engine/sweep/sweep-file';
+import { finalRuns, type PlannedRun, searchRuns, valueText } from '../../config/sweep/expand';
+import type { LoadedSweep } from '../../config/sweep/sweep-file';
 import { writeFileAtomic } from '../../run-folder/atomic-write';
+import { configHash, type RunFolderState, runFolderState } from '../../run-folder/sweep-run-state';
 import {
   SWEEP_STATE_FILE,
   type SweepRunState,

@@ -15,7 +15,7 @@ import { type Document, isMap, isScalar, type Node, parse, type YAMLMap } from '
 import { experimentSchema } from '../../config/experiment-schema';
 import { SPT_INITS } from '../../config/methods';
 import { type Field, fieldAt } from '../../config/schema-dsl';
-import { sweepSchema } from '../../engine/sweep/sweep-schema';
+import { sweepSchema } from '../../config/sweep/sweep-schema';
 import { parseYaml, toRange } from './positions';
 import { isSweepUri } from './sweep';
 import { DIAGNOSTIC_SOURCE, problemsOf, type ValidateOptions } from './validate';

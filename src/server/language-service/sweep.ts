@@ -20,8 +20,8 @@ import {
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { experimentSchema } from '../../config/experiment-schema';
 import { type Field, fieldAt } from '../../config/schema-dsl';
-import { overrideKeys, parseSweep } from '../../engine/sweep/sweep-file';
-import { sweepSchema } from '../../engine/sweep/sweep-schema';
+import { overrideKeys, parseSweep } from '../../config/sweep/sweep-file';
+import { sweepSchema } from '../../config/sweep/sweep-schema';
 import type { LsProblem } from './file-checks';
 import { fieldMarkdown, typeLabel } from './hover';
 import { parseYaml, toRange } from './positions';

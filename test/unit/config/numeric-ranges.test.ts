@@ -13,7 +13,7 @@ import { experimentSchema, LIMITS } from '../../../src/config/experiment-schema'
 import { parseExperiment } from '../../../src/config/load-config';
 import type { Field } from '../../../src/config/schema-dsl';
 import { MAX_IMAGE_ACTIVATION_BYTES } from '../../../src/config/semantic-rules';
-import { sweepSchema } from '../../../src/engine/sweep/sweep-schema';
+import { sweepSchema } from '../../../src/config/sweep/sweep-schema';
 import { validate } from '../../../src/server/language-service';
 
 const EXAMPLE = fs.readFileSync(path.join(__dirname, '../../../examples/cub-spt-deep.spt.yaml'), 'utf8');

@@ -5,8 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runAction } from '../../../src/cli/sweep/sweep-session';
 import { loadExperiment } from '../../../src/config/load-config';
-import { configHash, runFolderState, runFoldersUnder } from '../../../src/engine/sweep/run-state';
 import { acquireRunLock } from '../../../src/run-folder/run-lock';
+import { configHash, runFolderState, runFoldersUnder } from '../../../src/run-folder/sweep-run-state';
 import { PARITY_DIR } from '../../helpers/parity-fixtures';
 import { writeTinyExperiment } from '../../helpers/tiny-experiment';
 

@@ -4,8 +4,8 @@
  * (grid, list, tasks) are config key paths of the experiment file; their values are checked against
  * the experiment schema by ./sweep-file.ts, not here.
  */
-import { LIMITS } from '../../config/experiment-schema';
-import { any, enm, type Infer, int, list, obj, record, str } from '../../config/schema-dsl';
+import { LIMITS } from '../experiment-schema';
+import { any, enm, type Infer, int, list, obj, record, str } from '../schema-dsl';
 
 /** Folder-safe names (task names, the sweep name): they become folders of the sweep. */
 export const SWEEP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

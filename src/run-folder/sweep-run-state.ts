@@ -9,13 +9,13 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadExperiment, type ResolvedExperiment } from '../../config/load-config';
-import { isRunTimestamp, runFile, runTimestampSortKey } from '../../run-folder/layout';
-import { lastStatusEvent, readSummaryOrNull } from '../../run-folder/run-files';
-import { runLockHolder } from '../../run-folder/run-lock';
-import { isResumable, runResumeState } from '../../run-folder/run-resume';
-import { RUN_STATUS } from '../../run-folder/status';
-import type { RunSummaryFile } from '../../shared/run-events';
+import { loadExperiment, type ResolvedExperiment } from '../config/load-config';
+import type { RunSummaryFile } from '../shared/run-events';
+import { isRunTimestamp, runFile, runTimestampSortKey } from './layout';
+import { lastStatusEvent, readSummaryOrNull } from './run-files';
+import { runLockHolder } from './run-lock';
+import { isResumable, runResumeState } from './run-resume';
+import { RUN_STATUS } from './status';
 
 /** Keys sorted at every level, so that equal configs give equal text. */
 function canonical(v: unknown): unknown {

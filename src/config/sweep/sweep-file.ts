@@ -8,16 +8,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, type Pair } from 'yaml';
-import { experimentSchema } from '../../config/experiment-schema';
-import { ConfigError, type LocatedProblem, parseExperiment } from '../../config/load-config';
-import { type Field, fieldAt } from '../../config/schema-dsl';
-import {
-  type ConfigProblem,
-  didYouMean,
-  validateAgainstSchema,
-  validateNode,
-} from '../../config/validate-config';
-import { parseYamlDocument } from '../../config/yaml-depth';
+import { experimentSchema } from '../experiment-schema';
+import { ConfigError, type LocatedProblem, parseExperiment } from '../load-config';
+import { type Field, fieldAt } from '../schema-dsl';
+import { type ConfigProblem, didYouMean, validateAgainstSchema, validateNode } from '../validate-config';
+import { parseYamlDocument } from '../yaml-depth';
 import { type Override, overrideText, type Setting, type SweepTask, settingsOf } from './expand';
 import { defaultSweepName, type SweepConfig, sweepSchema } from './sweep-schema';
 

@@ -4,9 +4,9 @@
  * tasks) spelled out per experiment key path, so that editors complete and check those keys too.
  * `npm run schema` rewrites media/spt-sweep.schema.json; a test keeps the committed file in sync.
  */
-import { experimentSchema } from '../../config/experiment-schema';
-import { fieldToJsonSchema } from '../../config/json-schema';
-import { fieldAt } from '../../config/schema-dsl';
+import { experimentSchema } from '../experiment-schema';
+import { fieldToJsonSchema } from '../json-schema';
+import { fieldAt } from '../schema-dsl';
 import { overrideKeys } from './sweep-file';
 import { sweepSchema } from './sweep-schema';
 
