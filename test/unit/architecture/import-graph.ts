@@ -14,6 +14,8 @@ export interface ImportEdge {
   to: string;
   /** 1-based line of the import. */
   line: number;
+  /** `import type` / `export type`: no module is loaded at run time. */
+  typeOnly: boolean;
 }
 
 function sourceFiles(dir: string): string[] {
@@ -46,7 +48,8 @@ export function importGraph(dirs = ['src', 'webview-ui/src']): ImportEdge[] {
     for (const m of text.matchAll(IMPORT)) {
       const spec = m[1] ?? m[2] ?? m[3] ?? m[4];
       const line = text.slice(0, m.index).split('\n').length;
-      edges.push({ from: rel(file), to: resolve(file, spec), line });
+      const typeOnly = /^\s*(?:import|export)\s+type\s/.test(m[0].replace(/^[\s;]+/, ''));
+      edges.push({ from: rel(file), to: resolve(file, spec), line, typeOnly });
     }
   }
   return edges;
@@ -57,10 +60,10 @@ export function fileEdges(edges: ImportEdge[]): ImportEdge[] {
   return edges.filter((e) => e.to.startsWith('src/') || e.to.startsWith('webview-ui/'));
 }
 
-/** Import cycles among the files of `edges` (each as the list of files around it), found by DFS. */
+/** Import cycles at run time (type-only imports left out) among the files of `edges`, found by DFS. */
 export function cycles(edges: ImportEdge[]): string[][] {
   const next = new Map<string, string[]>();
-  for (const e of edges) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+  for (const e of edges) if (!e.typeOnly) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
   const found: string[][] = [];
   const state = new Map<string, 'open' | 'done'>();
   const stack: string[] = [];
