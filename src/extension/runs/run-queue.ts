@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import type { EndedStatus } from '../../run-folder/status';
 import type { TrainerJob } from '../../shared/trainer-contract';
-import type { Disposable, TrainerOutcome, TrainerProcessEvent } from './trainer-process';
+import type { Disposable, TrainerOutcome, TrainerProcessEvent } from '../../trainer/client';
 
 /** An entry's state: queued, the run's own status while a trainer of this window runs it, or cancelled. */
 export type QueueState = 'queued' | 'running' | EndedStatus | 'cancelled';

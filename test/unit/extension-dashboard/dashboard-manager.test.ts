@@ -10,9 +10,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SptContext } from '../../../src/extension/context';
 import { RunQueue } from '../../../src/extension/runs/run-queue';
-import type { TrainerOutcome, TrainerProcessEvent } from '../../../src/extension/runs/trainer-process';
 import type { MetricLine, RunEvent } from '../../../src/shared/run-events';
 import type { ToWebview } from '../../../src/shared/webview-contract';
+import type { TrainerOutcome, TrainerProcessEvent } from '../../../src/trainer/client';
 import { calls, FakePanel, Uri } from './fake-vscode';
 import { type SyntheticRun, writeSyntheticRun } from './synthetic-run';
 

@@ -6,7 +6,7 @@ import {
   type RunProcess,
   RunQueue,
 } from '../../../src/extension/runs/run-queue';
-import type { TrainerOutcome, TrainerProcessEvent } from '../../../src/extension/runs/trainer-process';
+import type { TrainerOutcome, TrainerProcessEvent } from '../../../src/trainer/client';
 
 class FakeProcess implements RunProcess {
   listeners: ((e: TrainerProcessEvent) => void)[] = [];

@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRunRecord } from '../../../src/extension/runs/run-discovery';
-import { TrainerProcess, type TrainerProcessEvent } from '../../../src/extension/runs/trainer-process';
 import type { TrainerJob } from '../../../src/shared/trainer-contract';
+import { TrainerProcess, type TrainerProcessEvent } from '../../../src/trainer/client';
 import { hasDist, TRAINER, tinyExperiment, tmpDir } from './helpers';
 
 function trainer(

@@ -14,7 +14,6 @@ import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ConfigError, loadExperiment, parseExperiment } from '../../../src/config/load-config';
 import { readRunRecord } from '../../../src/extension/runs/run-discovery';
-import { TrainerProcess } from '../../../src/extension/runs/trainer-process';
 import {
   acquireRunLock,
   RUN_LOCK_FILE,
@@ -22,6 +21,7 @@ import {
   runLockHolder,
 } from '../../../src/run-folder/run-lock';
 import { validate } from '../../../src/server/language-service';
+import { TrainerProcess } from '../../../src/trainer/client';
 import {
   cases,
   comparable,

@@ -10,13 +10,13 @@ import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunQueue } from '../../../src/extension/runs/run-queue';
+import type { TrainerEvent } from '../../../src/shared/trainer-contract';
 import {
   errorLineOf,
   TrainerProcess,
   type TrainerProcessEvent,
   type TrainerProcessOptions,
-} from '../../../src/extension/runs/trainer-process';
-import type { TrainerEvent } from '../../../src/shared/trainer-contract';
+} from '../../../src/trainer/client';
 import { writeTinyExperiment } from '../../helpers/tiny-experiment';
 import { hasDist, removeScratch, TRAINER, tmpDir } from './harness';
 

@@ -12,9 +12,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RUN_STATUS } from '../../run-folder/status';
-import type { RunEvent, RunSummaryFile } from '../../shared/run-events';
-import { DEFAULT_HEARTBEAT_MS, type TrainerEvent, type TrainerJob } from '../../shared/trainer-contract';
+import { RUN_STATUS } from '../run-folder/status';
+import type { RunEvent, RunSummaryFile } from '../shared/run-events';
+import { DEFAULT_HEARTBEAT_MS, type TrainerEvent, type TrainerJob } from '../shared/trainer-contract';
 
 export type TrainerProcessEvent =
   | { type: 'started'; runDir: string }
