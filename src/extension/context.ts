@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isRunTimestamp, RUN_FILES } from '../run-folder/layout';
 import type { TrainerJob } from '../shared/trainer-contract';
-import { TrainerProcess } from '../trainer/client';
+import { TrainerClient } from '../trainer/client';
 import { DashboardManager } from './dashboard/dashboard-manager';
 import type { DoctorDocuments } from './doctor-view';
 import { experimentOutput } from './experiment-templates';
@@ -105,7 +105,7 @@ export class SptContext implements vscode.Disposable {
     await this.extension.globalState.update(RUN_LOGS_KEY, Object.fromEntries(entries));
   }
 
-  private createProcess(entry: Readonly<QueueEntry>): TrainerProcess {
+  private createProcess(entry: Readonly<QueueEntry>): TrainerClient {
     const s = readSettings();
     const logFile = path.join(this.extension.globalStorageUri.fsPath, 'logs', `${entry.id}.log`);
     const job = entry.job;
@@ -113,7 +113,7 @@ export class SptContext implements vscode.Disposable {
       job.kind === 'train' && job.file
         ? path.dirname(job.file)
         : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    const proc = new TrainerProcess({
+    const proc = new TrainerClient({
       trainerPath: path.join(this.extensionPath, 'dist', 'trainer.js'),
       job,
       logFile,

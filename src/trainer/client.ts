@@ -1,7 +1,10 @@
 /**
- * One trainer process: dist/trainer.js forked with an IPC channel, sent one job, its events parsed
- * and re-emitted as typed events; stdout, stderr and log events go to a per-run log file and a
- * callback. A crash, a kill, an out-of-memory exit, a trainer that cannot start or a silent one
+ * The one client of trainer processes (the extension's runs, `spt demo`, `spt sweep`): dist/trainer.js
+ * started with one job over either transport of src/shared/trainer-contract.ts (IPC: forked, the job
+ * as the first message; JSON lines: spawned with the job as argv[2], events on stdout, control messages
+ * on stdin), its events parsed by the contract's guards and re-emitted as typed events, a heartbeat
+ * watched, stop sent as a control message; stdout, stderr and log events go to a per-run log file
+ * (when one is given) and a callback. A crash, a kill, an out-of-memory exit, a trainer that cannot start or a silent one
  * (no event and no heartbeat for `heartbeatMs`) ends as `failed` with the error line and the log
  * file; the host keeps working. A trainer that floods its output cannot make the host use
  * unbounded memory: the pipes are paused while the log file catches up, the log file is rotated at
@@ -9,19 +12,26 @@
  * `maxLogLinesPerSecond` lines. Pure Node: no `vscode`.
  */
 
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RUN_STATUS } from '../run-folder/status';
 import type { RunEvent, RunSummaryFile } from '../shared/run-events';
-import { DEFAULT_HEARTBEAT_MS, type TrainerEvent, type TrainerJob } from '../shared/trainer-contract';
+import {
+  DEFAULT_HEARTBEAT_MS,
+  parseTrainerEvent,
+  parseTrainResult,
+  type TrainerControl,
+  type TrainerJob,
+} from '../shared/trainer-contract';
 
 export type TrainerProcessEvent =
   | { type: 'started'; runDir: string }
   | { type: 'run'; event: RunEvent }
   | { type: 'log'; level: 'info' | 'warn' | 'debug' | 'stdout' | 'stderr'; message: string }
   | { type: 'finished'; summary?: RunSummaryFile; runDir?: string; data: unknown }
-  | { type: 'failed'; message: string; logFile: string; runDir?: string }
+  /** `summary`: the run's, when the trainer reported one (a run that failed while training). */
+  | { type: 'failed'; message: string; logFile?: string; runDir?: string; summary?: RunSummaryFile }
   | { type: 'stopped'; summary?: RunSummaryFile; runDir?: string };
 
 /** How a trainer process ended: its last event. */
@@ -31,8 +41,10 @@ export interface TrainerProcessOptions {
   /** dist/trainer.js. */
   trainerPath: string;
   job: TrainerJob;
-  /** Where stdout, stderr and log events are appended (its folder is created). */
-  logFile: string;
+  /** `ipc` (default): forked with an IPC channel; `jsonl`: events as JSON lines on stdout, control on stdin. */
+  transport?: 'ipc' | 'jsonl';
+  /** Where stdout, stderr and log events are appended (its folder is created); none: not kept. */
+  logFile?: string;
   /** The Node.js executable; default the one running this code (Electron runs as Node). */
   nodePath?: string;
   /** Base environment (default process.env). SPT_BACKEND_DIRS in it passes through. */
@@ -91,7 +103,7 @@ export interface Disposable {
   dispose(): void;
 }
 
-export class TrainerProcess {
+export class TrainerClient {
   private child: ChildProcess | undefined;
   private readonly listeners = new Set<(e: TrainerProcessEvent) => void>();
   private log: fs.WriteStream | undefined;
@@ -128,8 +140,13 @@ export class TrainerProcess {
   get pid(): number | undefined {
     return this.child?.pid;
   }
-  get logFile(): string {
+  get logFile(): string | undefined {
     return this.options.logFile;
+  }
+
+  /** `; log: <file>` for messages, when there is a log file. */
+  private logNote(): string {
+    return this.options.logFile ? `; log: ${this.options.logFile}` : '';
   }
 
   onEvent(listener: (e: TrainerProcessEvent) => void): Disposable {
@@ -165,7 +182,7 @@ export class TrainerProcess {
         try {
           onLog(
             'warn',
-            `[${w.dropped} more line(s) of trainer output not shown here; see ${this.options.logFile}]`,
+            `[${w.dropped} more line(s) of trainer output not shown here${this.options.logFile ? `; see ${this.options.logFile}` : ''}]`,
           );
         } catch {
           // the callback's problem
@@ -214,6 +231,7 @@ export class TrainerProcess {
 
   private rotate(): void {
     const file = this.options.logFile;
+    if (!file) return;
     const old = this.log;
     try {
       fs.renameSync(file, `${file}.1`); // the open stream goes on writing into <log>.1
@@ -233,14 +251,16 @@ export class TrainerProcess {
   start(): void {
     if (this._state !== 'idle') throw new Error('the trainer process has already been started');
     const o = this.options;
-    fs.mkdirSync(path.dirname(o.logFile), { recursive: true });
-    try {
-      this.logBytes = fs.statSync(o.logFile).size;
-    } catch {
-      this.logBytes = 0;
+    if (o.logFile) {
+      fs.mkdirSync(path.dirname(o.logFile), { recursive: true });
+      try {
+        this.logBytes = fs.statSync(o.logFile).size;
+      } catch {
+        this.logBytes = 0;
+      }
+      this.log = fs.createWriteStream(o.logFile, { flags: 'a' });
+      this.log.on('error', () => {}); // a log that cannot be written must not crash the host
     }
-    this.log = fs.createWriteStream(o.logFile, { flags: 'a' });
-    this.log.on('error', () => {}); // a log that cannot be written must not crash the host
     const env: NodeJS.ProcessEnv = { ...(o.env ?? process.env) };
     const timeout = o.heartbeatMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
     if (timeout > 0 && env.SPT_HEARTBEAT_MS === undefined)
@@ -256,15 +276,22 @@ export class TrainerProcess {
       'info',
       `trainer: ${JSON.stringify(o.job)} (pid pending, ${execArgv.join(' ') || 'no flags'})`,
     );
+    const jsonl = o.transport === 'jsonl';
     let child: ChildProcess;
     try {
-      child = fork(o.trainerPath, [], {
-        execPath: o.nodePath || undefined,
-        execArgv,
-        env,
-        cwd: o.cwd,
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      });
+      child = jsonl
+        ? spawn(o.nodePath || process.execPath, [...execArgv, o.trainerPath, JSON.stringify(o.job)], {
+            env,
+            cwd: o.cwd,
+            stdio: ['pipe', 'pipe', 'pipe'],
+          })
+        : fork(o.trainerPath, [], {
+            execPath: o.nodePath || undefined,
+            execArgv,
+            env,
+            cwd: o.cwd,
+            stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+          });
     } catch (err) {
       this.end({
         type: 'failed',
@@ -274,12 +301,25 @@ export class TrainerProcess {
       return;
     }
     this.child = child;
-    child.stdout?.setEncoding('utf8').on('data', (s: string) => this.writeLog('stdout', s));
+    child.stdin?.on('error', () => {}); // the trainer may exit before a control message is written
+    if (jsonl) {
+      // Events are JSON lines; any other line (a library printing) is logged as stdout.
+      let partial = '';
+      child.stdout?.setEncoding('utf8').on('data', (s: string) => {
+        const lines = (partial + s).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) this.onLine(line);
+      });
+      child.stdout?.on('end', () => {
+        if (partial) this.onLine(partial);
+        partial = '';
+      });
+    } else child.stdout?.setEncoding('utf8').on('data', (s: string) => this.writeLog('stdout', s));
     child.stderr?.setEncoding('utf8').on('data', (s: string) => {
       this.writeLog('stderr', s);
       this.stderrTail = (this.stderrTail + s).slice(-8192);
     });
-    child.on('message', (m) => this.onMessage(m as TrainerEvent));
+    child.on('message', (m) => this.onMessage(m));
     child.on('error', (err) => {
       this.writeLog('warn', `trainer process error: ${err.message}`);
       if (!child.pid && !this.outcome) {
@@ -287,7 +327,7 @@ export class TrainerProcess {
         if (this.heartbeat) clearTimeout(this.heartbeat);
         this.end({
           type: 'failed',
-          message: `cannot start the trainer with ${o.nodePath || process.execPath}: ${err.message}${o.nodePath ? ' (check the setting spt.nodePath)' : ''}; log: ${o.logFile}`,
+          message: `cannot start the trainer with ${o.nodePath || process.execPath}: ${err.message}${o.nodePath ? ' (check the setting spt.nodePath)' : ''}${this.logNote()}`,
           logFile: o.logFile,
         });
       }
@@ -303,9 +343,18 @@ export class TrainerProcess {
       if (this.exitInfo) this.onExit(this.exitInfo.code, this.exitInfo.signal);
     });
     this.touch();
-    child.send(o.job, (err) => {
-      if (err) this.writeLog('warn', `could not send the job: ${err.message}`);
-    });
+    if (!jsonl)
+      child.send(o.job, (err) => {
+        if (err) this.writeLog('warn', `could not send the job: ${err.message}`);
+      });
+  }
+
+  /** One line of a JSON-lines trainer's stdout: an event, or output to log. */
+  private onLine(line: string): void {
+    if (!line.trim()) return;
+    const event = parseTrainerEvent(line);
+    if (event) this.onMessage(event);
+    else this.writeLog('stdout', line);
   }
 
   private touch(): void {
@@ -313,14 +362,19 @@ export class TrainerProcess {
     const ms = this.options.heartbeatMs ?? 300_000;
     if (!ms || this.outcome || this._state === 'stopping') return;
     this.heartbeat = setTimeout(() => {
-      this.killedFor = `the trainer stopped responding (no heartbeat and no event for ${seconds(ms)}) and was killed; log: ${this.options.logFile}`;
+      this.killedFor = `the trainer stopped responding (no heartbeat and no event for ${seconds(ms)}) and was killed${this.logNote()}`;
       this.writeLog('warn', this.killedFor);
       this.child?.kill('SIGKILL');
     }, ms);
   }
 
-  private onMessage(m: TrainerEvent): void {
-    if (!m || typeof m !== 'object') return;
+  private onMessage(raw: unknown): void {
+    const m = parseTrainerEvent(raw);
+    if (!m) {
+      if (raw && typeof raw === 'object')
+        this.writeLog('warn', `not a trainer event: ${JSON.stringify(raw).slice(0, 200)}`);
+      return;
+    }
     this.touch();
     switch (m.type) {
       case 'run': {
@@ -352,9 +406,11 @@ export class TrainerProcess {
         this.emit({ type: 'log', level: m.level, message: m.message });
         break;
       case 'result': {
-        const data = m.data as { runDir?: string; summary?: RunSummaryFile } | undefined;
-        const summary = data?.summary;
-        const runDir = data?.runDir ?? this._runDir;
+        const train = this.options.job.kind === 'train' ? parseTrainResult(m.data) : null;
+        if (this.options.job.kind === 'train' && !train)
+          this.writeLog('warn', "the trainer's result names no run folder and summary");
+        const summary = train?.summary;
+        const runDir = train?.runDir ?? this._runDir;
         if (summary?.status === RUN_STATUS.stopped)
           this.pending = { type: RUN_STATUS.stopped, summary, runDir };
         else if (summary?.status === RUN_STATUS.failed)
@@ -363,6 +419,7 @@ export class TrainerProcess {
             message: summary.error || this.lastErrorLine || 'the run failed',
             logFile: this.options.logFile,
             runDir,
+            summary,
           };
         else this.pending = { type: 'finished', summary, runDir, data: m.data };
         break;
@@ -406,7 +463,7 @@ export class TrainerProcess {
         : '';
     const message = this.killedFor
       ? this.killedFor
-      : `the trainer ${how} without a result${errorLine ? `: ${errorLine}` : ''}${oom}; log: ${this.options.logFile}`;
+      : `the trainer ${how} without a result${errorLine ? `: ${errorLine}` : ''}${oom}${this.logNote()}`;
     this.end({ type: 'failed', message, logFile: this.options.logFile, runDir: this._runDir });
   }
 
@@ -436,7 +493,8 @@ export class TrainerProcess {
   }
 
   /**
-   * Asks the trainer to stop with a resumable checkpoint ({kind:'stop'} over IPC), then SIGTERM
+   * Asks the trainer to stop with a resumable checkpoint (the `stop` control message, over IPC or as
+   * a JSON line on stdin), then SIGTERM
    * after `stopGraceMs`, then SIGKILL after `killGraceMs`. Resolves when the process has exited.
    */
   stop(): Promise<TrainerOutcome> {
@@ -446,7 +504,10 @@ export class TrainerProcess {
     this._state = 'stopping';
     if (this.heartbeat) clearTimeout(this.heartbeat);
     this.writeLog('info', 'stop requested');
-    if (child.connected) child.send({ kind: 'stop' } satisfies TrainerJob, () => {});
+    const stop: TrainerControl = { control: 'stop' };
+    if (child.connected) child.send(stop, () => {});
+    else if (this.options.transport === 'jsonl' && child.stdin?.writable)
+      child.stdin.write(`${JSON.stringify(stop)}\n`);
     else child.kill('SIGTERM');
     this.later(this.options.stopGraceMs ?? 30_000, () => {
       this.writeLog('warn', 'the trainer did not stop in time: SIGTERM');

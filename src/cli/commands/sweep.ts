@@ -14,6 +14,7 @@ import { generateDefaultDataset } from '../../engine/data/synthetic/default-data
 import { RUN_STATUS } from '../../run-folder/status';
 import type { RunEvent } from '../../shared/run-events';
 import type { SweepRunState } from '../../shared/sweep-state';
+import type { TrainerClient } from '../../trainer/client';
 import { type PoolJob, runPool } from '../demo/run-pool';
 import { UsageError } from '../exit-codes';
 import { cliLogger } from '../log';
@@ -104,15 +105,15 @@ export async function sweepCommand(file: string | undefined, args: SweepArgs): P
   if (slots.some((s) => s !== undefined))
     log('info', `queue: ${parallel} at a time on CUDA devices ${slots.join(', ')}`);
   const control = { stop: false };
-  const children = new Set<import('node:child_process').ChildProcess>();
+  const children = new Set<TrainerClient>();
   const onSignal = (sig: NodeJS.Signals) => {
     if (control.stop) {
-      for (const c of children) c.kill('SIGKILL');
+      for (const c of children) c.kill();
       process.exit(1);
     }
     log('warn', `${sig}: stopping the running trainers with a resumable checkpoint (send again to quit now)`);
     control.stop = true;
-    for (const c of children) c.kill('SIGTERM');
+    for (const c of children) void c.stop();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -150,7 +151,7 @@ async function runLocal(
     parallel: number;
     slots: (string | undefined)[];
     control: { stop: boolean };
-    children: Set<import('node:child_process').ChildProcess>;
+    children: Set<TrainerClient>;
   },
   log: ReturnType<typeof cliLogger>,
   phase: string,
@@ -182,7 +183,7 @@ async function runLocal(
     (id: string, e: RunEvent) => {
       const run = byName.get(id);
       if (!run || e.type !== 'status' || run.status === RUN_STATUS.running) return;
-      run.status = 'running';
+      run.status = RUN_STATUS.running;
       run.run_dir = e.runDir;
       session.save();
     },
@@ -199,7 +200,7 @@ async function runLocal(
         if (!run) return;
         session.refresh(run);
         if (!result.ok && result.error !== 'not started (stopped)') {
-          if (run.status === 'pending') run.status = 'failed';
+          if (run.status === 'pending') run.status = RUN_STATUS.failed;
           run.error = run.error ?? result.error;
         }
         session.save();

@@ -12,7 +12,7 @@ import type { Disposable, TrainerOutcome, TrainerProcessEvent } from '../../trai
 /** An entry's state: queued, the run's own status while a trainer of this window runs it, or cancelled. */
 export type QueueState = 'queued' | 'running' | EndedStatus | 'cancelled';
 
-/** What the queue needs from a trainer process (TrainerProcess has it). */
+/** What the queue needs from a trainer process (TrainerClient has it). */
 export interface RunProcess {
   onEvent(listener: (e: TrainerProcessEvent) => void): Disposable;
   start(): void;

@@ -1,25 +1,25 @@
-/** TrainerProcess with the real dist/trainer.js on a tiny experiment. */
+/** TrainerClient with the real dist/trainer.js on a tiny experiment. */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRunRecord } from '../../../src/extension/runs/run-discovery';
 import type { TrainerJob } from '../../../src/shared/trainer-contract';
-import { TrainerProcess, type TrainerProcessEvent } from '../../../src/trainer/client';
+import { TrainerClient, type TrainerProcessEvent } from '../../../src/trainer/client';
 import { hasDist, TRAINER, tinyExperiment, tmpDir } from './helpers';
 
 function trainer(
   job: TrainerJob,
   dir: string,
-  extra: Partial<ConstructorParameters<typeof TrainerProcess>[0]> = {},
+  extra: Partial<ConstructorParameters<typeof TrainerClient>[0]> = {},
 ) {
   const logFile = path.join(dir, 'logs', `${Math.random().toString(36).slice(2)}.log`);
-  const p = new TrainerProcess({ trainerPath: TRAINER, job, logFile, memoryMb: 2048, ...extra });
+  const p = new TrainerClient({ trainerPath: TRAINER, job, logFile, memoryMb: 2048, ...extra });
   const events: TrainerProcessEvent[] = [];
   p.onEvent((e) => events.push(e));
   return { p, events, logFile };
 }
 
-describe('TrainerProcess (real trainer)', () => {
+describe('TrainerClient (real trainer)', () => {
   before(function () {
     if (!hasDist()) this.skip();
   });

@@ -21,7 +21,7 @@ import {
   runLockHolder,
 } from '../../../src/run-folder/run-lock';
 import { validate } from '../../../src/server/language-service';
-import { TrainerProcess } from '../../../src/trainer/client';
+import { TrainerClient } from '../../../src/trainer/client';
 import {
   cases,
   comparable,
@@ -459,7 +459,7 @@ describe('reliability: boundaries', function () {
       const exited = new Promise<number | null>((r) => cli.on('exit', (c) => r(c)));
       const base = path.join(dir, 'runs', 'faults');
       let runDir = '';
-      let out: Awaited<TrainerProcess['done']>;
+      let out: Awaited<TrainerClient['done']>;
       try {
         for (let i = 0; i < 600 && !runDir; i++) {
           await new Promise((r) => setTimeout(r, 50));
@@ -472,7 +472,7 @@ describe('reliability: boundaries', function () {
         assert.equal(rec.status, 'running', JSON.stringify(rec));
         assert.equal(rec.resumable, false);
         assert.equal(runLockHolder(runDir)?.pid, cli.pid);
-        const p = new TrainerProcess({
+        const p = new TrainerClient({
           trainerPath: TRAINER,
           job: { kind: 'train', resume: runDir },
           logFile: path.join(dir, 'resume.log'),

@@ -13,7 +13,7 @@ import { RunQueue } from '../../../src/extension/runs/run-queue';
 import type { TrainerEvent } from '../../../src/shared/trainer-contract';
 import {
   errorLineOf,
-  TrainerProcess,
+  TrainerClient,
   type TrainerProcessEvent,
   type TrainerProcessOptions,
 } from '../../../src/trainer/client';
@@ -28,7 +28,7 @@ function fake(dir: string, name: string, source: string): string {
 
 function start(dir: string, trainerPath: string, extra: Partial<TrainerProcessOptions> = {}) {
   const logFile = path.join(dir, 'logs', `${path.basename(trainerPath, '.js')}.log`);
-  const p = new TrainerProcess({ trainerPath, job: { kind: 'doctor' }, logFile, ...extra });
+  const p = new TrainerClient({ trainerPath, job: { kind: 'doctor' }, logFile, ...extra });
   const events: TrainerProcessEvent[] = [];
   p.onEvent((e) => events.push(e));
   p.start();
@@ -223,7 +223,7 @@ process.once('message', () => {
     const queue = new RunQueue({
       createProcess: () => {
         n++;
-        return new TrainerProcess({
+        return new TrainerClient({
           trainerPath: ok,
           job: { kind: 'doctor' },
           logFile: path.join(dir, 'logs', `${n}.log`),
