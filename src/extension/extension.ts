@@ -8,17 +8,17 @@
 import * as vscode from 'vscode';
 import { RUN_STATUS } from '../run-folder/status';
 import type { DashboardMode } from '../shared/webview-contract';
-import { ExperimentCodeLens } from './code-lens';
+import { DoctorDocuments } from './backends/doctor-view';
 import { registerCommands } from './commands';
 import { SptContext } from './context';
-import { DoctorDocuments } from './doctor-view';
+import { ExperimentCodeLens } from './experiments/code-lens';
 import { type RunningClient, startLanguageClient } from './language-client';
 import { Logger } from './logger';
 import type { QueueEntry } from './runs/run-queue';
 import { buildRunTree, type RunTreeNode } from './runs/run-tree-model';
 import { RunsTreeProvider } from './runs/runs-tree-provider';
-import { buildSweepTree } from './runs/sweep-tree-model';
-import { RunStatusBar } from './status-bar';
+import { RunStatusBar } from './runs/status-bar';
+import { buildSweepTree } from './sweeps/sweep-tree-model';
 
 const HIDE_INTERRUPTED_KEY = 'spt.hideInterruptedRunsNotice';
 

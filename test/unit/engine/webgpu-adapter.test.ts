@@ -17,7 +17,7 @@ import {
   type GpuAdapterLike,
   softwareAdapterAllowed,
 } from '../../../src/engine/backend/webgpu-adapter';
-import { renderDoctorMarkdown } from '../../../src/extension/doctor-markdown';
+import { renderDoctorMarkdown } from '../../../src/extension/backends/doctor-markdown';
 
 /** What Dawn 0.6.2 returned for Mesa 25's lavapipe (isFallbackAdapter only inside `info`). */
 const LAVAPIPE: GpuAdapterLike = {

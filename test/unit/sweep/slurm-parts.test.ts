@@ -16,7 +16,7 @@ import {
   shellQuote,
   slurmScript,
 } from '../../../src/cli/sweep/slurm';
-import { findOnPath, parseSlurmOptions, sweepCliArgs } from '../../../src/extension/sweep-options';
+import { findOnPath, parseSlurmOptions, sweepCliArgs } from '../../../src/extension/sweeps/sweep-options';
 
 describe('slurm parts', () => {
   it('writes a job array script: one task per run, %K concurrent, the options given', () => {

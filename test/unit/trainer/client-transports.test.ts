@@ -15,7 +15,7 @@ import {
   parseTrainResult,
 } from '../../../src/shared/trainer-contract';
 import { TrainerClient, type TrainerProcessEvent } from '../../../src/trainer/client';
-import { hasDist, TRAINER, tinyExperiment, tmpDir } from '../extension-runs/helpers';
+import { hasDist, TRAINER, tinyExperiment, tmpDir } from '../extension/runs/helpers';
 
 function jsonlClient(file: string, extra: Partial<ConstructorParameters<typeof TrainerClient>[0]> = {}) {
   const client = new TrainerClient({

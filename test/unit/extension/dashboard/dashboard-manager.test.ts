@@ -8,17 +8,17 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SptContext } from '../../../src/extension/context';
-import { RunQueue } from '../../../src/extension/runs/run-queue';
-import type { MetricLine, RunEvent } from '../../../src/shared/run-events';
-import type { ToWebview } from '../../../src/shared/webview-contract';
-import type { TrainerOutcome, TrainerProcessEvent } from '../../../src/trainer/client';
+import type { SptContext } from '../../../../src/extension/context';
+import { RunQueue } from '../../../../src/extension/runs/run-queue';
+import type { MetricLine, RunEvent } from '../../../../src/shared/run-events';
+import type { ToWebview } from '../../../../src/shared/webview-contract';
+import type { TrainerOutcome, TrainerProcessEvent } from '../../../../src/trainer/client';
 import { calls, FakePanel, Uri } from './fake-vscode';
 import { type SyntheticRun, writeSyntheticRun } from './synthetic-run';
 
 // Loaded after fake-vscode.ts has stood in for `vscode` (an import could be sorted above it).
 const { DashboardManager } =
-  require('../../../src/extension/dashboard/dashboard-manager') as typeof import('../../../src/extension/dashboard/dashboard-manager');
+  require('../../../../src/extension/dashboard/dashboard-manager') as typeof import('../../../../src/extension/dashboard/dashboard-manager');
 
 class FakeProcess {
   private readonly listeners = new Set<(e: TrainerProcessEvent) => void>();

@@ -3,8 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { runFile } from '../run-folder/layout';
-import { hasLastCheckpoint } from '../run-folder/run-resume';
+import { runFile } from '../../run-folder/layout';
+import { hasLastCheckpoint } from '../../run-folder/run-resume';
 import {
   describeView,
   followRun,
@@ -12,10 +12,10 @@ import {
   queueIdOfArg,
   requireTrust,
   runDirOfArg,
-} from './command-helpers';
-import type { SptContext } from './context';
-import { exportPrompts } from './runs/export-prompts';
-import type { RunTreeNode } from './runs/run-tree-model';
+} from '../command-helpers';
+import type { SptContext } from '../context';
+import { exportPrompts } from './export-prompts';
+import type { RunTreeNode } from './run-tree-model';
 
 export async function stopRun(ctx: SptContext, arg?: unknown): Promise<void> {
   let id = queueIdOfArg(ctx, arg);

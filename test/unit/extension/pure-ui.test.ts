@@ -11,9 +11,9 @@ import {
   validateExperimentName,
 } from '../../../src/config/experiment-templates';
 import { loadExperiment } from '../../../src/config/load-config';
-import { experimentOutput } from '../../../src/extension/experiment-templates';
+import { experimentOutput } from '../../../src/extension/experiments/experiment-templates';
 import type { QueueEntry } from '../../../src/extension/runs/run-queue';
-import { RunsIndex } from '../../../src/extension/runs-index';
+import { RunsIndex } from '../../../src/extension/runs/runs-index';
 import {
   activeEntry,
   etaSeconds,

@@ -4,14 +4,14 @@
  * watchers) when a folder's content changes or the set of folders does. Pure Node: no `vscode`.
  */
 import * as path from 'node:path';
+import { discoverSweeps, type SweepRecord } from '../sweeps/sweep-discovery';
 import {
   type DiscoverOptions,
   type Disposable,
   discoverRuns,
   type RunRecord,
   watchRuns,
-} from './runs/run-discovery';
-import { discoverSweeps, type SweepRecord } from './runs/sweep-discovery';
+} from './run-discovery';
 
 export class RunsIndex implements Disposable {
   private readonly folders = new Map<

@@ -1,8 +1,8 @@
 /** The panel's HTML and CSP, exports, panel keys and restored state. */
 import * as assert from 'node:assert/strict';
-import { dashboardCsp, dashboardHtml, makeNonce } from '../../../src/extension/dashboard/dashboard-html';
-import { exportBytes, exportFileName } from '../../../src/extension/dashboard/export-file';
-import { distinctRunDirs, panelKey, restoredRuns } from '../../../src/extension/dashboard/panel-keys';
+import { dashboardCsp, dashboardHtml, makeNonce } from '../../../../src/extension/dashboard/dashboard-html';
+import { exportBytes, exportFileName } from '../../../../src/extension/dashboard/export-file';
+import { distinctRunDirs, panelKey, restoredRuns } from '../../../../src/extension/dashboard/panel-keys';
 
 const SOURCE = 'https://file+.vscode-resource.vscode-cdn.net';
 

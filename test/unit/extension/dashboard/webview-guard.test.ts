@@ -5,7 +5,7 @@ import {
   MAX_EXPORT_CHARS,
   MAX_LOG_CHARS,
   parseToExtension,
-} from '../../../src/shared/webview-guard';
+} from '../../../../src/shared/webview-guard';
 
 const refused = (v: unknown, pattern: RegExp) => {
   const r = parseToExtension(v);

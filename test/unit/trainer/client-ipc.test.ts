@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { readRunRecord } from '../../../src/extension/runs/run-discovery';
 import type { TrainerJob } from '../../../src/shared/trainer-contract';
 import { TrainerClient, type TrainerProcessEvent } from '../../../src/trainer/client';
-import { hasDist, TRAINER, tinyExperiment, tmpDir } from './helpers';
+import { hasDist, TRAINER, tinyExperiment, tmpDir } from '../extension/runs/helpers';
 
 function trainer(
   job: TrainerJob,

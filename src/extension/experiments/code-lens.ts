@@ -1,7 +1,7 @@
 /** CodeLens above an experiment file's first line: "▶ Run" and the latest run's status and best accuracy. */
 import * as vscode from 'vscode';
-import type { RunsIndex } from './runs-index';
-import { experimentNameOfText, latestRunLens } from './status-format';
+import type { RunsIndex } from '../runs/runs-index';
+import { experimentNameOfText, latestRunLens } from '../status-format';
 
 export class ExperimentCodeLens implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();

@@ -1,10 +1,10 @@
-/** Tiny real experiments for the extension-runs tests (the parity fixtures' 3-block ViT). */
+/** Tiny real experiments for the extension runs tests (the parity fixtures' 3-block ViT). */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-export const ROOT = path.join(__dirname, '..', '..', '..');
+export const ROOT = path.join(__dirname, '..', '..', '..', '..');
 export const TRAINER = path.join(ROOT, 'dist', 'trainer.js');
 const PARITY = path.join(ROOT, 'test', 'fixtures', 'parity');
 

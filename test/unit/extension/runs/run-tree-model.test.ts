@@ -1,13 +1,13 @@
 /** The Runs tree as data: grouping, order, labels, icons, context values, live merge. */
 import * as assert from 'node:assert/strict';
-import type { RunRecord } from '../../../src/extension/runs/run-discovery';
-import type { QueueEntry } from '../../../src/extension/runs/run-queue';
+import type { RunRecord } from '../../../../src/extension/runs/run-discovery';
+import type { QueueEntry } from '../../../../src/extension/runs/run-queue';
 import {
   buildRunTree,
   describeRun,
   formatDuration,
   mergeRun,
-} from '../../../src/extension/runs/run-tree-model';
+} from '../../../../src/extension/runs/run-tree-model';
 
 function rec(o: Partial<RunRecord> & { runDir: string }): RunRecord {
   return {

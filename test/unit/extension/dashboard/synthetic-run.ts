@@ -10,7 +10,7 @@ import type {
   AnalysisEpochFile,
   AnalysisIndex,
   AnalysisModelInfo,
-} from '../../../src/shared/analysis-contract';
+} from '../../../../src/shared/analysis-contract';
 
 export const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4]);
 export const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46]);

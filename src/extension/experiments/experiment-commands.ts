@@ -8,9 +8,9 @@ import {
   TEMPLATES,
   templatesDir,
   validateExperimentName,
-} from '../config/experiment-templates';
-import { runFile } from '../run-folder/layout';
-import { runCliText } from './cli-runner';
+} from '../../config/experiment-templates';
+import { runFile } from '../../run-folder/layout';
+import { runCliText } from '../cli-runner';
 import {
   followRun,
   pickExperimentFile,
@@ -18,8 +18,8 @@ import {
   requireTrust,
   runDirOfArg,
   saveIfDirty,
-} from './command-helpers';
-import type { SptContext } from './context';
+} from '../command-helpers';
+import type { SptContext } from '../context';
 
 async function targetFolder(): Promise<string | undefined> {
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');

@@ -2,12 +2,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readSidecarRanges } from '../../../src/extension/dashboard/analysis-files';
-import { classNamesOf, namesFromPairs } from '../../../src/extension/dashboard/class-names';
-import { readImageData, sniffImage } from '../../../src/extension/dashboard/image-data';
-import { readAppended, readMetricsFile } from '../../../src/extension/dashboard/metrics-file';
-import { isInside, MissingFileError, resolveInside } from '../../../src/extension/dashboard/path-guard';
-import { answerRequest } from '../../../src/extension/dashboard/request-router';
+import { readSidecarRanges } from '../../../../src/extension/dashboard/analysis-files';
+import { classNamesOf, namesFromPairs } from '../../../../src/extension/dashboard/class-names';
+import { readImageData, sniffImage } from '../../../../src/extension/dashboard/image-data';
+import { readAppended, readMetricsFile } from '../../../../src/extension/dashboard/metrics-file';
+import { isInside, MissingFileError, resolveInside } from '../../../../src/extension/dashboard/path-guard';
+import { answerRequest } from '../../../../src/extension/dashboard/request-router';
 import {
   analysisIndex,
   attention,
@@ -15,9 +15,9 @@ import {
   probeImages,
   promptSource,
   prototypeMap,
-} from '../../../src/extension/dashboard/run-artifacts';
-import { runDataOf } from '../../../src/extension/dashboard/run-config';
-import type { DashboardRequest } from '../../../src/shared/webview-contract';
+} from '../../../../src/extension/dashboard/run-artifacts';
+import { runDataOf } from '../../../../src/extension/dashboard/run-config';
+import type { DashboardRequest } from '../../../../src/shared/webview-contract';
 import { editEpoch, JPEG, PNG, type SyntheticRun, writeSyntheticRun } from './synthetic-run';
 
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RUN_STATUS } from '../../run-folder/status';
 import { SWEEP_STATE_FILE, type SweepRunState, type SweepState } from '../../shared/sweep-state';
-import { type DiscoverOptions, type RunRecord, readRunRecord } from './run-discovery';
+import { type DiscoverOptions, type RunRecord, readRunRecord } from '../runs/run-discovery';
 
 export interface SweepRunRecord {
   state: SweepRunState;

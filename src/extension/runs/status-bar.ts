@@ -1,7 +1,7 @@
 /** The status bar item of the active run: epoch/total, loss, ETA; hidden when nothing runs. */
 import * as vscode from 'vscode';
-import type { RunQueue } from './runs/run-queue';
-import { activeEntry, statusBarText } from './status-format';
+import { activeEntry, statusBarText } from '../status-format';
+import type { RunQueue } from './run-queue';
 
 export class RunStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(

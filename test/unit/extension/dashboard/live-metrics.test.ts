@@ -7,19 +7,19 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadExperiment } from '../../../src/config/load-config';
-import { trainExperiment } from '../../../src/engine/train/train-run';
+import { loadExperiment } from '../../../../src/config/load-config';
+import { trainExperiment } from '../../../../src/engine/train/train-run';
 import {
   LineBatcher,
   linesOfEvent,
   MetricWatermark,
   type Timers,
-} from '../../../src/extension/dashboard/live-metrics';
-import { appendLine, emptyMetrics, readMetricsFile } from '../../../src/extension/dashboard/metrics-file';
-import { RunFollower } from '../../../src/extension/dashboard/run-follower';
-import { readJsonl } from '../../../src/run-folder/run-folder';
-import type { MetricLine, RunEvent } from '../../../src/shared/run-events';
-import { writeTinyExperiment } from '../../helpers/tiny-experiment';
+} from '../../../../src/extension/dashboard/live-metrics';
+import { appendLine, emptyMetrics, readMetricsFile } from '../../../../src/extension/dashboard/metrics-file';
+import { RunFollower } from '../../../../src/extension/dashboard/run-follower';
+import { readJsonl } from '../../../../src/run-folder/run-folder';
+import type { MetricLine, RunEvent } from '../../../../src/shared/run-events';
+import { writeTinyExperiment } from '../../../helpers/tiny-experiment';
 import { type SyntheticRun, writeSyntheticRun } from './synthetic-run';
 
 const train = (step: number, epoch = 0): MetricLine => ({

@@ -6,8 +6,8 @@
 
 import * as path from 'node:path';
 import { RUN_STATUS } from '../../run-folder/status';
-import type { BuildTreeOptions, RunTreeNode } from './run-tree-model';
-import { fromRecord, runNode } from './run-tree-model';
+import type { BuildTreeOptions, RunTreeNode } from '../runs/run-tree-model';
+import { fromRecord, runNode } from '../runs/run-tree-model';
 import type { SweepRecord, SweepRunRecord } from './sweep-discovery';
 
 const esc = (s: string) => s.replace(/([\\`*_[\]|<>])/g, '\\$1');

@@ -5,8 +5,8 @@ import {
   type QueueEntry,
   type RunProcess,
   RunQueue,
-} from '../../../src/extension/runs/run-queue';
-import type { TrainerOutcome, TrainerProcessEvent } from '../../../src/trainer/client';
+} from '../../../../src/extension/runs/run-queue';
+import type { TrainerOutcome, TrainerProcessEvent } from '../../../../src/trainer/client';
 
 class FakeProcess implements RunProcess {
   listeners: ((e: TrainerProcessEvent) => void)[] = [];

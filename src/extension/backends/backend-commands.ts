@@ -3,9 +3,9 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { runCliJson } from './cli-runner';
-import { requireTrust } from './command-helpers';
-import type { SptContext } from './context';
+import { runCliJson } from '../cli-runner';
+import { requireTrust } from '../command-helpers';
+import type { SptContext } from '../context';
 import { renderDoctorMarkdown } from './doctor-markdown';
 
 export async function showBackends(ctx: SptContext): Promise<void> {

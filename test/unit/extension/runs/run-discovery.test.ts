@@ -2,8 +2,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { discoverRuns, readRunRecord, watchRuns } from '../../../src/extension/runs/run-discovery';
-import { parseRunTimestamp } from '../../../src/run-folder/layout';
+import { discoverRuns, readRunRecord, watchRuns } from '../../../../src/extension/runs/run-discovery';
+import { parseRunTimestamp } from '../../../../src/run-folder/layout';
 import { cliTrain, hasDist, tinyExperiment, tmpDir } from './helpers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

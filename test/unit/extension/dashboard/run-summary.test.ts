@@ -2,13 +2,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readDashboardRun } from '../../../src/extension/dashboard/run-summary';
-import type { QueueEntry } from '../../../src/extension/runs/run-queue';
-import { flattenConfig } from '../../../src/shared/flatten-config';
+import { readDashboardRun } from '../../../../src/extension/dashboard/run-summary';
+import type { QueueEntry } from '../../../../src/extension/runs/run-queue';
+import { flattenConfig } from '../../../../src/shared/flatten-config';
 import { type SyntheticRun, writeSyntheticRun } from './synthetic-run';
 
 // Trimmed copies of real runs of the default experiment (test/fixtures/runs/README.md).
-const EXAMPLES = path.join(__dirname, '..', '..', 'fixtures', 'runs');
+const EXAMPLES = path.join(__dirname, '..', '..', '..', 'fixtures', 'runs');
 const exampleRun = (name: string) => {
   const dir = path.join(EXAMPLES, name);
   return path.join(dir, fs.readdirSync(dir)[0]);
