@@ -42,6 +42,27 @@ const ENGINE_FOR_EDITORS = new Set([
   'src/engine/data/split-file.ts',
 ]);
 
+/** The files esbuild puts into a Node bundle of `entry`, with the externals of scripts/build.mjs. */
+async function bundleInputs(entry: string): Promise<string[]> {
+  const external = ['vscode', 'sharp', 'webgpu'].concat(
+    ['node', 'node-gpu', 'backend-webgpu'].map((p) => `@tensorflow/tfjs-${p}`),
+  );
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    mainFields: ['module', 'main'],
+    external,
+    logLevel: 'silent',
+  });
+  return Object.keys(result.metafile.inputs);
+}
+
 describe('architecture: layers', () => {
   it('reads the import graph (a sanity check of the reader itself)', () => {
     assert.ok(files.length > 500, `only ${files.length} imports found`);
@@ -120,27 +141,7 @@ describe('architecture: layers', () => {
     ['language server', 'src/server/server-main.ts'],
   ])
     it(`the ${name} bundle contains no TensorFlow.js (esbuild, as scripts/build.mjs bundles it)`, async () => {
-      const result = await esbuild.build({
-        absWorkingDir: ROOT,
-        entryPoints: [entry],
-        bundle: true,
-        write: false,
-        metafile: true,
-        platform: 'node',
-        format: 'cjs',
-        target: 'node20',
-        mainFields: ['module', 'main'],
-        external: [
-          'vscode',
-          'sharp',
-          '@tensorflow/tfjs-node',
-          '@tensorflow/tfjs-node-gpu',
-          '@tensorflow/tfjs-backend-webgpu',
-          'webgpu',
-        ],
-        logLevel: 'silent',
-      });
-      const inputs = Object.keys(result.metafile.inputs);
+      const inputs = await bundleInputs(entry);
       assert.ok(inputs.includes(entry), `${entry} is not among the bundle's inputs`);
       assert.deepEqual(
         inputs.filter((p) => p.includes('@tensorflow/') || p === path.normalize('src/engine/tf.ts')),
@@ -149,25 +150,7 @@ describe('architecture: layers', () => {
     });
 
   it('the trainer bundle does contain TensorFlow.js (the check above can see it)', async () => {
-    const result = await esbuild.build({
-      absWorkingDir: ROOT,
-      entryPoints: ['src/trainer/trainer-main.ts'],
-      bundle: true,
-      write: false,
-      metafile: true,
-      platform: 'node',
-      format: 'cjs',
-      mainFields: ['module', 'main'],
-      external: [
-        'vscode',
-        'sharp',
-        '@tensorflow/tfjs-node',
-        '@tensorflow/tfjs-node-gpu',
-        '@tensorflow/tfjs-backend-webgpu',
-        'webgpu',
-      ],
-      logLevel: 'silent',
-    });
-    assert.ok(Object.keys(result.metafile.inputs).some((p) => p.includes('@tensorflow/tfjs-core')));
+    const inputs = await bundleInputs('src/trainer/trainer-main.ts');
+    assert.ok(inputs.some((p) => p.includes('@tensorflow/tfjs-core')));
   });
 });

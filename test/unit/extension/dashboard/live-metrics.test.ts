@@ -15,9 +15,10 @@ import {
   MetricWatermark,
   type Timers,
 } from '../../../../src/extension/dashboard/live-metrics';
-import { appendLine, emptyMetrics, readMetricsFile } from '../../../../src/extension/dashboard/metrics-file';
+import { readMetricsFile } from '../../../../src/extension/dashboard/metrics-file';
 import { RunFollower } from '../../../../src/extension/dashboard/run-follower';
 import { readJsonl } from '../../../../src/run-folder/run-folder';
+import { appendMetricLines, emptyMetrics } from '../../../../src/shared/metric-columns';
 import type { MetricLine, RunEvent } from '../../../../src/shared/run-events';
 import { writeTinyExperiment } from '../../../helpers/tiny-experiment';
 import { type SyntheticRun, writeSyntheticRun } from './synthetic-run';
@@ -81,7 +82,7 @@ describe('dashboard live metrics', () => {
       for (let k = 0; k <= disk.length; k++) {
         // The webview asked for metrics after k lines were written; every event arrives afterwards.
         const m = emptyMetrics(runDir);
-        for (const l of disk.slice(0, k)) appendLine(m, l);
+        appendMetricLines(m, disk.slice(0, k));
         const mark = new MetricWatermark();
         mark.seen(m);
         const state = { lastStep: 0 };
