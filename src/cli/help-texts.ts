@@ -54,10 +54,11 @@ Examples:
 
 export const demoHelp = `usage: spt demo [--parallel N] [--set key=value ...]
 
-The default experiment (what \`npm start\` runs): linear, VPT-deep and SPT-deep (random, mean) x 3 seeds
-on the shipped, generated shape dataset with the project's MAE-pretrained tiny ViT, in trainer
-processes; prints mean +- std accuracy, trainable parameters and time per method, and writes
-results.md and results.json beside the runs (examples/default/runs/).
+The default experiment (what \`npm start\` runs): linear, VPT-deep and SPT-deep (random, mean, k-means)
+x 3 seeds on the shipped Fashion-MNIST split (800 train / 200 val / 1,000 test) with the project's
+MAE-pretrained small ViT, in trainer processes; prints mean +- std accuracy, trainable parameters, time
+per method and each SPT variant's paired difference against VPT-deep, and writes results.md and
+results.json beside the runs (examples/default/runs/).
 
 Options:
   --parallel N       trainer processes at once (default: 2, or 1 on a one-core machine)

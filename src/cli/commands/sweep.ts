@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadExperiment } from '../../config/load-config';
 import { loadSweep } from '../../config/sweep/sweep-file';
-import { generateDefaultDataset } from '../../engine/data/synthetic/default-dataset';
+import { prepareDefaultDataset } from '../../engine/data/fashion-mnist/default-dataset';
 import { RUN_STATUS } from '../../run-folder/status';
 import type { RunEvent } from '../../shared/run-events';
 import type { SweepRunState } from '../../shared/sweep-state';
@@ -22,7 +22,7 @@ import { Progress } from '../progress';
 import { defaultParallel, parseVisibleDevices, slotDevices } from '../sweep/devices';
 import { Slurm, type SlurmOptions, type SlurmTaskFile, slurmPhase } from '../sweep/slurm';
 import { runAction, SweepSession } from '../sweep/sweep-session';
-import { defaultExperimentFile } from './demo';
+import { defaultDatasetSource, defaultExperimentFile } from './demo';
 import { trainCommand } from './train';
 
 export interface SweepArgs {
@@ -59,11 +59,11 @@ export async function sweepCommand(file: string | undefined, args: SweepArgs): P
 
   if (args.dryRun) return dryRun(session, search, args.json);
 
-  // The shipped default experiment's dataset is generated on first use (as `spt demo` does).
+  // The shipped default experiment's dataset is written out on first use (as `spt demo` does).
   const demoData = path.join(path.dirname(defaultExperimentFile()), 'data');
   if (loadExperiment(loaded.spec.experimentFile).paths.dataRoot === demoData) {
-    const ds = await generateDefaultDataset(demoData);
-    if (!ds.reused) log('info', `generated the default dataset in ${demoData}`);
+    const ds = await prepareDefaultDataset(demoData, defaultDatasetSource());
+    if (!ds.reused) log('info', `wrote the default dataset to ${demoData}`);
   }
 
   const devices = parseVisibleDevices(process.env.CUDA_VISIBLE_DEVICES);

@@ -67,3 +67,60 @@ export function resultsNotes(runs: DemoRun[], ctx: ResultsContext): string {
     'What these numbers show and what they do not: docs/RESULTS.md.',
   ].join('\n');
 }
+
+/** Two-sided 97.5 % quantiles of Student's t for 1..30 degrees of freedom (the 95 % interval). */
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+/**
+ * The paired difference of two methods' test accuracies over the seeds both ran (a - b per seed, in points),
+ * with its mean and the 95 % t interval (df = n - 1). Null when fewer than two seeds pair up.
+ */
+export function pairedDifference(
+  a: Map<number, number>,
+  b: Map<number, number>,
+): { n: number; diffs: number[]; mean: number; lo: number; hi: number } | null {
+  const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y);
+  if (seeds.length < 2) return null;
+  const diffs = seeds.map((s) => 100 * ((a.get(s) as number) - (b.get(s) as number)));
+  const { mean, std } = meanStd(diffs);
+  const t = T975[Math.min(diffs.length - 1, T975.length) - 1];
+  const half = (t * std) / Math.sqrt(diffs.length);
+  return { n: diffs.length, diffs, mean, lo: mean - half, hi: mean + half };
+}
+
+/**
+ * Each other method's per-seed paired test-accuracy difference against the `baseline` variant, as Markdown
+ * (SPT minus VPT-deep in the default experiment): the differences, their mean and the 95 % interval. Null
+ * when the baseline did not run or no method pairs with it on two seeds.
+ */
+export function pairedDifferences(runs: DemoRun[], baseline: string): string | null {
+  const bySeed = (variant: string) =>
+    new Map(
+      runs
+        .filter((r) => r.variant === variant && r.summary.test_acc !== null)
+        .map((r) => [r.seed, r.summary.test_acc as number]),
+    );
+  const base = bySeed(baseline);
+  const baseLabel = runs.find((r) => r.variant === baseline)?.label;
+  if (!baseLabel || base.size < 2) return null;
+  const rows: string[] = [];
+  for (const variant of [...new Set(runs.map((r) => r.variant))]) {
+    if (variant === baseline || variant === 'linear') continue;
+    const d = pairedDifference(bySeed(variant), base);
+    if (!d) continue;
+    const label = runs.find((r) => r.variant === variant)?.label ?? variant;
+    const f = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
+    rows.push(
+      `| ${label} − ${baseLabel} | ${d.diffs.map(f).join(', ')} | ${f(d.mean)} | [${f(d.lo)}, ${f(d.hi)}] |`,
+    );
+  }
+  if (!rows.length) return null;
+  return [
+    '| paired difference (test acc, points) | per seed | mean | 95 % interval (t, n - 1 df) |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}

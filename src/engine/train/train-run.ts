@@ -27,6 +27,7 @@ import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors';
 import { BatchLoader } from '../data/batch-loader';
 import { DataError } from '../data/data-error';
 import { type DatasetSplits, openDataset } from '../data/dataset';
+import { ensureShippedDataset } from '../data/fashion-mnist/default-dataset';
 import { imageBatches } from '../data/image-batches';
 import { buildModel } from '../model/build-model';
 import { type DropPathKey, disposeDropPath, dropPathScales, dropPathTensors } from '../model/drop-path';
@@ -92,6 +93,8 @@ export async function trainExperiment(
     opts.log?.('info', `${opts.resumeDir} finished earlier: nothing to resume; the run is left as it is`);
     return { runDir: opts.resumeDir, summary: done, alreadyFinished: true };
   }
+  // A data root shipped in compact form (the default experiment's ./dataset) is written out first.
+  await ensureShippedDataset(exp.paths.dataRoot, opts.log);
   // The data is checked before the run folder exists: a bad label or a missing image leaves no run behind.
   const data = openDataset(exp);
   if (data.train.length < exp.config.train.batch_size)

@@ -6,7 +6,14 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type DemoRun, meanStd, resultsNotes, resultsTable } from '../../../src/cli/demo/results-table';
+import {
+  type DemoRun,
+  meanStd,
+  pairedDifference,
+  pairedDifferences,
+  resultsNotes,
+  resultsTable,
+} from '../../../src/cli/demo/results-table';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -77,5 +84,56 @@ describe('spt demo results (issue 14, item 23)', () => {
     });
     assert.match(notes, /Chance: 0\.5 % \(200 classes\)/);
     assert.match(notes, /5395 train, 599 val \(held out of train\), no test images/);
+  });
+});
+
+describe('spt demo: paired differences against VPT-deep (issue 17)', () => {
+  it('pairs by seed and gives the t interval (hand-computed)', () => {
+    // diffs 2, 4, 6 points: mean 4, sample std 2, t(0.975, 2) = 4.303, half-width 4.303 * 2 / sqrt(3) = 4.969
+    const d = pairedDifference(
+      new Map([
+        [0, 0.72],
+        [1, 0.74],
+        [2, 0.76],
+        [9, 0.5],
+      ]),
+      new Map([
+        [0, 0.7],
+        [1, 0.7],
+        [2, 0.7],
+      ]),
+    );
+    assert.ok(d);
+    assert.equal(d.n, 3);
+    assert.deepEqual(
+      d.diffs.map((x) => Number(x.toFixed(6))),
+      [2, 4, 6],
+    );
+    assert.ok(Math.abs(d.mean - 4) < 1e-9);
+    assert.ok(Math.abs(d.lo - (4 - 4.969)) < 1e-3 && Math.abs(d.hi - (4 + 4.969)) < 1e-3, `${d.lo} ${d.hi}`);
+    assert.equal(pairedDifference(new Map([[0, 0.7]]), new Map([[0, 0.6]])), null);
+  });
+
+  it('prints one row per prompt method, linear and the baseline left out', () => {
+    const runs: DemoRun[] = [];
+    for (const seed of [0, 1, 2]) {
+      runs.push({ ...run('linear probe', seed, 0.7, 0.7), variant: 'linear' });
+      runs.push({ ...run('VPT-deep (xavier)', seed, 0.7, 0.7), variant: 'vpt' });
+      runs.push({ ...run('SPT-deep (random)', seed, 0.7 + 0.02 * seed, 0.7), variant: 'spt-random' });
+    }
+    const text = pairedDifferences(runs, 'vpt') ?? '';
+    const rows = text.split('\n').filter((l) => l.startsWith('| SPT') || l.startsWith('| linear'));
+    assert.equal(rows.length, 1);
+    assert.match(
+      rows[0],
+      /SPT-deep \(random\) − VPT-deep \(xavier\) \| \+0\.0, \+2\.0, \+4\.0 \| \+2\.0 \| \[-3\.0, \+7\.0\]/,
+    );
+    assert.equal(
+      pairedDifferences(
+        runs.filter((r) => r.variant !== 'vpt'),
+        'vpt',
+      ),
+      null,
+    );
   });
 });

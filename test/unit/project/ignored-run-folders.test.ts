@@ -20,7 +20,8 @@ const GENERATED = [
   'examples/default/runs/results.md',
   'examples/default/runs/sweeps/default/lr=0.05/seed=0/default-spt-random/20260101-120000/summary.json',
   'examples/templates/runs/spt-deep/20260101-120000/config.yaml',
-  'examples/default/data/images/circle/0.png',
+  'examples/default/data/images/bag/0.png',
+  'examples/study/runs/x/20260101-120000/summary.json',
   'examples/data/CUB_200_2011/images.txt',
   'examples/checkpoints/mae_pretrain_vit_base.pth',
 ];
@@ -30,7 +31,11 @@ const SHIPPED = [
   'examples/cub-spt-deep.spt.yaml',
   'examples/default/default.spt.yaml',
   'examples/default/default.sweep.yaml',
-  'examples/default/backbone/mae_vit_micro.safetensors',
+  'examples/default/methods.sweep.yaml',
+  'examples/default/backbone/mae_vit_fashion_d64h4.safetensors',
+  'examples/default/dataset/images-idx3-ubyte.gz',
+  'examples/default/dataset/labels-idx1-ubyte.gz',
+  'examples/default/dataset/split.json',
   'examples/templates/spt-deep.spt.yaml',
 ];
 

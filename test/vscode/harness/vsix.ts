@@ -130,7 +130,8 @@ export const VSIX_RULES = {
    * dot folders such as .cache and .test-output).
    */
   forbidden: [
-    [/^examples\/default\/data\//, "the demo's generated data"],
+    [/^examples\/default\/data\//, "the demo's written-out data"],
+    [/^examples\/study\//, "the repository's head-width study (docs/RESULTS.md)"],
     [/^examples\/(?:.+\/)?runs\//, 'run folders of an example'],
     [/^examples\/(?:data|checkpoints)\//, "the CUB example's downloaded dataset or checkpoint"],
     [
