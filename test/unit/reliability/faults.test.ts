@@ -449,6 +449,7 @@ describe('reliability: trainer faults', function () {
       'src/run-folder/atomic-write.ts', // the primitive itself
       'src/run-folder/run-folder.ts', // JsonlWriter's line appends and the tail repair
       'src/run-folder/run-lock.ts', // O_EXCL lock creation (atomic by itself)
+      'src/trainer/client.ts', // the trainer's log file: an append-only stream with rotation, not a run file
       'src/engine/data/fashion-mnist/default-dataset.ts', // written-out data; dataset.json is written last, as its completion mark
     ]);
     const walk = (d: string) => {
