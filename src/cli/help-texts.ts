@@ -140,6 +140,8 @@ Options:
   --parallel N          trainer processes at once (default: one per GPU in CUDA_VISIBLE_DEVICES, else 1)
   --dry-run             print the plan (start, resume or skip per run) and run nothing
   --json                with --dry-run: the plan as JSON on stdout
+  --events              each run's events as JSON lines on stdout, tagged with the run's name (what the
+                        editor reads to show a sweep's runs live)
   --slurm               run on a Slurm cluster (sbatch must be on PATH)
   --partition P, --gres G, --time T, --account A
                         passed to sbatch

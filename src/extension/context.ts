@@ -21,6 +21,7 @@ import { RunsIndex } from './runs/runs-index';
 import { readSettings } from './settings';
 import { settingsOverrides } from './status-format';
 import { sweepDirOf } from './sweeps/sweep-discovery';
+import { SweepLiveRuns } from './sweeps/sweep-live';
 
 const RUN_LOGS_KEY = 'spt.runLogs';
 const MAX_REMEMBERED_LOGS = 300;
@@ -31,6 +32,11 @@ export class SptContext implements vscode.Disposable {
   readonly index: RunsIndex;
   /** The dashboard panels (webviews), fed live from the queue's trainer events. */
   readonly dashboards: DashboardManager;
+  /** The runs of the sweeps this window started, followed live (Run Sweep). */
+  readonly sweepLive = new SweepLiveRuns();
+  private readonly sweepLiveChanged = new vscode.EventEmitter<void>();
+  /** A run of a sweep this window started reported something. */
+  readonly onSweepLiveChange = this.sweepLiveChanged.event;
   private disposing: Promise<void> | undefined;
 
   constructor(
@@ -64,6 +70,19 @@ export class SptContext implements vscode.Disposable {
     );
     this.track(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.refreshRunsFolders()));
     this.dashboards = this.track(new DashboardManager(this));
+    this.track(this.sweepLiveChanged);
+  }
+  /** Takes a stdout line of `spt sweep --events` of the sweep in `sweepDir`; true when it was an event. */
+  takeSweepLine(sweepDir: string, line: string): boolean {
+    if (!this.sweepLive.takeLine(sweepDir, line)) return false;
+    this.sweepLiveChanged.fire();
+    return true;
+  }
+
+  /** The sweep in `sweepDir` ended: its runs are followed through their folders again. */
+  endSweep(sweepDir: string): void {
+    this.sweepLive.endSweep(sweepDir);
+    this.sweepLiveChanged.fire();
   }
 
   get extensionPath(): string {

@@ -53,7 +53,10 @@ export function activate(context: vscode.ExtensionContext): SptStudioApi {
 
     const tree = c.track(
       new RunsTreeProvider(() => {
-        const opts = { logFileFor: (dir: string) => c.logFileFor(dir) };
+        const opts = {
+          logFileFor: (dir: string) => c.logFileFor(dir),
+          sweepLive: (sweepDir: string, run: string) => c.sweepLive.get(sweepDir, run),
+        };
         return [
           ...buildSweepTree(c.index.sweeps(), opts),
           ...buildRunTree(c.index.records(), c.queue.list(), opts),
@@ -83,6 +86,7 @@ export function activate(context: vscode.ExtensionContext): SptStudioApi {
       }),
     );
     c.track(c.index.onDidChange(() => tree.refreshSoon()));
+    c.track(c.onSweepLiveChange(() => tree.refreshSoon()));
     c.track(new RunStatusBar(c.queue));
     c.track(
       vscode.languages.registerCodeLensProvider(

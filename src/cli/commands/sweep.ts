@@ -13,6 +13,7 @@ import { loadSweep } from '../../config/sweep/sweep-file';
 import { prepareDefaultDataset } from '../../engine/data/fashion-mnist/default-dataset';
 import { RUN_STATUS } from '../../run-folder/status';
 import type { RunEvent } from '../../shared/run-events';
+import { sweepRunEventLine } from '../../shared/sweep-events';
 import type { SweepRunState } from '../../shared/sweep-state';
 import type { TrainerClient } from '../../trainer/client';
 import { type PoolJob, runPool } from '../demo/run-pool';
@@ -29,6 +30,8 @@ export interface SweepArgs {
   parallel?: string;
   dryRun: boolean;
   json: boolean;
+  /** Each run's events as JSON lines on stdout (src/shared/sweep-events.ts). */
+  events?: boolean;
   verbose: boolean;
   slurm: boolean;
   partition?: string;
@@ -117,7 +120,7 @@ export async function sweepCommand(file: string | undefined, args: SweepArgs): P
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const local = { parallel, slots, control, children };
+  const local = { parallel, slots, control, children, events: args.events === true };
   await runLocal(session, search, local, log, 'search');
   if (control.stop) return notDone(session, log, 'search', 1);
   session.setPhase('final');
@@ -152,6 +155,7 @@ async function runLocal(
     slots: (string | undefined)[];
     control: { stop: boolean };
     children: Set<TrainerClient>;
+    events?: boolean;
   },
   log: ReturnType<typeof cliLogger>,
   phase: string,
@@ -181,6 +185,7 @@ async function runLocal(
     jobs,
     opts.parallel,
     (id: string, e: RunEvent) => {
+      if (opts.events) process.stdout.write(sweepRunEventLine(id, e));
       const run = byName.get(id);
       if (!run || e.type !== 'status' || run.status === RUN_STATUS.running) return;
       run.status = RUN_STATUS.running;

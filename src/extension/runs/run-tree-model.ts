@@ -70,6 +70,8 @@ export interface BuildTreeOptions {
   logFileFor?: (runDir: string) => string | undefined;
   /** Whether a file exists (artifacts that are missing are left out). */
   exists?: (file: string) => boolean;
+  /** The live entry of a sweep's run while this window's sweep trains it (sweeps/sweep-live.ts). */
+  sweepLive?: (sweepDir: string, run: string) => QueueEntry | undefined;
 }
 
 export const STATUS_ICONS: Record<RunNodeStatus, string> = {

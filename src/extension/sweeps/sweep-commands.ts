@@ -125,6 +125,8 @@ export async function runSweep(ctx: SptContext, arg?: unknown): Promise<void> {
       return runCliStreaming(ctx.extensionPath, args, ctx.logger, {
         cwd: path.dirname(file),
         signal: abort.signal,
+        // The runs' events (--events): the Runs view shows each run live while it trains.
+        onStdoutLine: (line) => (sweep.dir ? ctx.takeSweepLine(sweep.dir, line) : false),
         onLine: (line) => {
           ctx.logger.info(`[sweep ${sweep.name}] ${line}`);
           if (!/^warning: /.test(line)) progress.report({ message: line.slice(0, 120) });
@@ -132,6 +134,7 @@ export async function runSweep(ctx: SptContext, arg?: unknown): Promise<void> {
       });
     },
   );
+  if (sweep.dir) ctx.endSweep(sweep.dir);
   ctx.index.rescan();
   const results = sweep.dir ? path.join(sweep.dir, 'results.md') : undefined;
   const open = async (c: string | undefined) => {

@@ -53,6 +53,6 @@ export function sweepCliArgs(
   mode: { kind: 'local'; parallel: number } | { kind: 'slurm'; args: string[] },
 ): string[] {
   return mode.kind === 'local'
-    ? ['sweep', file, '--parallel', String(mode.parallel)]
+    ? ['sweep', file, '--parallel', String(mode.parallel), '--events']
     : ['sweep', file, '--slurm', ...mode.args];
 }

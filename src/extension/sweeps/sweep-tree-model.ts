@@ -6,8 +6,9 @@
 
 import * as path from 'node:path';
 import { RUN_STATUS } from '../../run-folder/status';
+import type { RunRecord } from '../runs/run-discovery';
 import type { BuildTreeOptions, RunTreeNode } from '../runs/run-tree-model';
-import { fromRecord, runNode } from '../runs/run-tree-model';
+import { fromRecord, mergeRun, runNode } from '../runs/run-tree-model';
 import type { SweepRecord, SweepRunRecord } from './sweep-discovery';
 
 const esc = (s: string) => s.replace(/([\\`*_[\]|<>])/g, '\\$1');
@@ -30,8 +31,11 @@ function sweepRunNode(sweep: SweepRecord, r: SweepRunRecord, opts: BuildTreeOpti
       ? 'search + final'
       : 'final'
     : 'search';
-  if (r.record) {
-    const node = runNode({ ...fromRecord(r.record), experiment: `${sweep.name}/${r.state.name}` }, opts);
+  const live = opts.sweepLive?.(sweep.dir, r.state.name);
+  if (r.record || live) {
+    // A run this window's sweep trains now: its live state over its folder's, as for the queue's runs.
+    const view = live ? mergeRun(r.record, live, opts.now ?? Date.now()) : fromRecord(r.record as RunRecord);
+    const node = runNode({ ...view, experiment: `${sweep.name}/${r.state.name}` }, opts);
     return { ...node, label, description: `${phase} · ${node.description ?? ''}` };
   }
   const failed = r.state.status === RUN_STATUS.failed;

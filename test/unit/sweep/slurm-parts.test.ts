@@ -156,6 +156,7 @@ describe('slurm parts', () => {
       '/a.sweep.yaml',
       '--parallel',
       '2',
+      '--events',
     ]);
     assert.deepEqual(sweepCliArgs('/a.sweep.yaml', { kind: 'slurm', args: ['--gres', 'gpu:1'] }), [
       'sweep',
