@@ -5,8 +5,16 @@
  * then "Compare Sweep Runs" from the sweep row's context menu opens the dashboard on both runs' curves.
  */
 import * as assert from 'node:assert/strict';
-import type { FrameLocator, Locator } from 'playwright-core';
-import { closeAllEditors, describeRunsTree, epochOf, runsTree, ui } from './context';
+import type { Locator } from 'playwright-core';
+import {
+  closeAllEditors,
+  dashboardFrame,
+  dashboardMetrics,
+  describeRunsTree,
+  epochOf,
+  runsTree,
+  ui,
+} from './context';
 import { sleep, type Workbench } from './workbench';
 
 const SWEEP = 'ui-sweep';
@@ -40,26 +48,6 @@ async function sweepRow(wb: Workbench): Promise<Locator> {
     { timeoutMs: 10_000 },
   );
   return pane.locator(`.pane-body .monaco-list-row[data-index="${index}"]`);
-}
-
-interface MetricsInfo {
-  runDir: string;
-  loaded: boolean;
-  train: number;
-}
-
-function dashboardFrame(wb: Workbench): FrameLocator {
-  return wb.page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
-}
-
-async function dashboardMetrics(frame: FrameLocator): Promise<MetricsInfo[]> {
-  return frame
-    .locator('body')
-    .evaluate(() => {
-      const dbg = (globalThis as { sptDashboardDebug?: { metrics?(): MetricsInfo[] } }).sptDashboardDebug;
-      return dbg?.metrics ? dbg.metrics() : [];
-    })
-    .catch(() => []);
 }
 
 describe('UI: SPT: Run Sweep and Compare Sweep Runs', () => {
