@@ -1,8 +1,10 @@
 /**
  * Extension start-up without VS Code: require() of dist/extension.js with a stub `vscode` module
  * (every API a no-op that returns another stub), then activate() on a stub context. It times the
- * bundle's load and the synchronous part of activate(); VS Code's own work (the extension host,
- * reading package.json, the language client's server process) is not included.
+ * bundle's load and the synchronous part of activate(), and when the last command was registered
+ * (`commandsMs`, from the start of the require: when the palette's SPT commands can run). VS Code's own
+ * work (the extension host, reading package.json) is not included; `languageClientStarted` says whether
+ * activate() started the language server (it should not: it starts with the first experiment file).
  * Prints `BENCH_RESULT {...}`. Run by bench/run.ts: node bench/activate.cjs
  */
 const Module = require('node:module');
@@ -46,7 +48,7 @@ function stub(name) {
   });
 }
 
-function main() {
+async function main() {
   if (!fs.existsSync(bundle)) return { error: `${bundle} is missing: run npm run build` };
   // The bundle reads the module through esbuild's ESM interop, which copies its own keys: list
   // the API's top-level names from @types/vscode.
@@ -70,6 +72,17 @@ function main() {
         'Disposable',
       ];
   for (const n of names) vscode[n] = stub(`vscode.${n}`);
+  const registered = [];
+  const commands = stub('vscode.commands');
+  vscode.commands = new Proxy(
+    {
+      registerCommand: (id) => {
+        registered.push({ id, at: performance.now() });
+        return { dispose() {} };
+      },
+    },
+    { get: (t, p) => (p in t ? t[p] : commands[p]) },
+  );
   vscode.version = require(path.join(root, 'node_modules', '@types', 'vscode', 'package.json')).version;
   // An empty window: no folders, no editors, nothing open.
   vscode.workspace = new Proxy(
@@ -81,8 +94,20 @@ function main() {
     { get: (t, p) => (p in t ? t[p] : stub(`vscode.window.${String(p)}`)) },
   );
   const origLoad = Module._load;
+  let languageClientStarted = false;
   Module._load = function (request, parent, isMain) {
     if (request === 'vscode') return vscode;
+    if (request === 'child_process' || request === 'node:child_process') {
+      // The language client forks dist/server.js: record it instead of starting a process.
+      const cp = origLoad.call(this, request, parent, isMain);
+      return {
+        ...cp,
+        fork: (...args) => {
+          if (String(args[0]).includes('server.js')) languageClientStarted = true;
+          return cp.fork(...args);
+        },
+      };
+    }
     return origLoad.call(this, request, parent, isMain);
   };
   const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'spt-bench-activate-'));
@@ -145,6 +170,9 @@ function main() {
     if (process.env.SPT_BENCH_DEBUG) console.error(err);
   }
   const activateMs = performance.now() - t1;
+  const commandsMs = registered.length ? registered[registered.length - 1].at - t0 : null;
+  // The language client forks its server asynchronously: give it the time to (not) do so.
+  await new Promise((r) => setTimeout(r, 500));
   try {
     ext.deactivate?.();
   } catch {}
@@ -155,16 +183,17 @@ function main() {
     activateMs,
     totalMs: requireMs + activateMs,
     subscriptions: context.subscriptions.length,
+    commands: registered.length,
+    commandsMs,
+    languageClientStarted,
     activateError,
     note: 'stub vscode module: APIs are no-ops; VS Code host work and the language server start are not included',
   };
 }
 
-let out;
-try {
-  out = main();
-} catch (err) {
-  out = { error: err instanceof Error ? err.message : String(err) };
-}
-process.stdout.write(`BENCH_RESULT ${JSON.stringify(out)}\n`);
-process.exit(0);
+main()
+  .catch((err) => ({ error: err instanceof Error ? err.message : String(err) }))
+  .then((out) => {
+    process.stdout.write(`BENCH_RESULT ${JSON.stringify(out)}\n`);
+    process.exit(0);
+  });

@@ -190,7 +190,7 @@ export function renderTable(r: Json): string {
   const act = r.activation as Json | undefined;
   if (act && !act.error) {
     out.push(
-      `**Extension start-up** without VS Code (require of dist/extension.js, ${mib(act.bundleBytes)}, with a stub \`vscode\` module, then activate(); median of ${act.runs}): load ${ms(act.medianRequireMs)} + activate ${ms(act.medianActivateMs)} = ${ms(act.medianTotalMs)}${act.activateError ? ` (activate threw: ${act.activateError})` : ''}. VS Code's own extension-host work is not included.`,
+      `**Extension start-up** without VS Code (require of dist/extension.js, ${mib(act.bundleBytes)}, with a stub \`vscode\` module, then activate(); median of ${act.runs}): load ${ms(act.medianRequireMs)} + activate ${ms(act.medianActivateMs)} = ${ms(act.medianTotalMs)}${act.activateError ? ` (activate threw: ${act.activateError})` : ''}${act.medianCommandsMs !== undefined ? `; its ${act.commands} commands registered ${ms(act.medianCommandsMs)} after the require began; the language server ${act.languageClientStarted ? 'started at activation' : 'not started at activation (it starts with the first experiment file)'}` : ''}. VS Code's own extension-host work is not included.`,
     );
     out.push('');
   }

@@ -2,8 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SptContext } from './context';
-import type { RunTreeNode, RunView } from './runs/run-tree-model';
-import { statusBarText } from './status-format';
+import { progressText, type RunTreeNode, type RunView } from './runs/run-tree-model';
 
 export const EXPERIMENT_GLOB = '**/*.spt.yaml';
 const EXCLUDE = '**/{node_modules,.git}/**';
@@ -104,47 +103,74 @@ export async function saveIfDirty(file: string): Promise<void> {
 }
 
 /**
- * A cancellable progress notification that follows a queued run until it ends; cancel stops it
- * (resumable). A finished run says so with its accuracy; failures are reported by the extension.
+ * The run's notification: a cancellable progress notification (cancel stops the run, resumable) while
+ * it is queued and starting, in the one progress wording; it closes once training is under way, so the
+ * status bar item is the run's only entry there (a minimised notification would be a second one). When
+ * the run ends, a message says how (finished with its accuracy; failures are reported by the extension).
  */
+/** How long the run notification stays once training is under way. */
+const FOLLOW_MS = 5000;
+
 export function followRun(ctx: SptContext, id: string, title: string): void {
+  const viewOf = () => ctx.views().find((v) => v.queueId === id);
+  const ended = ctx.queue.onDidChange((e) => {
+    if (e.id !== id || e.state === 'queued' || e.state === 'running') return;
+    ended.dispose();
+    const v = viewOf();
+    const progress = v ? progressText(v) : '';
+    if (e.state === 'finished') {
+      const acc = e.testAcc ?? e.bestValAcc;
+      const score =
+        acc !== undefined ? `${e.testAcc !== undefined ? 'test' : 'val'} ${(100 * acc).toFixed(1)}%` : '';
+      void vscode.window
+        .showInformationMessage(
+          `SPT: ${e.experiment} finished: ${[progress, score].filter(Boolean).join(' · ')}.`,
+          'Open Dashboard',
+        )
+        .then((c) => {
+          if (c && e.runDir) void vscode.commands.executeCommand('spt.openDashboard', e.runDir);
+        });
+    } else if (e.state === 'stopped') {
+      void vscode.window.showInformationMessage(
+        `SPT: ${e.experiment} stopped at ${progress || 'its start'}; resume it from the Runs view.`,
+      );
+    }
+  });
+  const first = ctx.queue.get(id);
+  if (!first || (first.state !== 'queued' && first.state !== 'running')) {
+    ended.dispose();
+    return;
+  }
   void vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `SPT: ${title}`, cancellable: true },
     (progress, token) =>
       new Promise<void>((resolve) => {
-        let reported = 0;
+        let closing = false;
         const sub = ctx.queue.onDidChange((e) => {
           if (e.id !== id) return;
-          const fraction = e.step && e.totalSteps ? e.step / e.totalSteps : 0;
-          const increment = Math.max(0, fraction * 100 - reported);
-          reported += increment;
-          progress.report({ message: statusBarText(e, Date.now()), increment });
-          if (e.state === 'queued' || e.state === 'running') return;
-          sub.dispose();
-          resolve();
-          if (e.state === 'finished') {
-            const acc = e.testAcc ?? e.bestValAcc;
-            void vscode.window
-              .showInformationMessage(
-                `SPT: ${e.experiment} finished${acc !== undefined ? ` (${e.testAcc !== undefined ? 'test' : 'val'} ${(100 * acc).toFixed(1)}%)` : ''}.`,
-                'Open Dashboard',
-              )
-              .then((c) => {
-                if (c && e.runDir) void vscode.commands.executeCommand('spt.openDashboard', e.runDir);
-              });
-          } else if (e.state === 'stopped') {
-            void vscode.window.showInformationMessage(
-              `SPT: ${e.experiment} stopped; resume it from the Runs view.`,
-            );
+          if (e.state !== 'queued' && e.state !== 'running') {
+            sub.dispose();
+            resolve();
+            return;
           }
+          const v = viewOf();
+          const under = e.state === 'running' && (e.step ?? 0) >= 1;
+          progress.report({
+            message: under
+              ? `${v ? progressText(v) : ''} · follow it in the status bar`
+              : e.state === 'queued'
+                ? 'queued'
+                : 'starting',
+          });
+          if (!under || closing) return;
+          closing = true;
+          // Long enough to read the progress line a few times as it moves.
+          setTimeout(() => {
+            sub.dispose();
+            resolve();
+          }, FOLLOW_MS);
         });
-        const entry = ctx.queue.get(id);
-        if (!entry || (entry.state !== 'queued' && entry.state !== 'running')) {
-          sub.dispose();
-          resolve();
-          return;
-        }
-        progress.report({ message: entry.state === 'queued' ? 'queued' : 'starting' });
+        progress.report({ message: first.state === 'queued' ? 'queued' : 'starting' });
         token.onCancellationRequested(() => {
           progress.report({ message: 'stopping (saving a resumable checkpoint)...' });
           void ctx.queue.stop(id);

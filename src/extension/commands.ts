@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { installBackend, showBackends } from './backends/backend-commands';
 import type { SptContext } from './context';
+import { copyLanguageServerCommand } from './copy-language-server-command';
 import {
   newExperiment,
   rerunWithSeed,
@@ -44,6 +45,7 @@ export const COMMANDS: Record<string, { title: string; run: Command }> = {
   'spt.showBackends': { title: 'Show Compute Backends', run: showBackends },
   'spt.installBackend': { title: 'Install GPU Backend', run: installBackend },
   'spt.showLogs': { title: 'Show Logs', run: (ctx) => ctx.logger.show() },
+  'spt.copyLanguageServerCommand': { title: 'Copy Language Server Command', run: copyLanguageServerCommand },
 };
 
 export function registerCommands(ctx: SptContext): vscode.Disposable[] {

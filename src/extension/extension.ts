@@ -12,12 +12,15 @@ import { DoctorDocuments } from './backends/doctor-view';
 import { registerCommands } from './commands';
 import { SptContext } from './context';
 import { ExperimentCodeLens } from './experiments/code-lens';
-import { type RunningClient, startLanguageClient } from './language-client';
+import type { RunningClient } from './language-client';
+import { startLanguageClientOnDemand } from './lazy-language-client';
 import { Logger } from './logger';
 import type { QueueEntry } from './runs/run-queue';
 import { buildRunTree, type RunTreeNode } from './runs/run-tree-model';
 import { RunsTreeProvider } from './runs/runs-tree-provider';
+import { RunsViewState, registerRunsViewCommands } from './runs/runs-view-commands';
 import { RunStatusBar } from './runs/status-bar';
+import { EXPERIMENT_SELECTOR } from './spt-language';
 import { buildSweepTree } from './sweeps/sweep-tree-model';
 
 const HIDE_INTERRUPTED_KEY = 'spt.hideInterruptedRunsNotice';
@@ -49,27 +52,37 @@ export function activate(context: vscode.ExtensionContext): SptStudioApi {
     c.track(documents);
     for (const d of registerCommands(c)) c.track(d);
     c.track(c.dashboards.registerSerializer());
-    client = c.track(startLanguageClient(context.extensionPath, logger));
+    client = c.track(startLanguageClientOnDemand(context.extensionPath, logger));
 
+    const viewState = c.track(new RunsViewState(context.workspaceState));
     const tree = c.track(
       new RunsTreeProvider(() => {
         const opts = {
           logFileFor: (dir: string) => c.logFileFor(dir),
           sweepLive: (sweepDir: string, run: string) => c.sweepLive.get(sweepDir, run),
         };
+        const runOpts = { ...opts, sort: viewState.sort, filter: viewState.filter };
         return [
           ...buildSweepTree(c.index.sweeps(), opts),
-          ...buildRunTree(c.index.records(), c.queue.list(), opts),
+          ...buildRunTree(c.index.records(), c.queue.list(), runOpts),
         ];
       }),
     );
-    c.track(
+    const treeView = c.track(
       vscode.window.createTreeView('spt.runs', {
         treeDataProvider: tree,
         canSelectMany: true,
         showCollapseAll: true,
       }),
     );
+    treeView.message = viewState.message();
+    c.track(
+      viewState.onDidChange(() => {
+        treeView.message = viewState.message();
+        tree.refresh();
+      }),
+    );
+    for (const d of registerRunsViewCommands(c, viewState, () => tree.refresh())) c.track(d);
     const states = new Map<string, QueueEntry['state']>();
     c.track(
       c.queue.onDidChange((e) => {
@@ -87,13 +100,11 @@ export function activate(context: vscode.ExtensionContext): SptStudioApi {
     );
     c.track(c.index.onDidChange(() => tree.refreshSoon()));
     c.track(c.onSweepLiveChange(() => tree.refreshSoon()));
-    c.track(new RunStatusBar(c.queue));
-    c.track(
-      vscode.languages.registerCodeLensProvider(
-        { scheme: 'file', pattern: '**/*.spt.yaml' },
-        new ExperimentCodeLens(c.index),
-      ),
+    c.track(new RunStatusBar(c.queue, () => c.views()));
+    const lens = c.track(
+      new ExperimentCodeLens(() => c.views(), [(l) => c.index.onDidChange(l), (l) => c.queue.onDidChange(l)]),
     );
+    c.track(vscode.languages.registerCodeLensProvider(EXPERIMENT_SELECTOR, lens));
     c.track(vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()));
 
     // Runs on disk are looked for after activation returns (findFiles can take a while).

@@ -1,5 +1,5 @@
 /**
- * The language client for `*.spt.yaml`, talking to dist/server.js over Node IPC. Its lifetime is
+ * The language client for the `spt-yaml` language (`*.spt.yaml`, `*.sweep.yaml`), talking to dist/server.js over Node IPC. Its lifetime is
  * the extension's: stop() is called on deactivate (and again, harmlessly, by dispose()).
  */
 import * as path from 'node:path';
@@ -11,6 +11,7 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 import { errorMessage, type Logger } from './logger';
+import { LANGUAGE_SERVER_SELECTOR } from './spt-language';
 
 export interface RunningClient extends vscode.Disposable {
   stop(): Promise<void>;
@@ -29,7 +30,7 @@ export function startLanguageClient(extensionPath: string, logger: Logger): Runn
   // Checkpoints and split files the server checks: changes re-validate the open experiment files.
   const watcher = vscode.workspace.createFileSystemWatcher('**/*.{pth,tar,bin,safetensors,npz,txt,json}');
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file', pattern: '**/*.spt.yaml' }],
+    documentSelector: LANGUAGE_SERVER_SELECTOR,
     outputChannel: logger.channel,
     initializationOptions: {
       fileChecks: vscode.workspace.getConfiguration('spt.languageServer').get<boolean>('fileChecks', true),

@@ -5,30 +5,12 @@
 import { RUN_STATUS } from '../run-folder/status';
 import type { RunRecord } from './runs/run-discovery';
 import type { QueueEntry } from './runs/run-queue';
-import { formatDuration, pct } from './runs/run-tree-model';
+import { fromRecord, pct, progressText, type RunView } from './runs/run-tree-model';
 
-/** Seconds left, from the steps done so far; null before the second step. */
-export function etaSeconds(
-  e: Pick<QueueEntry, 'startedAt' | 'step' | 'totalSteps'>,
-  now: number,
-): number | null {
-  if (e.startedAt === undefined || !e.step || !e.totalSteps || e.step < 2 || e.step > e.totalSteps)
-    return null;
-  const perStep = (now - e.startedAt) / 1000 / e.step;
-  return perStep * (e.totalSteps - e.step);
-}
-
-/** `exp · epoch 3/10 · loss 0.512 · ETA 2m 10s` (what is known so far). */
-export function statusBarText(e: QueueEntry, now: number): string {
-  const parts = [e.experiment];
-  if (e.state === 'queued') parts.push('queued');
-  else if (e.epochs) parts.push(`epoch ${Math.min((e.epoch ?? 0) + 1, e.epochs)}/${e.epochs}`);
-  else if (e.step && e.totalSteps) parts.push(`step ${e.step}/${e.totalSteps}`);
-  else parts.push('starting');
-  if (typeof e.loss === 'number') parts.push(`loss ${e.loss.toFixed(3)}`);
-  const eta = etaSeconds(e, now);
-  if (eta !== null) parts.push(`ETA ${formatDuration(eta)}`);
-  return parts.join(' · ');
+/** `exp · epoch 3/10 · step 75/250 · 41 img/s · ETA 2 min`: the run's name and the one progress wording. */
+export function statusBarText(v: RunView): string {
+  const progress = v.status === 'queued' ? 'queued' : progressText(v) || 'starting';
+  return `${v.experiment} · ${progress}`;
 }
 
 /** The entry the status bar follows: the running one started last, else the first queued one. */
@@ -46,23 +28,25 @@ export function experimentNameOfText(text: string): string | null {
   return name || null;
 }
 
-/** The CodeLens text for an experiment's latest run, or null when it has none. */
+/**
+ * The CodeLens text for an experiment's latest run (disk and live state merged, so it moves while the
+ * run trains), or null when it has none.
+ */
 export function latestRunLens(
-  runs: RunRecord[],
+  runs: readonly RunView[] | readonly RunRecord[],
   experiment: string,
-): { title: string; runDir: string } | null {
-  const mine = runs.filter((r) => r.experiment === experiment);
+): { title: string; runDir: string | undefined } | null {
+  const views = runs.map((r) => ('timestamp' in r ? fromRecord(r) : r));
+  const mine = views.filter((r) => r.experiment === experiment);
   if (!mine.length) return null;
-  const latest = mine.reduce((a, b) =>
-    (b.startedAt?.getTime() ?? 0) > (a.startedAt?.getTime() ?? 0) ? b : a,
-  );
+  const latest = mine.reduce((a, b) => ((b.startedAt ?? 0) > (a.startedAt ?? 0) ? b : a));
   const best = mine.reduce<number | null>(
     (acc, r) => (r.bestValAcc !== null && (acc === null || r.bestValAcc > acc) ? r.bestValAcc : acc),
     null,
   );
   const parts = [`latest run: ${latest.status}`];
-  if (latest.epoch !== null && latest.epochs && latest.status !== RUN_STATUS.finished)
-    parts.push(`epoch ${latest.epoch}/${latest.epochs}`);
+  const progress = progressText(latest);
+  if (progress && latest.status !== RUN_STATUS.finished) parts.push(progress);
   if (best !== null) parts.push(`best val ${pct(best)}`);
   parts.push(`${mine.length} run${mine.length === 1 ? '' : 's'}`);
   return { title: parts.join(' · '), runDir: latest.runDir };

@@ -1,7 +1,8 @@
 /**
  * What a run is on disk, by name: `runs/<name>/<YYYYMMDD-HHMMSS>[-n]/` with config.yaml, metrics.jsonl,
  * events.jsonl, checkpoints/ (`last.json`, `best.json` sidecars and their `.prev.json` generations),
- * prompts_init.safetensors, prototypes.json, analysis/ (`index.json`), summary.json and run.lock. Every
+ * prompts_init.safetensors, prototypes.json, analysis/ (`index.json`), summary.json, run.lock and the
+ * user's note.json. Every
  * layer (engine, CLI, sweeps, extension, dashboard) names these files through this module only
  * (test/unit/run-folder/one-home.test.ts greps for the names elsewhere). Pure: no Node imports beyond
  * `path`, so every bundle can use it.
@@ -18,6 +19,8 @@ export const RUN_FILES = {
   analysis: 'analysis',
   summary: 'summary.json',
   lock: 'run.lock',
+  /** The user's note and tags (the Runs view's Set Run Note). */
+  note: 'note.json',
 } as const;
 
 export type RunFileKey = keyof typeof RUN_FILES;

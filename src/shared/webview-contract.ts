@@ -53,6 +53,13 @@ export interface DashboardRun {
   /** Epochs completed and planned. */
   epoch: number | null;
   epochs: number | null;
+  /**
+   * A live run's progress in the extension's one wording (`epoch 3/10 · step 75/250 · 41 img/s · ETA 2 min`,
+   * epochs completed), as the status bar, the Runs view and the CodeLens show it; absent or null otherwise.
+   */
+  progress?: string | null;
+  /** A live run's planned global steps (the curve's x-axis runs to it); absent or null otherwise. */
+  totalSteps?: number | null;
   bestEpoch: number | null;
   bestValAcc: number | null;
   testAcc: number | null;

@@ -11,11 +11,13 @@
  *
  * Needs /usr/bin/chromium (apt-get install chromium). Env: SPT_CHROMIUM (another browser binary).
  */
+
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { MetricLine } from '../../src/shared/run-events';
 import type { DashboardMode, ToExtension, ToWebview } from '../../src/shared/webview-contract';
+import { isSplitKey } from '../../webview-ui/src/lib/split-keys';
 import { columnsFromLines, FixtureHost, readMetricLines } from './fixture-host';
 import { syntheticRun } from './synthetic';
 import { THEMES, type ThemeName } from './themes';
@@ -340,6 +342,16 @@ async function scenarioSingle(browser: Browser): Promise<void> {
         await s.page
           .waitForSelector('.map-canvas[data-drawn="true"]', { timeout: 10_000 })
           .catch(() => fail(name, 'attention map not drawn'));
+        // The colour bar is named with its unit, the plain probe image is shown, the probe set's coverage is said.
+        const unit = await s.page.textContent('.view-attention .colourbar-name');
+        if (!unit?.includes('attention weight')) fail(name, `colour bar without name/unit: ${unit}`);
+        await s.page
+          .waitForSelector('.view-attention .plain-canvas[data-drawn="true"]', { timeout: 10_000 })
+          .catch(() => fail(name, 'the plain probe image is not drawn'));
+        const coverage = (await s.page.textContent('.view-attention .probe-coverage')) ?? '';
+        if (!/^\d+ probe images?(, one per class: \d+ of \d+ class(es)?| of \d+)/.test(coverage))
+          fail(name, `no probe coverage line: ${JSON.stringify(coverage)}`);
+        if (theme === 'dark') notes.push(`attention: ${coverage}`);
         await settle(s, 1);
       } else {
         await settle(s, MIN_CHARTS[tab]);
@@ -462,9 +474,36 @@ async function scenarioCompare(browser: Browser): Promise<void> {
       .sptDashboardDebug!.charts()
       .find((c) => c.name === 'curves'),
   );
-  const runsInLegend = new Set(curves?.series.map((x) => x.name.split(' · ')[0]));
+  const names = curves?.series.map((x) => x.name) ?? [];
+  const runsInLegend = new Set(names.filter((n) => !isSplitKey(n)).map((n) => n.split(' · ')[0]));
   if (runsInLegend.size !== 3) fail(name, `curves overlay ${runsInLegend.size} runs, expected 3`);
+  // The legend tells the runs and the splits apart: one key per split's line style.
+  const keys = names.filter(isSplitKey);
+  if (!keys.includes('train (solid)') || !keys.includes('val (dashed)'))
+    fail(name, `the compare legend has no split keys: ${JSON.stringify(names)}`);
+  notes.push(`compare: legend keys ${keys.join(', ')}`);
+  // The runs table: sort by best val acc (descending first), the rows follow; its CSV is in that order.
   await selectTab(s, 'summary');
+  await s.page.click('.view-summary .runs-table .sort-button:text-is("best val acc")');
+  const order = await s.page.$$eval('.view-summary .runs-table tbody tr', (trs) =>
+    trs.map((tr) => Number.parseFloat(tr.querySelectorAll('td.num')[0]?.textContent ?? 'NaN')),
+  );
+  const sortedDesc = order.filter(Number.isFinite).every((v, i, a) => i === 0 || a[i - 1] >= v);
+  if (order.length !== 3 || !sortedDesc) fail(name, `the runs table did not sort by best val acc: ${order}`);
+  const sortState = await s.page.getAttribute(
+    '.view-summary .runs-table th[aria-sort="descending"]',
+    'aria-sort',
+  );
+  if (sortState !== 'descending') fail(name, 'the sorted column has no aria-sort');
+  await s.page.click('.view-summary .card:has(.runs-table) .export button:text-is("CSV")');
+  const tableCsv = s.posted
+    .filter((m): m is Extract<ToExtension, { type: 'export' }> => m.type === 'export')
+    .map((m) => m.payload)
+    .find((p) => p.fileName.includes('runs-table'));
+  const csvLines = tableCsv?.data.split('\r\n').filter(Boolean) ?? [];
+  if (!csvLines[0]?.includes('best_val_acc') || csvLines.length !== 4)
+    fail(name, `the runs table CSV looks wrong: ${JSON.stringify(csvLines.slice(0, 2))}`);
+  notes.push(`compare: runs table ${csvLines[0]}`);
   await s.page.click('.view-summary button:text-is("Open") >> nth=1');
   const open1 = s.posted.find((m) => m.type === 'openRun');
   if (!open1 || open1.payload.runDir !== VPT)
@@ -488,7 +527,16 @@ async function scenarioLive(browser: Browser): Promise<void> {
   host.maxAnalysisEpoch = 5;
   const { lines } = readMetricLines(SPT);
   const head = lines.slice(0, 60);
-  const run = { ...host.describe(SPT), status: 'running' as const, epoch: 2, testAcc: null };
+  const totalSteps = 4 * (lines.filter((l) => l.split === 'train').at(-1)?.step ?? 100);
+  const progress = `epoch 2/10 · step 60/${totalSteps} · 41 img/s · ETA 2 min`;
+  const run = {
+    ...host.describe(SPT),
+    status: 'running' as const,
+    epoch: 2,
+    testAcc: null,
+    totalSteps,
+    progress,
+  };
   host.addVirtual({ run, metrics: columnsFromLines(SPT, head) });
   const s = await open(browser, name, { runDirs: [SPT], host });
   await settle(s, 1);
@@ -516,6 +564,26 @@ async function scenarioLive(browser: Browser): Promise<void> {
   const trainSteps = await s.page.evaluate(() => document.querySelector('.readout')?.textContent ?? '');
   notes.push(`live: curve points ${before} -> ${after}`);
   if (!/epoch/.test(trainSteps)) fail(name, `read-out missing: ${trainSteps}`);
+  // The one progress wording in the header and the read-out; the x-axis runs to the planned steps.
+  const header = await s.page.textContent('.topbar .meta .progress');
+  if (header !== progress) fail(name, `header progress ${JSON.stringify(header)}, expected ${progress}`);
+  if (!trainSteps.includes(progress)) fail(name, `read-out progress missing: ${trainSteps}`);
+  const axis = await s.page.evaluate(
+    () =>
+      (
+        globalThis as {
+          sptDashboardDebug?: { charts(): { name: string; xAxis: { name?: string; max?: number } | null }[] };
+        }
+      )
+        .sptDashboardDebug!.charts()
+        .find((x) => x.name === 'curves')?.xAxis ?? null,
+  );
+  if (!axis || axis.max !== totalSteps || axis.name !== `step · planned ${totalSteps} · ETA 2 min`)
+    fail(
+      name,
+      `the live x-axis ${JSON.stringify(axis)} does not run to the planned ${totalSteps} steps with the ETA`,
+    );
+  notes.push(`live: x-axis ${JSON.stringify(axis)}`);
   await s.send({ type: 'runs', payload: [{ ...run, status: 'finished', epoch: 10, testAcc: 0.169 }] });
   await s.page.waitForTimeout(200);
   const badge = await s.page.textContent('.topbar .badge');

@@ -43,11 +43,13 @@ export function chartSummaries(): {
   name: string;
   visible: boolean;
   series: { name: string; points: number }[];
+  xAxis: { name?: string; min?: number; max?: number } | null;
 }[] {
   return [...live].map((c) => ({
     name: c.name,
     visible: c.el.isConnected && c.el.offsetWidth > 0,
     series: c.seriesSummary(),
+    xAxis: c.xAxisSummary(),
   }));
 }
 
@@ -58,6 +60,17 @@ export class ChartHost {
   /** Series names and point counts as last applied (by id, or by position for series without one). */
   private readonly summary = new Map<string, { name: string; points: number }>();
   private readonly resize: ResizeObserver;
+
+  /** The first x-axis as applied (name, range), for the preview harness. */
+  xAxisSummary(): { name?: string; min?: number; max?: number } | null {
+    const o = this.chart?.getOption() as
+      | { xAxis?: { name?: unknown; min?: unknown; max?: unknown }[] }
+      | undefined;
+    const x = o?.xAxis?.[0];
+    if (!x) return null;
+    const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+    return { name: typeof x.name === 'string' ? x.name : undefined, min: num(x.min), max: num(x.max) };
+  }
 
   constructor(
     readonly name: string,

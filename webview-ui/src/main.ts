@@ -173,7 +173,19 @@ function main(): void {
       const bits = [methodLabel(r), r.backend, r.label.replace(r.experiment, '').trim()].filter(
         Boolean,
       ) as string[];
-      meta.replaceChildren(statusBadge(r), h('span', { className: 'muted' }, bits.join(' · ')));
+      meta.replaceChildren(
+        statusBadge(r),
+        ...(r.progress
+          ? [
+              h(
+                'span',
+                { className: 'progress', title: 'Epochs completed, steps taken, throughput, time left' },
+                r.progress,
+              ),
+            ]
+          : []),
+        h('span', { className: 'muted' }, bits.join(' · ')),
+      );
       document.title = `SPT: ${r.experiment}`;
       return;
     }

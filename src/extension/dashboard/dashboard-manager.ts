@@ -17,6 +17,8 @@ import { distinctRunDirs, panelKey, restoredRuns } from './panel-keys';
 import { readDashboardRun } from './run-summary';
 
 const SUMMARY_EVENTS: ReadonlySet<RunEvent['type']> = new Set(['status', 'epoch', 'summary']);
+/** A live run's progress line (steps, throughput, ETA) is re-sent at most this often. */
+const PROGRESS_MS = 1000;
 
 /** What the dashboards need of the extension (SptContext has it): its folder, its log and the run queue. */
 export interface DashboardDeps {
@@ -29,7 +31,7 @@ export class DashboardManager implements vscode.Disposable, PanelHost {
   private readonly panels = new Map<string, DashboardPanel>();
   private readonly live = new Map<string, LiveRunState>();
   private readonly runDirOfId = new Map<string, string>();
-  private readonly summaryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly summaryTimers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
   private readonly batcher = new LineBatcher((runDir, lines) => {
     for (const p of this.panelsShowing(runDir)) p.postLines(p.shows(runDir) ?? runDir, lines);
   });
@@ -161,22 +163,25 @@ export class DashboardManager implements vscode.Disposable, PanelHost {
     if (SUMMARY_EVENTS.has(e.type)) {
       if (e.type === 'summary') this.batcher.flushNow(runDir);
       this.summarySoon(runDir);
-    }
+    } else if (e.type === 'step') this.summarySoon(runDir, PROGRESS_MS);
   }
 
   /** A `runs` update once the queue has taken the event in (it updates its entry after its listeners). */
-  private summarySoon(runDir: string): void {
-    if (this.summaryTimers.has(runDir)) return;
-    const t = setTimeout(() => {
+  private summarySoon(runDir: string, delayMs = 50): void {
+    const at = Date.now() + delayMs;
+    const pending = this.summaryTimers.get(runDir);
+    if (pending && pending.at <= at) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
       this.summaryTimers.delete(runDir);
       for (const p of this.panelsShowing(runDir)) p.postRuns([runDir]);
-    }, 50);
-    this.summaryTimers.set(runDir, t);
+    }, delayMs);
+    this.summaryTimers.set(runDir, { timer, at });
   }
 
   dispose(): void {
     for (const s of this.subscriptions.splice(0)) s.dispose();
-    for (const t of this.summaryTimers.values()) clearTimeout(t);
+    for (const t of this.summaryTimers.values()) clearTimeout(t.timer);
     this.summaryTimers.clear();
     this.batcher.dispose();
     for (const p of [...this.panels.values()]) p.dispose();

@@ -12,7 +12,7 @@ import type { RunSummaryFile } from '../../shared/run-events';
 import type { DashboardRun, DashboardRunStatus } from '../../shared/webview-contract';
 import { readRunRecord } from '../runs/run-discovery';
 import type { QueueEntry } from '../runs/run-queue';
-import { mergeRun, type RunView } from '../runs/run-tree-model';
+import { mergeRun, progressText, type RunView } from '../runs/run-tree-model';
 import { configAt, readRunConfig } from './run-config';
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -84,6 +84,8 @@ export function applyLive(run: DashboardRun, v: RunView): void {
   run.status = dashboardStatus(v.status);
   run.epoch = v.epoch ?? run.epoch;
   run.epochs = v.epochs ?? run.epochs;
+  run.progress = v.live ? progressText(v) || null : null;
+  run.totalSteps = v.live ? v.totalSteps : null;
   run.bestValAcc = v.bestValAcc ?? run.bestValAcc;
   run.bestEpoch = v.bestEpoch ?? run.bestEpoch;
   run.testAcc = v.testAcc ?? run.testAcc;

@@ -9,6 +9,7 @@ import type { EndedStatus } from '../../run-folder/status';
 import type { RunEvent } from '../../shared/run-events';
 import type { TrainerJob } from '../../shared/trainer-contract';
 import type { Disposable, TrainerOutcome, TrainerProcessEvent } from '../../trainer/client';
+import { type StepClock, tickClock } from './run-progress';
 
 /** An entry's state: queued, the run's own status while a trainer of this window runs it, or cancelled. */
 export type QueueState = 'queued' | 'running' | EndedStatus | 'cancelled';
@@ -44,6 +45,8 @@ export interface QueueEntry {
   totalSteps?: number;
   testAcc?: number;
   message?: string;
+  /** This trainer process's steps (throughput, ETA): ./run-progress.ts. */
+  clock?: StepClock;
 }
 
 export type ProcessFactory = (entry: Readonly<QueueEntry>) => RunProcess & { logFile?: string };
@@ -59,7 +62,7 @@ export interface RunQueueOptions {
  * carries nothing the tree shows. The run queue's trainers and a sweep's runs (sweeps/sweep-live.ts)
  * are followed the same way.
  */
-export function applyRunEvent(e: QueueEntry, r: RunEvent): boolean {
+export function applyRunEvent(e: QueueEntry, r: RunEvent, now = Date.now()): boolean {
   if (r.type === 'epoch') {
     e.epoch = r.epoch; // epochs completed (the epoch that ended, counted from 1)
     e.epochs = r.epochs;
@@ -70,6 +73,7 @@ export function applyRunEvent(e: QueueEntry, r: RunEvent): boolean {
     e.loss = r.loss;
     e.step = r.step;
     e.totalSteps = r.totalSteps;
+    e.clock = tickClock(e.clock, r.step, r.ips, now);
   } else if (r.type === 'status' && r.message) e.message = r.message;
   else if (r.type === 'summary') e.testAcc = r.summary.test_acc ?? undefined;
   else return false;
@@ -209,6 +213,7 @@ export class RunQueue {
   private launch(e: QueueEntry): void {
     e.state = 'running';
     e.startedAt = Date.now();
+    e.clock = undefined;
     let proc: RunProcess & { logFile?: string };
     try {
       proc = this.options.createProcess(e);

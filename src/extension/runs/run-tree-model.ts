@@ -6,10 +6,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkpointSidecar, checkpointSidecarName, RUN_FILES } from '../../run-folder/layout';
+import { RUN_FILES } from '../../run-folder/layout';
 import { hasLastCheckpoint } from '../../run-folder/run-resume';
 import { RUN_STATUS } from '../../run-folder/status';
+import { type RunNote, readRunNote, readRunSeed } from './run-annotations';
 import type { RunRecord, RunRecordStatus } from './run-discovery';
+import { etaSeconds, formatProgress, progressRows, type RunProgress } from './run-progress';
 import type { QueueEntry } from './run-queue';
 
 export type RunNodeStatus = RunRecordStatus | 'queued';
@@ -54,6 +56,11 @@ export interface RunView {
   testAcc: number | null;
   elapsedSeconds: number | null;
   loss: number | null;
+  /** Live only (null from disk): global steps taken and planned, throughput, seconds left. */
+  step: number | null;
+  totalSteps: number | null;
+  imagesPerSec: number | null;
+  etaSeconds: number | null;
   lastError: string | null;
   resumable: boolean;
   live: boolean;
@@ -61,7 +68,14 @@ export interface RunView {
   backend: string | null;
   logFile?: string;
   unreadable?: string;
+  /** From the run folder (run-annotations.ts), filled in by runNode: the seed, the user's note and tags. */
+  seed?: number | null;
+  note?: string | null;
+  tags?: string[];
 }
+
+/** How the Runs view orders runs: newest first, or best val accuracy first. */
+export type RunSort = 'time' | 'valAcc';
 
 export interface BuildTreeOptions {
   /** Now, in ms (elapsed time of live runs). */
@@ -72,7 +86,15 @@ export interface BuildTreeOptions {
   exists?: (file: string) => boolean;
   /** The live entry of a sweep's run while this window's sweep trains it (sweeps/sweep-live.ts). */
   sweepLive?: (sweepDir: string, run: string) => QueueEntry | undefined;
+  /** A run folder's seed and note (default: read from the folder, run-annotations.ts). */
+  annotate?: (runDir: string) => { seed: number | null; note: RunNote | null };
+  /** Order of runs and experiments (default `time`). */
+  sort?: RunSort;
+  /** Only runs whose name, seed, status, method, backend, note, tags or description contain every word. */
+  filter?: string;
 }
+
+const readAnnotations = (runDir: string) => ({ seed: readRunSeed(runDir), note: readRunNote(runDir) });
 
 export const STATUS_ICONS: Record<RunNodeStatus, string> = {
   queued: 'clock',
@@ -116,6 +138,10 @@ export function fromRecord(r: RunRecord): RunView {
     testAcc: r.testAcc,
     elapsedSeconds: r.elapsedSeconds,
     loss: null,
+    step: null,
+    totalSteps: null,
+    imagesPerSec: null,
+    etaSeconds: null,
     lastError: r.lastError,
     resumable: r.resumable,
     live: false,
@@ -141,6 +167,10 @@ export function mergeRun(disk: RunRecord | undefined, live: QueueEntry | undefin
         testAcc: null,
         elapsedSeconds: null,
         loss: null,
+        step: null,
+        totalSteps: null,
+        imagesPerSec: null,
+        etaSeconds: null,
         lastError: null,
         resumable: false,
         live: false,
@@ -159,6 +189,12 @@ export function mergeRun(disk: RunRecord | undefined, live: QueueEntry | undefin
   v.bestEpoch = live.bestEpoch ?? base.bestEpoch;
   v.testAcc = live.testAcc ?? base.testAcc;
   v.loss = live.loss ?? null;
+  if (live.state === 'running') {
+    v.step = live.step ?? null;
+    v.totalSteps = live.totalSteps ?? null;
+    v.imagesPerSec = live.clock?.ips ?? null;
+    v.etaSeconds = etaSeconds(live.clock, live.totalSteps ?? null, now);
+  }
   if (live.state === 'running' && live.startedAt) v.elapsedSeconds = (now - live.startedAt) / 1000;
   if (live.state === 'failed') v.lastError = live.message ?? base.lastError;
   v.resumable =
@@ -170,38 +206,101 @@ export function mergeRun(disk: RunRecord | undefined, live: QueueEntry | undefin
   return v;
 }
 
+/** The numbers of the one progress wording (./run-progress.ts). */
+export function progressOf(v: RunView): RunProgress {
+  return {
+    epoch: v.epoch,
+    epochs: v.epochs,
+    step: v.step,
+    totalSteps: v.totalSteps,
+    imagesPerSec: v.imagesPerSec,
+    etaSeconds: v.etaSeconds,
+  };
+}
+
+/** `epoch 3/10 · step 75/250 · 41 img/s · ETA 2 min` for a live run, `epoch 3/10` otherwise. */
+export const progressText = (v: RunView): string => formatProgress(progressOf(v));
+
+/** The run's key metric: `test 68.0%` when tested, else `val 71.2%` (best so far), else null. */
+export function keyMetric(v: RunView): string | null {
+  if (v.testAcc !== null) return `test ${pct(v.testAcc)}`;
+  if (v.bestValAcc !== null) return `val ${pct(v.bestValAcc)}`;
+  return null;
+}
+
+/** The row's description: key metric first, then the state (progress while it trains). */
 export function describeRun(v: RunView): string {
   const parts: string[] = [];
+  const key = keyMetric(v);
   const epochs = v.epoch !== null && v.epochs ? `epoch ${v.epoch}/${v.epochs}` : null;
   switch (v.status) {
     case 'queued':
       return 'queued';
     case 'initialising':
     case 'running':
-      if (v.status === RUN_STATUS.created && !v.epoch) parts.push(RUN_STATUS.created);
-      else if (epochs) parts.push(epochs);
-      if (v.bestValAcc !== null) parts.push(`val ${pct(v.bestValAcc)}`);
-      break;
+      if (key) parts.push(key);
+      if (v.status === RUN_STATUS.created && !v.epoch && !v.step) parts.push(RUN_STATUS.created);
+      else if (progressText(v)) parts.push(progressText(v));
+      return parts.join(' · ');
     case 'finished':
+      if (key) parts.push(key);
       parts.push('finished');
-      if (v.testAcc !== null) parts.push(`test ${pct(v.testAcc)}`);
-      else if (v.bestValAcc !== null) parts.push(`val ${pct(v.bestValAcc)}`);
       return parts.join(' · ');
     case 'failed':
+      if (key) parts.push(key);
       parts.push('failed');
       if (v.lastError) parts.push(v.lastError.length > 60 ? `${v.lastError.slice(0, 57)}...` : v.lastError);
       return parts.join(' · ');
     case 'stopped':
     case 'interrupted':
+      if (key) parts.push(key);
       parts.push(v.status);
       if (epochs) parts.push(epochs);
-      if (v.bestValAcc !== null) parts.push(`val ${pct(v.bestValAcc)}`);
       break;
     case 'unreadable':
       return `unreadable${v.unreadable ? ` · ${v.unreadable}` : ''}`;
   }
   if (v.elapsedSeconds !== null) parts.push(formatDuration(v.elapsedSeconds));
   return parts.join(' · ');
+}
+
+/** `ui-run · seed 3` (the experiment alone while the seed is unknown). */
+export function runLabel(v: RunView): string {
+  return typeof v.seed === 'number' ? `${v.experiment} · seed ${v.seed}` : v.experiment;
+}
+
+/** `12-06 13:04`: the start time, short, for the end of the row. */
+function shortDate(ms: number | null): string | null {
+  if (ms === null) return null;
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/** The note as the row shows it: its tags, or its first words. */
+function noteBit(v: RunView): string | null {
+  if (v.tags?.length) return v.tags.map((t) => `#${t}`).join(' ');
+  if (!v.note) return null;
+  const line = v.note.split('\n')[0];
+  return `“${line.length > 32 ? `${line.slice(0, 31)}…` : line}”`;
+}
+
+/** Whether a run (its row's texts and annotations) matches every word of the filter. */
+export function matchesFilter(v: RunView, description: string, filter: string | undefined): boolean {
+  const words = (filter ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  if (!words.length) return true;
+  const hay = [
+    runLabel(v),
+    description,
+    v.status,
+    v.method ?? '',
+    v.backend ?? '',
+    v.note ?? '',
+    ...(v.tags ?? []).map((t) => `#${t}`),
+  ]
+    .join(' ')
+    .toLowerCase();
+  return words.every((w) => hay.includes(w));
 }
 
 /** `71.2% (epoch 3)`: the best val accuracy and its epoch, counted from 1 as everywhere. */
@@ -220,9 +319,7 @@ export function contextValueOf(v: RunView): string {
 const esc = (s: string) => s.replace(/([\\`*_[\]|<>])/g, '\\$1');
 
 export function tooltipOf(v: RunView): string {
-  const rows: [string, string][] = [['status', v.status]];
-  if (v.epoch !== null)
-    rows.push(['epochs completed', v.epochs ? `${v.epoch}/${v.epochs}` : String(v.epoch)]);
+  const rows: [string, string][] = [['status', v.status], ...progressRows(progressOf(v))];
   if (v.bestValAcc !== null) rows.push(['best val acc', bestVal(v)]);
   if (v.testAcc !== null) rows.push(['test acc', pct(v.testAcc)]);
   if (v.loss !== null) rows.push(['train loss', v.loss.toFixed(4)]);
@@ -230,8 +327,11 @@ export function tooltipOf(v: RunView): string {
   if (v.method) rows.push(['method', v.method]);
   if (v.backend) rows.push(['backend', v.backend]);
   if (v.resumable) rows.push(['resumable', 'yes']);
-  const lines = [`**${esc(v.experiment)}** · ${formatDate(v.startedAt)}`, '', '| | |', '|---|---|'];
+  if (typeof v.seed === 'number') rows.push(['seed', String(v.seed)]);
+  if (v.tags?.length) rows.push(['tags', v.tags.map((t) => `#${t}`).join(' ')]);
+  const lines = [`**${esc(v.experiment)}** · started ${formatDate(v.startedAt)}`, '', '| | |', '|---|---|'];
   for (const [k, val] of rows) lines.push(`| ${k} | ${esc(val)} |`);
+  if (v.note) lines.push('', `**Note:** ${esc(v.note)}`);
   if (v.lastError) lines.push('', `**Error:** ${esc(v.lastError)}`);
   if (v.unreadable) lines.push('', `**Unreadable:** ${esc(v.unreadable)}`);
   if (v.runDir) lines.push('', `\`${v.runDir.replace(/`/g, "'")}\``);
@@ -256,6 +356,7 @@ function childrenOf(v: RunView, id: string, opts: BuildTreeOptions): RunTreeNode
   if (v.loss !== null) out.push(metric('loss', 'train loss', v.loss.toFixed(4)));
   if (v.elapsedSeconds !== null) out.push(metric('elapsed', 'elapsed', formatDuration(v.elapsedSeconds)));
   if (v.backend) out.push(metric('backend', 'backend', v.backend));
+  if (v.note) out.push({ ...metric('note', 'note', v.note), icon: 'note' });
   if (v.lastError) out.push({ ...metric('error', 'error', v.lastError), icon: 'error' });
   const artifact = (key: string, label: string, file: string | undefined, icon: string) => {
     if (!file || !exists(file)) return;
@@ -272,24 +373,33 @@ function childrenOf(v: RunView, id: string, opts: BuildTreeOptions): RunTreeNode
   };
   if (v.runDir) {
     artifact('config', RUN_FILES.config, path.join(v.runDir, RUN_FILES.config), 'settings-gear');
-    artifact(
-      'best',
-      `${RUN_FILES.checkpoints}/${checkpointSidecarName('best')}`,
-      checkpointSidecar(v.runDir, 'best'),
-      'database',
-    );
   }
   artifact('log', 'log', v.logFile ?? (v.runDir ? opts.logFileFor?.(v.runDir) : undefined), 'output');
   return out;
 }
 
-export function runNode(v: RunView, opts: BuildTreeOptions): RunTreeNode {
+/** The view with the folder's seed and note (once per tree build). */
+export function annotateRun(v: RunView, opts: BuildTreeOptions): RunView {
+  if (!v.runDir || v.seed !== undefined) return v;
+  const a = (opts.annotate ?? readAnnotations)(v.runDir);
+  return { ...v, seed: a.seed, note: a.note?.note || null, tags: a.note?.tags ?? [] };
+}
+
+/** The row's description: `describeRun`, then the note or tags, then the start time. */
+export function rowDescription(v: RunView): string {
+  return [describeRun(v), noteBit(v), v.status === 'queued' ? null : shortDate(v.startedAt)]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+export function runNode(view: RunView, opts: BuildTreeOptions): RunTreeNode {
+  const v = annotateRun(view, opts);
   const id = v.runDir ? `run:${path.resolve(v.runDir)}` : `queue:${v.queueId}`;
   return {
     id,
     kind: 'run',
-    label: v.startedAt !== null && v.status !== 'queued' ? formatDate(v.startedAt) : v.experiment,
-    description: describeRun(v),
+    label: runLabel(v),
+    description: rowDescription(v),
     icon: STATUS_ICONS[v.status],
     tooltip: tooltipOf(v),
     contextValue: contextValueOf(v),
@@ -322,15 +432,30 @@ export function mergeRuns(disk: RunRecord[], live: QueueEntry[], now = Date.now(
   return views;
 }
 
-const sortKey = (v: RunView) => (v.status === 'queued' ? Number.MAX_SAFE_INTEGER : (v.startedAt ?? 0));
+const timeKey = (v: RunView) => (v.status === 'queued' ? Number.MAX_SAFE_INTEGER : (v.startedAt ?? 0));
+/** Best val accuracy (queued runs on top, runs without one at the bottom), ties by time. */
+const accKey = (v: RunView) => (v.status === 'queued' ? 2 : (v.bestValAcc ?? -1));
 
-/** The Runs tree: experiments (newest run first), each with its runs newest first. */
+function compareRuns(sort: RunSort): (a: RunView, b: RunView) => number {
+  return sort === 'valAcc'
+    ? (a, b) => accKey(b) - accKey(a) || timeKey(b) - timeKey(a)
+    : (a, b) => timeKey(b) - timeKey(a);
+}
+
+/**
+ * The Runs tree: experiments, each with its runs, newest first (or best val accuracy first); with a
+ * filter only the runs that match it (and the experiments that keep one).
+ */
 export function buildRunTree(
   disk: RunRecord[],
   live: QueueEntry[] = [],
   opts: BuildTreeOptions = {},
 ): RunTreeNode[] {
-  const views = mergeRuns(disk, live, opts.now ?? Date.now());
+  const sort = opts.sort ?? 'time';
+  const byRun = compareRuns(sort);
+  const views = mergeRuns(disk, live, opts.now ?? Date.now())
+    .map((v) => annotateRun(v, opts))
+    .filter((v) => matchesFilter(v, rowDescription(v), opts.filter));
   const groups = new Map<string, RunView[]>();
   for (const v of views) {
     const g = groups.get(v.experiment) ?? [];
@@ -338,10 +463,10 @@ export function buildRunTree(
     groups.set(v.experiment, g);
   }
   const sorted = [...groups.entries()].map(([name, runs]) => {
-    runs.sort((a, b) => sortKey(b) - sortKey(a));
-    return { name, runs, newest: sortKey(runs[0]) };
+    runs.sort(byRun);
+    return { name, runs, first: runs[0] };
   });
-  sorted.sort((a, b) => b.newest - a.newest || a.name.localeCompare(b.name));
+  sorted.sort((a, b) => byRun(a.first, b.first) || a.name.localeCompare(b.name));
   return sorted.map(({ name, runs }) => {
     const running = runs.filter(
       (r) => r.status === RUN_STATUS.running || r.status === RUN_STATUS.created,

@@ -1,7 +1,12 @@
-/** The status bar item of the active run: epoch/total, loss, ETA; hidden when nothing runs. */
+/**
+ * The status bar item of the active run, in the one progress wording (runs/run-progress.ts):
+ * `exp · epoch 3/10 · step 75/250 · 41 img/s · ETA 2 min`; hidden when nothing runs. It is the only
+ * SPT entry in the status bar: the run notification closes once training is under way.
+ */
 import * as vscode from 'vscode';
 import { activeEntry, statusBarText } from '../status-format';
 import type { RunQueue } from './run-queue';
+import type { RunView } from './run-tree-model';
 
 export class RunStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(
@@ -12,7 +17,11 @@ export class RunStatusBar implements vscode.Disposable {
   private readonly subscription: { dispose(): void };
   private readonly ticker: NodeJS.Timeout;
 
-  constructor(private readonly queue: RunQueue) {
+  constructor(
+    private readonly queue: RunQueue,
+    /** Disk and live state merged (SptContext.views()): the same numbers as the tree and the CodeLens. */
+    private readonly views: () => RunView[],
+  ) {
     this.item.name = 'SPT Active Run';
     this.subscription = queue.onDidChange(() => this.update());
     // The ETA moves while no event arrives (a long validation pass).
@@ -30,9 +39,10 @@ export class RunStatusBar implements vscode.Disposable {
     const queued = entries.filter((x) => x.state === 'queued').length;
     const running = entries.filter((x) => x.state === 'running').length;
     const more = running > 1 || queued ? ` (+${running - 1 + queued})` : '';
-    this.item.text = `$(loading~spin) ${statusBarText(e, Date.now())}${more}`;
+    const view = this.views().find((v) => v.queueId === e.id);
+    this.item.text = `$(loading~spin) ${view ? statusBarText(view) : `${e.experiment} · starting`}${more}`;
     const tip = new vscode.MarkdownString(
-      `**SPT run:** ${e.experiment}\n\n${e.runDir ? `\`${e.runDir}\`\n\n` : ''}Click to open its summary.`,
+      `**SPT run:** ${e.experiment}\n\n${e.runDir ? `\`${e.runDir}\`\n\n` : ''}Click to open its dashboard.`,
     );
     this.item.tooltip = tip;
     this.item.command = e.runDir

@@ -13,10 +13,10 @@ import {
 import { loadExperiment } from '../../../src/config/load-config';
 import { experimentOutput } from '../../../src/extension/experiments/experiment-templates';
 import type { QueueEntry } from '../../../src/extension/runs/run-queue';
+import { mergeRun } from '../../../src/extension/runs/run-tree-model';
 import { RunsIndex } from '../../../src/extension/runs/runs-index';
 import {
   activeEntry,
-  etaSeconds,
   experimentNameOfText,
   latestRunLens,
   settingsOverrides,
@@ -135,18 +135,23 @@ describe('extension UI logic', () => {
       ...over,
     });
 
-    it('estimates the time left from the steps done', () => {
-      assert.equal(etaSeconds({ startedAt: 0, step: 10, totalSteps: 40 }, 20_000), 60);
-      assert.equal(etaSeconds({ startedAt: 0, step: 1, totalSteps: 40 }, 20_000), null);
-    });
-
-    it('shows epoch, loss and ETA', () => {
-      const text = statusBarText(
-        entry({ startedAt: 0, step: 10, totalSteps: 40, epoch: 1, epochs: 4, loss: 0.51234 }),
-        20_000,
+    it('shows the run name once, then the one progress wording (epochs completed, steps, throughput, ETA)', () => {
+      const clock = { firstStep: 1, firstAt: 0, step: 10, at: 18_000, ips: 41.2 };
+      const live = entry({
+        startedAt: 0,
+        step: 10,
+        totalSteps: 40,
+        epoch: 1,
+        epochs: 4,
+        loss: 0.51234,
+        clock,
+      });
+      assert.equal(
+        statusBarText(mergeRun(undefined, live, 18_000)),
+        'exp · epoch 1/4 · step 10/40 · 41 img/s · ETA 1 min',
       );
-      assert.equal(text, 'exp · epoch 2/4 · loss 0.512 · ETA 1m 00s');
-      assert.equal(statusBarText(entry({}), 0), 'exp · starting');
+      assert.equal(statusBarText(mergeRun(undefined, entry({}), 0)), 'exp · starting');
+      assert.equal(statusBarText(mergeRun(undefined, entry({ state: 'queued' }), 0)), 'exp · queued');
     });
 
     it('follows the running entry started last', () => {

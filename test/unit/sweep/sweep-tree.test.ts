@@ -100,7 +100,7 @@ describe('sweeps in the Runs view', () => {
     assert.deepEqual([a.kind, a.label, a.description], ['task', 'a', '1 of 2 finished']);
     const [won, lost] = a.children!;
     assert.equal(won.label, 'lr=0.1/seed=0');
-    assert.match(won.description ?? '', /^search \+ final · finished · test 25\.0%/);
+    assert.match(won.description ?? '', /^search \+ final · test 25\.0% · finished/);
     assert.match(won.contextValue, /^run run\.finished/);
     assert.match(lost.contextValue, /^run run\.failed/);
     const pending = b.children![1];

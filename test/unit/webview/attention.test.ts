@@ -9,6 +9,7 @@ import {
   headIndex,
   mapOffset,
   normalise,
+  probeCoverage,
   provenanceCells,
 } from '../../../webview-ui/src/lib/attention';
 
@@ -116,5 +117,15 @@ describe('webview attention shaping', () => {
     assert.ok(Math.abs(layerMean(index.epochs[0].layers, 'nmi')! - 0.15) < 1e-12);
     assert.equal(layerMean(index.epochs[0].layers, 'nearestCosine'), null);
     assert.equal(hasPromptStats(index), true);
+  });
+
+  it('says how many classes of how many the probe set shows (one image per class)', () => {
+    assert.equal(
+      probeCoverage([0, 1, 2, 3, 4, 5, 6, 7], 10),
+      '8 probe images, one per class: 8 of 10 classes',
+    );
+    assert.equal(probeCoverage([0, 1, 2], 3), '3 probe images, one per class: 3 of 3 classes');
+    assert.equal(probeCoverage([0, 0, 1], null), '3 probe images of 2 classes');
+    assert.equal(probeCoverage([4], 5), '1 probe image, one per class: 1 of 5 classes');
   });
 });

@@ -9,6 +9,7 @@
  *   exp/ui-run.spt.yaml      the same with 40 epochs (the UI scenario watches it progress, about 10 s)
  *   exp/ui-long.spt.yaml     the same with 400 epochs (the UI scenario stops and resumes it)
  *   exp/ui-live.spt.yaml     the same with 20000 epochs (the dashboard scenario watches its curve grow, then stops it)
+ *   exp/ui-progress.spt.yaml the same with 20000 epochs (the progress scenario reads every place that shows it, then stops it)
  *   exp/ui-sweep.spt.yaml, exp/ui-sweep.sweep.yaml  30 epochs, a sweep over two learning rates (the sweep scenario)
  */
 import * as fs from 'node:fs';
@@ -45,6 +46,7 @@ export function createTestWorkspace(): TestWorkspace {
   fs.writeFileSync(path.join(dir, 'exp', 'ui-run.spt.yaml'), trainable('ui-run', 40));
   fs.writeFileSync(path.join(dir, 'exp', 'ui-long.spt.yaml'), trainable('ui-long', 400));
   fs.writeFileSync(path.join(dir, 'exp', 'ui-live.spt.yaml'), trainable('ui-live', 20_000));
+  fs.writeFileSync(path.join(dir, 'exp', 'ui-progress.spt.yaml'), trainable('ui-progress', 20_000));
   // A two-setting sweep of a 30-epoch experiment (the sweep scenario watches its runs, then compares them).
   fs.writeFileSync(path.join(dir, 'exp', 'ui-sweep.spt.yaml'), trainable('ui-sweep', 30));
   fs.writeFileSync(

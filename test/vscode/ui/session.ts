@@ -16,6 +16,8 @@ export interface UiSession {
   page: Page;
   wb: Workbench;
   workspace: string;
+  /** When the workbench was ready (Date.now()). */
+  readyAt: number;
   /** Every console line of the page so far. */
   log: string[];
   close(): Promise<void>;
@@ -69,7 +71,7 @@ export async function openUiSession(opts: UiSessionOptions): Promise<UiSession> 
     await page.goto(workbenchUrl(server, opts.workspace, payload));
     const wb = new Workbench(page, OUTPUT_DIR);
     await wb.ready();
-    return { server, context, page, wb, workspace: opts.workspace, log, close };
+    return { server, context, page, wb, workspace: opts.workspace, readyAt: Date.now(), log, close };
   } catch (err) {
     await close();
     throw err;

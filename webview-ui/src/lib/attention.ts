@@ -146,3 +146,19 @@ export function promptShareByLayer(index: AnalysisIndex): PromptShare {
   });
   return { initEpoch: first.epoch, endEpoch: last.epoch, uniform, rows };
 }
+
+/** What the colour bar of an attention map measures (its name and unit). */
+export const ATTENTION_UNIT = 'attention weight (share of the query’s softmax, 0–1)';
+
+/**
+ * What the probe set covers: `8 probe images, one per class: 8 of 10 classes` (the probe set holds one
+ * image per class, at most `analysis.probe_images`), or, when a class repeats, how many distinct ones.
+ */
+export function probeCoverage(labels: readonly number[], numClasses: number | null): string {
+  const distinct = new Set(labels).size;
+  const images = `${labels.length} probe image${labels.length === 1 ? '' : 's'}`;
+  const of = numClasses && numClasses > 0 ? ` of ${numClasses}` : '';
+  if (distinct === labels.length)
+    return `${images}, one per class: ${distinct}${of} class${distinct === 1 && !of ? '' : 'es'}`;
+  return `${images} of ${distinct}${of} class${distinct === 1 && !of ? '' : 'es'}`;
+}

@@ -10,11 +10,13 @@ import { h, notice, select, slider } from '../dom';
 import { exportButtons } from '../export';
 import { type AnalysisChoice, originNote } from '../lib/analysis';
 import {
+  ATTENTION_UNIT,
   checkMaps,
   clsMassByLayer,
   colormap,
   extractMap,
   type HeadChoice,
+  probeCoverage,
   promptShareByLayer,
   valueRange,
 } from '../lib/attention';
@@ -155,6 +157,9 @@ export class AttentionView extends AnalysisView {
       if (bad) throw new Error(`The attention maps do not have the expected shape: ${bad}.`);
       this.data = data;
       this.images = images;
+      const configured = Number(run.config['data.num_classes']);
+      this.numClasses =
+        Number.isInteger(configured) && configured > 0 ? configured : (data.classNames?.length ?? null);
       await this.decodeImages(images);
       if (token !== this.token) return;
     } catch (e) {
@@ -310,9 +315,13 @@ export class AttentionView extends AnalysisView {
             ? 'This run has no prompts.'
             : 'No prompt attention was recorded for this layer.',
         ),
+        plainImage(this.imageOf(probe), `Probe image ${probe} (${className(label, d.classNames)})`),
       ),
     );
   }
+
+  /** The run's number of classes (config `data.num_classes`), for the probe set's coverage line. */
+  private numClasses: number | null = null;
 
   private renderThumbs(): void {
     const d = this.data;
@@ -348,7 +357,10 @@ export class AttentionView extends AnalysisView {
         h('span', { className: 'thumb-label' }, name),
       );
     });
-    this.thumbs.replaceChildren(...items);
+    this.thumbs.replaceChildren(
+      h('p', { className: 'muted probe-coverage' }, probeCoverage(d.probe.labels, this.numClasses)),
+      ...items,
+    );
   }
 
   private renderMass(): void {
@@ -633,7 +645,38 @@ function drawOverlay(
   canvas.dataset.drawn = 'true';
 }
 
-/** A horizontal colour bar with the map's minimum and maximum attention. */
+/** The probe image as it is, in colour, at the maps' size (no overlay). */
+function plainImage(image: HTMLImageElement | null, label: string): HTMLElement {
+  if (!image)
+    return h(
+      'figure',
+      { className: 'map map-missing map-plain' },
+      h('figcaption', null, 'Image'),
+      h('p', { className: 'muted' }, 'The probe image could not be read.'),
+    );
+  const canvas = h('canvas', {
+    className: 'map-canvas plain-canvas',
+    width: BIG,
+    height: BIG,
+    role: 'img',
+    'aria-label': label,
+  });
+  const c = canvas.getContext('2d');
+  if (c) {
+    c.imageSmoothingEnabled = false;
+    c.drawImage(image, 0, 0, BIG, BIG);
+    canvas.dataset.drawn = 'true';
+  }
+  return h(
+    'figure',
+    { className: 'map map-plain' },
+    h('figcaption', null, 'Image'),
+    canvas,
+    h('div', { className: 'colourbar-row muted' }, 'without the map, in colour'),
+  );
+}
+
+/** A horizontal colour bar with the map's minimum and maximum attention, named with its unit. */
 function colourBar(range: { min: number; max: number }): HTMLElement {
   const canvas = h('canvas', { className: 'colourbar', width: 160, height: 8, 'aria-hidden': 'true' });
   const c = canvas.getContext('2d');
@@ -646,9 +689,14 @@ function colourBar(range: { min: number; max: number }): HTMLElement {
   }
   return h(
     'div',
-    { className: 'colourbar-row' },
-    h('span', { className: 'colourbar-value' }, fmtNumber(range.min, 3)),
-    canvas,
-    h('span', { className: 'colourbar-value' }, fmtNumber(range.max, 3)),
+    { className: 'colourbar-block' },
+    h(
+      'div',
+      { className: 'colourbar-row' },
+      h('span', { className: 'colourbar-value' }, fmtNumber(range.min, 3)),
+      canvas,
+      h('span', { className: 'colourbar-value' }, fmtNumber(range.max, 3)),
+    ),
+    h('div', { className: 'colourbar-name muted' }, ATTENTION_UNIT),
   );
 }

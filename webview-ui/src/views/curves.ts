@@ -18,7 +18,9 @@ import {
   type Split,
   type XKind,
 } from '../lib/metrics';
+import { axisName, extendToPlan, plannedEnd } from '../lib/planned-axis';
 import { SmoothingCache } from '../lib/smoothing';
+import { splitKeys } from '../lib/split-keys';
 import type { StoreEvent } from '../store';
 import { card, isLive, type View, type ViewContext } from './view';
 
@@ -299,8 +301,8 @@ export class CurvesView implements View {
     this.readout.append(
       item(
         'Progress',
-        epochs ? `epoch ${epochDone ?? 0} / ${epochs}` : `step ${v.step ?? 0}`,
-        'Epochs completed',
+        run.progress ?? (epochs ? `epoch ${epochDone ?? 0}/${epochs}` : `step ${v.step ?? 0}`),
+        'Epochs completed (and, while it trains, steps taken, throughput and time left)',
       ),
       item('Train loss', fmtNumber(v.trainLoss), 'Loss of the last training step'),
       item('Val loss', fmtNumber(v.valLoss)),
@@ -365,8 +367,9 @@ export class CurvesView implements View {
       max = Math.max(max, s.x[s.x.length - 1]);
     }
     if (!Number.isFinite(min)) return null;
-    if (min === max) return { min: min - 0.5, max: max + 0.5 };
-    return { min, max };
+    const planned = plannedEnd(this.ctx.store.runs, this.ctx.state.curves.x);
+    if (min === max && planned === null) return { min: min - 0.5, max: max + 0.5 };
+    return extendToPlan({ min, max }, planned);
   }
 
   private visibleRange(): XRange | null {
@@ -429,17 +432,39 @@ export class CurvesView implements View {
         large: false,
       };
     });
+    // Compare mode colours the runs: the legend also keys the splits' line styles (empty series).
+    const compare = this.ctx.store.runs.filter((r) => this.loaded.has(r.runDir)).length > 1;
+    const keys = compare ? splitKeys([...new Set(this.sources.map((x) => x.split))]) : [];
+    for (const k of keys)
+      series.push({
+        id: `key|${k.split}`,
+        name: k.name,
+        type: 'line',
+        data: [],
+        showSymbol: k.split !== 'train',
+        symbol: k.split === 'test' ? 'triangle' : k.split === 'val' ? 'circle' : 'none',
+        symbolSize: k.split === 'test' ? 9 : 5,
+        sampling: undefined,
+        silent: true,
+        z: 0,
+        lineStyle: { color: p.muted, width: 1.5, opacity: 1, type: k.split === 'val' ? 'dashed' : 'solid' },
+        itemStyle: { color: p.muted, opacity: 1 },
+        emphasis: { disabled: true },
+        connectNulls: false,
+        animation: false,
+        large: false,
+      });
     const ext = this.extent;
     const yName = s.metric === 'loss' ? 'loss' : s.metric === 'acc' ? 'accuracy' : 'learning rate';
     const option: Option = {
       ...baseOption(p),
       legend: legend(p, {
         selected: this.legendSelected,
-        data: [...new Set(this.sources.map((x) => x.name))],
+        data: [...new Set(this.sources.map((x) => x.name)), ...keys.map((k) => k.name)],
       }),
       grid: { top: 40, left: 12, right: 28, bottom: 78 },
       xAxis: valueAxis(p, {
-        name: s.x,
+        name: axisName(this.ctx.store.runs, s.x),
         nameLocation: 'middle',
         nameGap: 26,
         min: ext?.min,
@@ -521,7 +546,11 @@ export class CurvesView implements View {
     const { start, end } = this.zoomPercents();
     this.chart.apply(
       {
-        xAxis: { min: this.extent?.min, max: this.extent?.max },
+        xAxis: {
+          min: this.extent?.min,
+          max: this.extent?.max,
+          name: axisName(this.ctx.store.runs, this.ctx.state.curves.x),
+        },
         dataZoom: [
           { start, end },
           { start, end },

@@ -224,7 +224,10 @@ export class PrototypesView extends AnalysisView {
           fontSize: p.fontSize - 3,
           fontFamily: p.fontFamily,
         },
-        labelLayout: { hideOverlap: true },
+        // Labels of nearby prompts (p3 next to p5) are moved apart vertically, each with a thin line to its
+        // prompt, instead of being drawn over each other or hidden.
+        labelLayout: { moveOverlap: 'shiftY' },
+        labelLine: { show: true, length2: 4, lineStyle: { color: p.muted, width: 0.8 } },
         emphasis: { scale: 1.3 },
         z: 4,
       });

@@ -8,6 +8,7 @@ import { exportButtons } from '../export';
 import { bestIndex, configCommon, configDiff, finalRows, methodLabel } from '../lib/compare';
 import { toCsv } from '../lib/csv';
 import { fmtDuration, fmtInt, fmtNumber, fmtPercent, fmtShare } from '../lib/format';
+import { runsTable, runsTableCsv, sortRunsTable } from '../lib/runs-table';
 import type { StoreEvent } from '../store';
 import { card, type View, type ViewContext } from './view';
 
@@ -227,7 +228,9 @@ export class SummaryView implements View {
         )
       : h('p', { className: 'muted' }, 'The configs are identical.');
     const failed = runs.filter((r) => r.error);
+    const runsTableCard = this.runsTableCard(runs);
     return [
+      runsTableCard,
       card('Final metrics', table, {
         subtitle: 'best of each column in bold',
         actions: exportButtons(
@@ -247,6 +250,104 @@ export class SummaryView implements View {
       }),
       h('div', { className: 'configs' }, ...runs.map((r) => this.configCard(r, open, false))),
     ];
+  }
+
+  /** The column the runs table is sorted by (-1: the run name) and the direction; kept while the panel lives. */
+  private tableSort: { col: number; dir: 'asc' | 'desc' } = { col: -1, dir: 'asc' };
+
+  /** One row per run, a sortable column per differing hyper-parameter and per final metric, CSV export. */
+  private runsTableCard(runs: DashboardRun[]): HTMLElement {
+    const table = runsTable(runs, (r) => this.ctx.runName(r));
+    const body = h('div', { className: 'runs-table-wrap' });
+    const render = () => {
+      const { col, dir } = this.tableSort;
+      const rows = sortRunsTable(table.rows, col, dir);
+      const header = (label: string, i: number, kind: string) => {
+        const sorted = col === i;
+        return h(
+          'th',
+          {
+            scope: 'col',
+            className: `${kind === 'param' ? 'mono' : kind === 'metric' ? 'num' : ''} sortable`,
+            'aria-sort': sorted ? (dir === 'asc' ? 'ascending' : 'descending') : 'none',
+          },
+          h(
+            'button',
+            {
+              type: 'button',
+              className: 'sort-button',
+              title: `Sort by ${label}`,
+              onclick: () => {
+                this.tableSort = {
+                  col: i,
+                  dir:
+                    sorted && dir === 'desc' ? 'asc' : sorted ? 'desc' : kind === 'metric' ? 'desc' : 'asc',
+                };
+                render();
+              },
+            },
+            label,
+            sorted ? (dir === 'asc' ? ' ▲' : ' ▼') : '',
+          ),
+        );
+      };
+      const fmt = (v: string | number | null, kind: string, key: string) =>
+        v === null
+          ? '—'
+          : typeof v === 'number' && kind === 'metric' && key.endsWith('_acc')
+            ? fmtPercent(v)
+            : typeof v === 'number' && kind === 'metric'
+              ? fmtNumber(v, 4)
+              : String(v);
+      body.replaceChildren(
+        h(
+          'table',
+          { className: 'table runs-table' },
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              header('Run', -1, 'name'),
+              ...table.columns.map((c, i) => header(c.label, i, c.kind)),
+            ),
+          ),
+          h(
+            'tbody',
+            null,
+            ...rows.map((r) =>
+              h(
+                'tr',
+                { 'data-run': r.runDir },
+                h('th', { scope: 'row', title: r.runDir }, r.name),
+                ...r.cells.map((v, i) =>
+                  h(
+                    'td',
+                    { className: table.columns[i].kind === 'param' ? 'mono' : 'num' },
+                    fmt(v, table.columns[i].kind, table.columns[i].key),
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ),
+      );
+    };
+    render();
+    const params = table.columns.filter((c) => c.kind === 'param').length;
+    return card('Runs table', body, {
+      subtitle: `${params} hyper-parameter${params === 1 ? '' : 's'} that differ and the final metrics; click a column to sort`,
+      actions: exportButtons(
+        this.ctx.post,
+        {
+          name: () => 'compare-runs-table',
+          csv: () => runsTableCsv(table, sortRunsTable(table.rows, this.tableSort.col, this.tableSort.dir)),
+          background: () => '',
+        },
+        (m) => this.ctx.flash(m),
+      ),
+    });
   }
 
   private finalCsv(runs: DashboardRun[]): string {
