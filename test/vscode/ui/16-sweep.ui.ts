@@ -1,5 +1,5 @@
 /**
- * Scenario 7 (issue 19, item 5): "SPT: Run Sweep" on a two-setting sweep of a tiny experiment, run
+ * Scenario 16 (issue 19, item 5; last, so that its sweep does not sit above the runs the other scenarios read): "SPT: Run Sweep" on a two-setting sweep of a tiny experiment, run
  * locally: the sweep appears in the Runs view and its runs show their epochs moving while they train
  * (the sweep's run events, `spt sweep --events`), run by run, until the sweep says every run finished;
  * then "Compare Sweep Runs" from the sweep row's context menu opens the dashboard on both runs' curves.
