@@ -16,9 +16,9 @@
  */
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { vitConfig } from '../src/config/architectures';
 import { selectBackend } from '../src/engine/backend/select-backend';
 import { crossEntropy } from '../src/engine/model/loss';
-import { vitConfig } from '../src/engine/model/vit-config';
 import { vitWeightsFromState } from '../src/engine/model/vit-weights';
 import { takeNativeProfile } from '../src/engine/native/cpu-executor';
 import { requireNativeAddon } from '../src/engine/native/native-addon';

@@ -5,7 +5,7 @@
  * two products per attention product, none through the patch embedding, and the head's weight and
  * input gradients.
  */
-import type { ViTConfig, vitConfig } from '../src/engine/model/vit-config';
+import type { ViTConfig, vitConfig } from '../src/config/architectures';
 
 export const CONFIG_ARCHS: Record<string, Parameters<typeof vitConfig>[0]> = {
   tiny: 'vit_tiny_patch16_224',

@@ -7,9 +7,10 @@
  *   npx tsx bench/profile.ts [small|tiny] [backend]     SPT_PROFILE_ROWS=30 SPT_PROFILE_STEPS=1
  *                                                        SPT_WASM_THREADS=2 (threaded wasm build)
  */
+
+import { vitConfig } from '../src/config/architectures';
 import { selectBackend } from '../src/engine/backend/select-backend';
 import { crossEntropy } from '../src/engine/model/loss';
-import { vitConfig } from '../src/engine/model/vit-config';
 import { tf } from '../src/engine/tf';
 import { randomPromptedViT } from '../test/helpers/random-prompted-vit';
 

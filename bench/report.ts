@@ -179,6 +179,14 @@ export function renderTable(r: Json): string {
     );
     out.push('');
   }
+  const cli = r.cliStart as Json | undefined;
+  if (cli && !cli.error && Array.isArray(cli.commands)) {
+    const rows = (cli.commands as Json[]).map(
+      (c) => `${c.label} ${ms(c.medianMs)}${c.loadsTensorFlow ? ' (loads TensorFlow)' : ''}`,
+    );
+    out.push(`**CLI start-up** (\`bench/cli-start.ts\`, median of ${cli.runs}): ${rows.join('; ')}.`);
+    out.push('');
+  }
   const act = r.activation as Json | undefined;
   if (act && !act.error) {
     out.push(

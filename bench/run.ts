@@ -26,11 +26,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BACKEND_PACKAGES, type BackendName } from '../src/engine/backend/backend-names';
+import { activationBytesPerImage, vitConfig } from '../src/config/architectures';
+import { BACKEND_PACKAGES, type BackendName } from '../src/config/backends';
 import { resolvePackageJson } from '../src/engine/backend/load-package';
 import { gpuDeviceNodePresent } from '../src/engine/backend/select-backend';
-import { vitConfig } from '../src/engine/model/vit-config';
-import { activationBytesPerImage, defaultMemoryBudget } from '../src/engine/train/micro-batch';
+import { defaultMemoryBudget } from '../src/engine/train/micro-batch';
 import { CONFIG_ARCHS, flopsPerStep } from './flops';
 import { renderTable } from './report';
 
@@ -606,6 +606,13 @@ async function main() {
   );
   results.languageServer = lsp;
   log(`language server: ${JSON.stringify(lsp).slice(0, 300)}`);
+  // CLI start-up: spt --help / validate / lsp load no TensorFlow (commands load their modules lazily).
+  results.cliStart = await runChild(
+    process.execPath,
+    ['--require', 'tsx/cjs', path.join('bench', 'cli-start.ts'), '--runs', quick ? '1' : '5', '--json'],
+    { timeoutS: 300 },
+  );
+  log(`cli start: ${JSON.stringify(results.cliStart).slice(0, 400)}`);
   const activations: Json[] = [];
   for (let i = 0; i < 5; i++)
     activations.push(

@@ -16,8 +16,9 @@
  *
  * Prints `BENCH_RESULT {json}`. Usage: tsx bench/webgpu-step.ts [batch] [steps]
  */
+
+import { vitConfig } from '../src/config/architectures';
 import { selectBackend } from '../src/engine/backend/select-backend';
-import { vitConfig } from '../src/engine/model/vit-config';
 import { AdamW } from '../src/engine/train/adamw';
 import { paramGroups } from '../src/engine/train/param-groups';
 import { trainStep } from '../src/engine/train/train-run';

@@ -1,8 +1,8 @@
 /** Writes media/spt-experiment.schema.json and media/spt-sweep.schema.json from the schemas (run: npm run schema). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { experimentJsonSchema } from '../src/engine/config/json-schema';
-import { sweepJsonSchema } from '../src/engine/sweep/sweep-json-schema';
+import { experimentJsonSchema } from '../src/config/json-schema';
+import { sweepJsonSchema } from '../src/config/sweep/sweep-json-schema';
 
 for (const [name, schema] of [
   ['spt-experiment.schema.json', experimentJsonSchema()],

@@ -6,9 +6,9 @@
  * Run: npx tsx scripts/measure-wasm-traps.ts [--backend wasm|cpu] [--steps 3]
  */
 import { parseArgs } from 'node:util';
+import { type ViTConfig, vitConfig } from '../src/config/architectures';
 import { selectBackend } from '../src/engine/backend/select-backend';
 import { crossEntropy } from '../src/engine/model/loss';
-import { type ViTConfig, vitConfig } from '../src/engine/model/vit-config';
 import { tf } from '../src/engine/tf';
 import { randomPromptedViT } from '../test/helpers/random-prompted-vit';
 

@@ -14,12 +14,12 @@
  * (mocha is not carried to that machine). Prints one JSON line per measurement and a summary.
  */
 import * as fs from 'node:fs';
-import type { BackendName } from '../../src/engine/backend/backend-names';
+import { vitConfig } from '../../src/config/architectures';
+import type { BackendName } from '../../src/config/backends';
 import { selectBackend } from '../../src/engine/backend/select-backend';
 import { headFromHost } from '../../src/engine/model/head';
 import { crossEntropy } from '../../src/engine/model/loss';
 import { PromptedViT } from '../../src/engine/model/prompted-vit';
-import { vitConfig } from '../../src/engine/model/vit-config';
 import { vitWeightsFromState } from '../../src/engine/model/vit-weights';
 import { promptParamsFromHost, promptSetCount } from '../../src/engine/prompts/prompt-params';
 import { tf } from '../../src/engine/tf';

@@ -7,16 +7,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { didYouMean } from '../engine/config/validate-config';
-import { demoCommand, demoHelp } from './commands/demo';
-import { doctorCommand, doctorHelp } from './commands/doctor';
-import { evalCommand, evalHelp } from './commands/eval';
-import { initCommand, initHelp } from './commands/init';
-import { predictCommand, predictHelp } from './commands/predict';
-import { sweepCommand, sweepHelp, sweepTaskCommand, sweepTaskHelp } from './commands/sweep';
-import { trainCommand, trainHelp } from './commands/train';
-import { validateCommand, validateHelp } from './commands/validate';
+import { didYouMean } from '../config/validate-config';
 import { UsageError } from './exit-codes';
+import {
+  demoHelp,
+  doctorHelp,
+  evalHelp,
+  initHelp,
+  predictHelp,
+  sweepHelp,
+  sweepTaskHelp,
+  trainHelp,
+  validateHelp,
+} from './help-texts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 export type ArgValues = Record<string, string | boolean | string[] | undefined>;
@@ -33,6 +36,7 @@ export interface CommandSpec {
   hidden?: boolean;
   /** Arguments are passed through unparsed (the language server reads its own). */
   raw?: boolean;
+  /** Loads the command's module (only now: `spt --help` or `spt lsp` load no TensorFlow) and runs it. */
   run(positionals: string[], values: ArgValues): Promise<number>;
 }
 
@@ -59,8 +63,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
       force: { type: 'boolean' },
     },
     positionals: 1,
-    run: (p, v) =>
-      initCommand(p[0], {
+    run: async (p, v) =>
+      (await import('./commands/init')).initCommand(p[0], {
         template: str(v, 'template'),
         dir: str(v, 'dir'),
         checkpoint: str(v, 'checkpoint'),
@@ -73,20 +77,24 @@ export const COMMANDS: Record<string, CommandSpec> = {
     help: demoHelp,
     options: { parallel: { type: 'string' }, ...SET },
     positionals: 0,
-    run: (_p, v) =>
-      demoCommand({ parallel: str(v, 'parallel'), set: list(v, 'set'), verbose: bool(v, 'verbose') }),
+    run: async (_p, v) =>
+      (await import('./commands/demo')).demoCommand({
+        parallel: str(v, 'parallel'),
+        set: list(v, 'set'),
+        verbose: bool(v, 'verbose'),
+      }),
   },
   train: {
     summary: 'train an experiment into a run folder, or continue a run (--resume)',
     help: trainHelp,
     options: { resume: { type: 'string' }, ...SET, ...JSON_FLAG },
     positionals: 1,
-    run: (p, v) => {
+    run: async (p, v) => {
       if (p[0] !== undefined && str(v, 'resume') !== undefined)
         throw new UsageError(
           `give the experiment file or --resume <run folder>, not both (a resumed run uses its saved config.yaml)`,
         );
-      return trainCommand(p[0], {
+      return (await import('./commands/train')).trainCommand(p[0], {
         resume: str(v, 'resume'),
         set: list(v, 'set'),
         json: bool(v, 'json'),
@@ -99,8 +107,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     help: evalHelp,
     options: { split: { type: 'string' }, ...JSON_FLAG },
     positionals: 1,
-    run: (p, v) =>
-      evalCommand(p[0], { split: str(v, 'split'), json: bool(v, 'json'), verbose: bool(v, 'verbose') }),
+    run: async (p, v) =>
+      (await import('./commands/eval')).evalCommand(p[0], {
+        split: str(v, 'split'),
+        json: bool(v, 'json'),
+        verbose: bool(v, 'verbose'),
+      }),
   },
   predict: {
     summary: 'logits and predicted class for every image of a list, as JSON lines',
@@ -114,8 +126,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
       ...SET,
     },
     positionals: 1,
-    run: (p, v) =>
-      predictCommand(p[0], {
+    run: async (p, v) =>
+      (await import('./commands/predict')).predictCommand(p[0], {
         images: str(v, 'images'),
         weights: str(v, 'weights'),
         out: str(v, 'out'),
@@ -132,6 +144,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       parallel: { type: 'string' },
       'dry-run': { type: 'boolean' },
       ...JSON_FLAG,
+      events: { type: 'boolean' },
       slurm: { type: 'boolean' },
       partition: { type: 'string' },
       gres: { type: 'string' },
@@ -144,11 +157,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'resubmit-failed': { type: 'boolean' },
     },
     positionals: 1,
-    run: (p, v) =>
-      sweepCommand(p[0], {
+    run: async (p, v) =>
+      (await import('./commands/sweep')).sweepCommand(p[0], {
         parallel: str(v, 'parallel'),
         dryRun: bool(v, 'dry-run'),
         json: bool(v, 'json'),
+        events: bool(v, 'events'),
         verbose: bool(v, 'verbose'),
         slurm: bool(v, 'slurm'),
         partition: str(v, 'partition'),
@@ -168,22 +182,27 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: {},
     positionals: 2,
     hidden: true,
-    run: (p, v) => sweepTaskCommand(p[0], p[1], { verbose: bool(v, 'verbose') }),
+    run: async (p, v) =>
+      (await import('./commands/sweep')).sweepTaskCommand(p[0], p[1], { verbose: bool(v, 'verbose') }),
   },
   validate: {
     summary: 'check an experiment or sweep file: every problem, with file:line:column',
     help: validateHelp,
     options: { ...SET, ...JSON_FLAG, 'no-files': { type: 'boolean' } },
     positionals: 1,
-    run: (p, v) =>
-      validateCommand(p[0], { set: list(v, 'set'), files: !bool(v, 'no-files'), json: bool(v, 'json') }),
+    run: async (p, v) =>
+      (await import('./commands/validate')).validateCommand(p[0], {
+        set: list(v, 'set'),
+        files: !bool(v, 'no-files'),
+        json: bool(v, 'json'),
+      }),
   },
   doctor: {
     summary: 'which compute backends load here, and why not',
     help: doctorHelp,
     options: { ...JSON_FLAG },
     positionals: 0,
-    run: (_p, v) => doctorCommand({ json: bool(v, 'json') }),
+    run: async (_p, v) => (await import('./commands/doctor')).doctorCommand({ json: bool(v, 'json') }),
   },
   lsp: {
     summary: 'the experiment-file language server, for editors other than VS Code (--stdio)',

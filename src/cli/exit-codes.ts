@@ -1,6 +1,6 @@
+import { ConfigError } from '../config/load-config';
+import { OverrideError } from '../config/override-source';
 import { CheckpointError } from '../engine/checkpoint/checkpoint-error';
-import { ConfigError } from '../engine/config/load-config';
-import { OverrideError } from '../engine/config/override-source';
 import { DataError } from '../engine/data/data-error';
 import { OutputPathError } from '../engine/predict/output-guard';
 

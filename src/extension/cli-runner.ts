@@ -92,7 +92,13 @@ export function runCliStreaming(
   extensionPath: string,
   args: string[],
   logger: Logger,
-  opts: { cwd?: string; signal?: AbortSignal; onLine?: (line: string) => void } = {},
+  opts: {
+    cwd?: string;
+    signal?: AbortSignal;
+    onLine?: (line: string) => void;
+    /** Each stdout line; true: taken (not logged). */
+    onStdoutLine?: (line: string) => boolean;
+  } = {},
 ): Promise<{ code: number; stderrTail: string }> {
   const cli = path.join(extensionPath, 'dist', 'cli.js');
   const { file, env } = nodeCommand();
@@ -114,7 +120,12 @@ export function runCliStreaming(
         opts.onLine?.(l);
       }
     });
-    child.stdout.setEncoding('utf8').on('data', (d: string) => logger.info(d.trimEnd()));
+    let stdoutPartial = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      const lines = (stdoutPartial + d).split('\n');
+      stdoutPartial = lines.pop() ?? '';
+      for (const l of lines) if (l.trim() && !opts.onStdoutLine?.(l)) logger.info(l.trimEnd());
+    });
     const stop = () => child.kill('SIGTERM');
     opts.signal?.addEventListener('abort', stop, { once: true });
     child.on('error', reject);

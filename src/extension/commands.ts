@@ -3,10 +3,15 @@
  * `contributes.commands`. A failing command shows its error with a "Show Logs" button.
  */
 import * as vscode from 'vscode';
-import { installBackend, showBackends } from './backend-commands';
+import { installBackend, showBackends } from './backends/backend-commands';
 import type { SptContext } from './context';
 import { copyLanguageServerCommand } from './copy-language-server-command';
-import { newExperiment, rerunWithSeed, runExperiment, validateExperiment } from './experiment-commands';
+import {
+  newExperiment,
+  rerunWithSeed,
+  runExperiment,
+  validateExperiment,
+} from './experiments/experiment-commands';
 import {
   compareRuns,
   deleteRun,
@@ -16,8 +21,8 @@ import {
   revealRunFolder,
   showRunLog,
   stopRun,
-} from './run-commands';
-import { compareSweepRuns, runSweep } from './sweep-commands';
+} from './runs/run-commands';
+import { compareSweepRuns, runSweep } from './sweeps/sweep-commands';
 
 type Command = (ctx: SptContext, ...args: unknown[]) => unknown;
 

@@ -7,19 +7,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isRunTimestamp, RUN_FILES } from '../run-folder/layout';
 import type { TrainerJob } from '../shared/trainer-contract';
+import { TrainerClient } from '../trainer/client';
+import type { DoctorDocuments } from './backends/doctor-view';
 import { DashboardManager } from './dashboard/dashboard-manager';
-import type { DoctorDocuments } from './doctor-view';
-import { experimentOutput } from './experiment-templates';
+import { experimentOutput } from './experiments/experiment-templates';
 import type { Logger } from './logger';
 import { errorMessage } from './logger';
 import { experimentNameOf, type QueueEntry, RunQueue } from './runs/run-queue';
 import { mergeRuns, type RunView } from './runs/run-tree-model';
-import { sweepDirOf } from './runs/sweep-discovery';
-import { TrainerProcess } from './runs/trainer-process';
-import { RunsIndex } from './runs-index';
+import { RunsIndex } from './runs/runs-index';
 import { readSettings } from './settings';
 import { settingsOverrides } from './status-format';
+import { sweepDirOf } from './sweeps/sweep-discovery';
+import { SweepLiveRuns } from './sweeps/sweep-live';
 
 const RUN_LOGS_KEY = 'spt.runLogs';
 const MAX_REMEMBERED_LOGS = 300;
@@ -30,6 +32,11 @@ export class SptContext implements vscode.Disposable {
   readonly index: RunsIndex;
   /** The dashboard panels (webviews), fed live from the queue's trainer events. */
   readonly dashboards: DashboardManager;
+  /** The runs of the sweeps this window started, followed live (Run Sweep). */
+  readonly sweepLive = new SweepLiveRuns();
+  private readonly sweepLiveChanged = new vscode.EventEmitter<void>();
+  /** A run of a sweep this window started reported something. */
+  readonly onSweepLiveChange = this.sweepLiveChanged.event;
   private disposing: Promise<void> | undefined;
 
   constructor(
@@ -63,6 +70,19 @@ export class SptContext implements vscode.Disposable {
     );
     this.track(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.refreshRunsFolders()));
     this.dashboards = this.track(new DashboardManager(this));
+    this.track(this.sweepLiveChanged);
+  }
+  /** Takes a stdout line of `spt sweep --events` of the sweep in `sweepDir`; true when it was an event. */
+  takeSweepLine(sweepDir: string, line: string): boolean {
+    if (!this.sweepLive.takeLine(sweepDir, line)) return false;
+    this.sweepLiveChanged.fire();
+    return true;
+  }
+
+  /** The sweep in `sweepDir` ended: its runs are followed through their folders again. */
+  endSweep(sweepDir: string): void {
+    this.sweepLive.endSweep(sweepDir);
+    this.sweepLiveChanged.fire();
   }
 
   get extensionPath(): string {
@@ -104,7 +124,7 @@ export class SptContext implements vscode.Disposable {
     await this.extension.globalState.update(RUN_LOGS_KEY, Object.fromEntries(entries));
   }
 
-  private createProcess(entry: Readonly<QueueEntry>): TrainerProcess {
+  private createProcess(entry: Readonly<QueueEntry>): TrainerClient {
     const s = readSettings();
     const logFile = path.join(this.extension.globalStorageUri.fsPath, 'logs', `${entry.id}.log`);
     const job = entry.job;
@@ -112,7 +132,7 @@ export class SptContext implements vscode.Disposable {
       job.kind === 'train' && job.file
         ? path.dirname(job.file)
         : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    const proc = new TrainerProcess({
+    const proc = new TrainerClient({
       trainerPath: path.join(this.extensionPath, 'dist', 'trainer.js'),
       job,
       logFile,
@@ -164,12 +184,12 @@ export class SptContext implements vscode.Disposable {
     try {
       const exclude = '**/{node_modules,.git}/**';
       const [runFiles, experiments] = await Promise.all([
-        vscode.workspace.findFiles('**/*/*/*/{summary.json,events.jsonl}', exclude, 2000),
+        vscode.workspace.findFiles(`**/*/*/*/{${RUN_FILES.summary},${RUN_FILES.events}}`, exclude, 2000),
         vscode.workspace.findFiles('**/*.spt.yaml', exclude, 500),
       ]);
       for (const f of runFiles) {
         const runDir = path.dirname(f.fsPath);
-        if (!/^\d{8}-\d{6}(-\d+)?$/.test(path.basename(runDir))) continue;
+        if (!isRunTimestamp(path.basename(runDir))) continue;
         // A sweep's run: its runs folder is the one above `sweeps/<name>/`.
         const sweep = sweepDirOf(runDir);
         dirs.add(sweep ? path.dirname(path.dirname(sweep)) : path.dirname(path.dirname(runDir)));

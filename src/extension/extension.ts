@@ -4,12 +4,14 @@
  * them too. No TensorFlow.js here: the build fails if dist/extension.js contains it, and every run
  * is a separate trainer process.
  */
+
 import * as vscode from 'vscode';
+import { RUN_STATUS } from '../run-folder/status';
 import type { DashboardMode } from '../shared/webview-contract';
-import { ExperimentCodeLens } from './code-lens';
+import { DoctorDocuments } from './backends/doctor-view';
 import { registerCommands } from './commands';
 import { SptContext } from './context';
-import { DoctorDocuments } from './doctor-view';
+import { ExperimentCodeLens } from './experiments/code-lens';
 import type { RunningClient } from './language-client';
 import { startLanguageClientOnDemand } from './lazy-language-client';
 import { Logger } from './logger';
@@ -17,9 +19,9 @@ import type { QueueEntry } from './runs/run-queue';
 import { buildRunTree, type RunTreeNode } from './runs/run-tree-model';
 import { RunsTreeProvider } from './runs/runs-tree-provider';
 import { RunsViewState, registerRunsViewCommands } from './runs/runs-view-commands';
-import { buildSweepTree } from './runs/sweep-tree-model';
+import { RunStatusBar } from './runs/status-bar';
 import { EXPERIMENT_SELECTOR } from './spt-language';
-import { RunStatusBar } from './status-bar';
+import { buildSweepTree } from './sweeps/sweep-tree-model';
 
 const HIDE_INTERRUPTED_KEY = 'spt.hideInterruptedRunsNotice';
 
@@ -55,7 +57,10 @@ export function activate(context: vscode.ExtensionContext): SptStudioApi {
     const viewState = c.track(new RunsViewState(context.workspaceState));
     const tree = c.track(
       new RunsTreeProvider(() => {
-        const opts = { logFileFor: (dir: string) => c.logFileFor(dir) };
+        const opts = {
+          logFileFor: (dir: string) => c.logFileFor(dir),
+          sweepLive: (sweepDir: string, run: string) => c.sweepLive.get(sweepDir, run),
+        };
         const runOpts = { ...opts, sort: viewState.sort, filter: viewState.filter };
         return [
           ...buildSweepTree(c.index.sweeps(), opts),
@@ -94,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): SptStudioApi {
       }),
     );
     c.track(c.index.onDidChange(() => tree.refreshSoon()));
+    c.track(c.onSweepLiveChange(() => tree.refreshSoon()));
     c.track(new RunStatusBar(c.queue, () => c.views()));
     const lens = c.track(
       new ExperimentCodeLens(() => c.views(), [(l) => c.index.onDidChange(l), (l) => c.queue.onDidChange(l)]),
@@ -132,7 +138,7 @@ async function reportFailure(e: QueueEntry): Promise<void> {
 /** Runs that were running when the last window closed (or crashed): offer to resume them. */
 async function offerResume(c: SptContext, context: vscode.ExtensionContext): Promise<void> {
   if (context.globalState.get<boolean>(HIDE_INTERRUPTED_KEY)) return;
-  const interrupted = c.index.records().filter((r) => r.status === 'interrupted' && r.resumable);
+  const interrupted = c.index.records().filter((r) => r.status === RUN_STATUS.interrupted && r.resumable);
   if (!interrupted.length) return;
   const one = interrupted.length === 1;
   const what = one

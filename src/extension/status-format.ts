@@ -2,6 +2,7 @@
  * Short texts for the status bar and the CodeLens, and the trainer overrides the settings add.
  * Pure: no `vscode`.
  */
+import { RUN_STATUS } from '../run-folder/status';
 import type { RunRecord } from './runs/run-discovery';
 import type { QueueEntry } from './runs/run-queue';
 import { fromRecord, pct, progressText, type RunView } from './runs/run-tree-model';
@@ -45,7 +46,7 @@ export function latestRunLens(
   );
   const parts = [`latest run: ${latest.status}`];
   const progress = progressText(latest);
-  if (progress && latest.status !== 'finished') parts.push(progress);
+  if (progress && latest.status !== RUN_STATUS.finished) parts.push(progress);
   if (best !== null) parts.push(`best val ${pct(best)}`);
   parts.push(`${mine.length} run${mine.length === 1 ? '' : 's'}`);
   return { title: parts.join(' · '), runDir: latest.runDir };

@@ -11,6 +11,7 @@
  *
  * Shapes in comments: P probe images, H heads, N prompts, T = g*g patches, g the patch grid side.
  */
+import type { Method, PromptMode } from '../config/methods';
 
 export const ANALYSIS_VERSION = 1;
 
@@ -136,8 +137,8 @@ export interface DriftLayer {
 }
 
 export interface AnalysisModelInfo {
-  method: 'linear' | 'vpt' | 'spt' | 'full';
-  promptMode: 'shallow' | 'deep' | null;
+  method: Method;
+  promptMode: PromptMode | null;
   promptLength: number; // N (0 without prompts)
   depth: number;
   numHeads: number; // H

@@ -8,7 +8,7 @@
  * an analysis) is the one after k epochs; 0 is the state before training (analysis at initialisation).
  */
 
-export type RunStatus = 'initialising' | 'running' | 'finished' | 'failed' | 'stopped';
+import type { RecordedStatus } from '../run-folder/status';
 
 /** One line of metrics.jsonl. */
 export interface MetricLine {
@@ -28,7 +28,7 @@ export interface MetricLine {
 }
 
 export type RunEvent =
-  | { type: 'status'; t: number; status: RunStatus; runDir: string; message?: string }
+  | { type: 'status'; t: number; status: RecordedStatus; runDir: string; message?: string }
   | {
       type: 'step';
       t: number;
@@ -68,7 +68,7 @@ export type RunEvent =
 
 /** summary.json. */
 export interface RunSummaryFile {
-  status: RunStatus;
+  status: RecordedStatus;
   name: string;
   method: string;
   /** The epoch (counted from 1) with the best val accuracy: the best checkpoint, and the test line's epoch. */

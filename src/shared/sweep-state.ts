@@ -3,10 +3,12 @@
  * starts or ends and read by the extension's Runs view. No TensorFlow, no `vscode`.
  */
 
+import type { RecordedStatus } from '../run-folder/status';
+
 export const SWEEP_STATE_FILE = 'sweep.json';
 
 /** pending: not started (or not yet known); running: a process trains it now (or Slurm has it). */
-export type SweepRunStatus = 'pending' | 'running' | 'finished' | 'failed' | 'stopped';
+export type SweepRunStatus = 'pending' | Exclude<RecordedStatus, 'initialising'>;
 
 export interface SweepRunState {
   /** `<task>/<setting>/seed=<n>`: the run's folder under the sweep folder, and its stable name. */

@@ -1,9 +1,13 @@
 /**
- * Jobs the trainer process accepts and the events it answers with. The extension forks
- * dist/trainer.js with an IPC channel and sends one job; the CLI passes the job as argv[2] and reads
- * the events as JSON lines on stdout.
+ * The one contract between a trainer process (src/trainer/trainer-main.ts) and its client
+ * (src/trainer/client.ts): the job it runs, the control messages it takes while it runs, and the
+ * events it answers with. Two transports carry it: IPC (the extension forks dist/trainer.js and sends
+ * the job as the first message) and JSON lines (`spt demo` / `spt sweep` pass the job as argv[2], read
+ * events from stdout and write control messages to stdin). Both sides parse what they receive with
+ * the guards below; nothing is cast.
  */
-import type { RunEvent } from './run-events';
+import { isRecordedStatus } from '../run-folder/status';
+import type { RunEvent, RunSummaryFile } from './run-events';
 
 export type TrainerJob =
   | { kind: 'doctor' }
@@ -15,9 +19,18 @@ export type TrainerJob =
       overrides?: string[];
       /** A run folder to continue from its last checkpoint. */
       resume?: string;
-    }
-  /** Stop the running job at the next step with a resumable checkpoint (sent over IPC). */
-  | { kind: 'stop' };
+    };
+
+/** Sent while a job runs: stop at the next step with a resumable checkpoint. */
+export type TrainerControl = { control: 'stop' };
+
+/** What a `train` job's `result` event carries. */
+export interface TrainResultData {
+  runDir: string;
+  summary: RunSummaryFile;
+  /** `spt train --resume` of a run that had finished: nothing was trained. */
+  alreadyFinished?: boolean;
+}
 
 export type TrainerEvent =
   | { type: 'run'; event: RunEvent }
@@ -33,7 +46,7 @@ export type TrainerEvent =
 /** The trainer's heartbeat interval when SPT_HEARTBEAT_MS is not set. */
 export const DEFAULT_HEARTBEAT_MS = 5000;
 
-export const TRAINER_JOB_KINDS: readonly TrainerJob['kind'][] = ['doctor', 'train', 'stop'];
+export const TRAINER_JOB_KINDS: readonly TrainerJob['kind'][] = ['doctor', 'train'];
 
 /** Parses and checks a job (a JSON string or an already-decoded IPC message). */
 export function parseTrainerJob(raw: unknown): TrainerJob {
@@ -56,4 +69,86 @@ export function parseTrainerJob(raw: unknown): TrainerJob {
     }
   }
   return value as TrainerJob;
+}
+
+/** A control message (over IPC, or one JSON line on stdin), or null when `raw` is not one. */
+export function parseTrainerControl(raw: unknown): TrainerControl | null {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return null;
+    }
+  }
+  return (value as { control?: unknown } | null)?.control === 'stop' ? { control: 'stop' } : null;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const isNum = (v: unknown): v is number => typeof v === 'number';
+const isStr = (v: unknown): v is string => typeof v === 'string';
+
+const RUN_EVENT_FIELDS: { [K in RunEvent['type']]: (e: Record<string, unknown>) => boolean } = {
+  status: (e) => isRecordedStatus(e.status) && isStr(e.runDir),
+  step: (e) => isNum(e.epoch) && isNum(e.step) && isNum(e.totalSteps) && isNum(e.loss) && isNum(e.lr),
+  epoch: (e) => isNum(e.epoch) && isNum(e.epochs) && isObject(e.train) && isObject(e.val) && isObject(e.best),
+  checkpoint: (e) => (e.kind === 'last' || e.kind === 'best') && isStr(e.path) && isNum(e.epoch),
+  analysis: (e) => isNum(e.epoch) && isStr(e.path),
+  warning: (e) => isStr(e.message),
+  error: (e) => isStr(e.message),
+  summary: (e) => isSummary(e.summary),
+};
+
+/** summary.json's shape, as far as readers rely on it. */
+export function isSummary(v: unknown): v is RunSummaryFile {
+  return isObject(v) && isRecordedStatus(v.status) && isStr(v.name);
+}
+
+/** A run event with the fields its type promises. */
+export function isRunEvent(v: unknown): v is RunEvent {
+  if (!isObject(v) || !isStr(v.type) || !isNum(v.t)) return false;
+  const check = (RUN_EVENT_FIELDS as Record<string, ((e: Record<string, unknown>) => boolean) | undefined>)[
+    v.type
+  ];
+  return !!check && check(v);
+}
+
+/** A `train` job's result data (the run folder and its summary), or null when `data` is not one. */
+export function parseTrainResult(data: unknown): TrainResultData | null {
+  if (!isObject(data) || !isStr(data.runDir) || !isSummary(data.summary)) return null;
+  return data as unknown as TrainResultData;
+}
+
+const LOG_LEVELS: readonly string[] = ['info', 'warn', 'debug'];
+
+/**
+ * A trainer event (an IPC message, or one JSON line of stdout), or null when `raw` is not one: a line a
+ * library printed, or a message whose fields do not match its type.
+ */
+export function parseTrainerEvent(raw: unknown): TrainerEvent | null {
+  let v = raw;
+  if (typeof raw === 'string') {
+    try {
+      v = JSON.parse(raw);
+    } catch {
+      return null;
+    }
+  }
+  if (!isObject(v)) return null;
+  switch (v.type) {
+    case 'run':
+      return isRunEvent(v.event) ? { type: 'run', event: v.event } : null;
+    case 'log':
+      return LOG_LEVELS.includes(v.level as string) && isStr(v.message)
+        ? { type: 'log', level: v.level as 'info' | 'warn' | 'debug', message: v.message }
+        : null;
+    case 'result':
+      return 'data' in v ? { type: 'result', data: v.data } : null;
+    case 'error':
+      return isStr(v.message) ? { type: 'error', message: v.message } : null;
+    case 'heartbeat':
+      return isNum(v.t) ? { type: 'heartbeat', t: v.t } : null;
+    default:
+      return null;
+  }
 }

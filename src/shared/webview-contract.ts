@@ -16,6 +16,11 @@
  *
  * Shapes in comments: P probe images, H heads, N prompts, T = g*g patches, g the patch grid side.
  */
+
+/** The one answer to "does this method train prompts" (src/config/methods.ts), for the webview. */
+export { methodHasPrompts } from '../config/methods';
+
+import type { RecordedStatus } from '../run-folder/status';
 import type {
   AnalysisIndex,
   AnalysisModelInfo,
@@ -29,14 +34,8 @@ import type { MetricLine } from './run-events';
 /** `registerWebviewPanelSerializer` / `createWebviewPanel` view type. */
 export const DASHBOARD_VIEW_TYPE = 'spt.dashboard';
 
-export type DashboardRunStatus =
-  | 'queued'
-  | 'initialising'
-  | 'running'
-  | 'finished'
-  | 'failed'
-  | 'stopped'
-  | 'unreadable';
+/** A run's status (an interrupted run shows as stopped), or queued / unreadable. */
+export type DashboardRunStatus = 'queued' | RecordedStatus | 'unreadable';
 
 /** What the dashboard knows about one run without reading its artifacts. */
 export interface DashboardRun {

@@ -1,15 +1,19 @@
 /**
- * The trainer process: forked by the extension with an IPC channel (the job is the first message)
- * or run by the CLI (`node dist/trainer.js '<json job>'`, events as JSON lines on stdout). It runs
- * one job, sends one `result` or `error` event and exits. TensorFlow.js is only ever loaded here
- * and in the CLI, never in the extension host.
+ * The trainer process: forked with an IPC channel (the job is the first message) or run with the job
+ * as argv[2] (`node dist/trainer.js '<json job>'`, events as JSON lines on stdout, control messages as
+ * JSON lines on stdin); src/trainer/client.ts drives it either way (src/shared/trainer-contract.ts).
+ * It runs one job, sends one `result` or `error` event and exits. TensorFlow.js is only ever loaded
+ * here and in the CLI, never in the extension host.
  */
+import * as readline from 'node:readline';
+
+import { loadExperiment } from '../config/load-config';
 import { runDoctor } from '../engine/backend/doctor';
-import { loadExperiment } from '../engine/config/load-config';
-import { savedRunConfig } from '../engine/run/run-resume';
 import { trainExperiment } from '../engine/train/train-run';
+import { savedRunConfig } from '../run-folder/run-resume';
 import {
   DEFAULT_HEARTBEAT_MS,
+  parseTrainerControl,
   parseTrainerJob,
   type TrainerEvent,
   type TrainerJob,
@@ -46,12 +50,14 @@ function send(event: TrainerEvent): void {
   else process.stdout.write(`${JSON.stringify(event)}\n`);
 }
 
-// Heartbeats over IPC (the CLI reads stdout and needs none). unref: they never keep the process up.
-if (process.send) {
+// Heartbeats over IPC, and as JSON lines when a client asks for them (SPT_HEARTBEAT_MS); a person
+// reading stdout gets none. unref: they never keep the process up.
+if (process.send || process.env.SPT_HEARTBEAT_MS) {
   const every = Number(process.env.SPT_HEARTBEAT_MS ?? DEFAULT_HEARTBEAT_MS);
   if (Number.isFinite(every) && every > 0) {
     setInterval(() => {
-      if (process.connected && !finished) process.send?.({ type: 'heartbeat', t: Date.now() / 1000 });
+      if (!finished && (!process.send || process.connected))
+        send({ type: 'heartbeat', t: Date.now() / 1000 });
     }, every).unref();
   }
 }
@@ -63,8 +69,17 @@ const requestStop = () => {
 process.on('SIGINT', requestStop);
 process.on('SIGTERM', requestStop);
 process.on('message', (m) => {
-  if ((m as { kind?: string } | null)?.kind === 'stop') requestStop();
+  if (parseTrainerControl(m)?.control === 'stop') requestStop();
 });
+// Without IPC, control messages come as JSON lines on stdin (when a client pipes it).
+if (!process.send && !process.stdin.isTTY) {
+  const lines = readline.createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    if (parseTrainerControl(line)?.control === 'stop') requestStop();
+  });
+  lines.on('close', () => {}); // stdin closed (ignored or the client went away): no more control
+  (process.stdin as { unref?: () => void }).unref?.();
+}
 
 async function run(job: TrainerJob): Promise<unknown> {
   switch (job.kind) {
@@ -83,8 +98,6 @@ async function run(job: TrainerJob): Promise<unknown> {
       });
       return result;
     }
-    case 'stop':
-      throw new Error('nothing to stop: send `stop` while a train job runs');
   }
 }
 

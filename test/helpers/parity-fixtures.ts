@@ -2,12 +2,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { vitConfig } from '../../src/config/architectures';
 import type { HostTensor, TensorMap } from '../../src/engine/checkpoint/host-tensor';
 import { readSafetensors } from '../../src/engine/checkpoint/safetensors';
 import { headFromHost } from '../../src/engine/model/head';
 import { loadBackbone } from '../../src/engine/model/load-backbone';
 import { PromptedViT } from '../../src/engine/model/prompted-vit';
-import { vitConfig } from '../../src/engine/model/vit-config';
 import { vitWeightsFromState } from '../../src/engine/model/vit-weights';
 import { promptParamsFromHost } from '../../src/engine/prompts/prompt-params';
 

@@ -2,9 +2,10 @@
  * A frozen random ViT with deep VPT (xavier) prompts and a CLS linear head, as the bench and the
  * wasm measurement scripts train it: the model's numbers do not matter there, only its shapes.
  */
+
+import type { ViTConfig } from '../../src/config/architectures';
 import { initHead } from '../../src/engine/model/head';
 import { PromptedViT } from '../../src/engine/model/prompted-vit';
-import type { ViTConfig } from '../../src/engine/model/vit-config';
 import { vitWeightsFromState } from '../../src/engine/model/vit-weights';
 import { xavierPrompts } from '../../src/engine/prompts/init-xavier';
 import { promptParamsFromHost } from '../../src/engine/prompts/prompt-params';

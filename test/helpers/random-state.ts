@@ -1,5 +1,5 @@
+import type { ViTConfig } from '../../src/config/architectures';
 import type { HostTensor, TensorMap } from '../../src/engine/checkpoint/host-tensor';
-import type { ViTConfig } from '../../src/engine/model/vit-config';
 import { Rng } from '../../src/engine/util/rng';
 
 /** A random timm-named ViT state dict (PyTorch shapes) whose every part changes the output. */

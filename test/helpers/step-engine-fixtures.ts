@@ -3,10 +3,11 @@
  * test/unit/native/native-step-engine.test.ts): a frozen random ViT with xavier prompts (deep, shallow or
  * none) and a 5-class head, and seeded image batches.
  */
+
+import type { ViTConfig } from '../../src/config/architectures';
+import type { Pool, PromptMode } from '../../src/config/methods';
 import { initHead } from '../../src/engine/model/head';
 import { PromptedViT } from '../../src/engine/model/prompted-vit';
-import type { Pool, PromptMode } from '../../src/engine/model/vit';
-import type { ViTConfig } from '../../src/engine/model/vit-config';
 import { vitWeightsFromState } from '../../src/engine/model/vit-weights';
 import { xavierPrompts } from '../../src/engine/prompts/init-xavier';
 import { promptParamsFromHost } from '../../src/engine/prompts/prompt-params';

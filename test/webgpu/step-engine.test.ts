@@ -6,9 +6,9 @@
  * `npm run test:webgpu` (a WebGPU adapter: lavapipe in CI).
  */
 import * as assert from 'node:assert/strict';
+import { vitConfig } from '../../src/config/architectures';
+import type { Pool, PromptMode } from '../../src/config/methods';
 import { selectBackend } from '../../src/engine/backend/select-backend';
-import type { Pool, PromptMode } from '../../src/engine/model/vit';
-import { vitConfig } from '../../src/engine/model/vit-config';
 import { trainStep } from '../../src/engine/train/train-run';
 import { WebGpuStepEngine } from '../../src/engine/webgpu/webgpu-step-engine';
 import { stepTestBatch, stepTestModel } from '../helpers/step-engine-fixtures';

@@ -9,9 +9,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadExperiment } from '../../src/engine/config/load-config';
-import { readJsonl } from '../../src/engine/run/run-folder';
+import { loadExperiment } from '../../src/config/load-config';
 import { trainExperiment } from '../../src/engine/train/train-run';
+import { readJsonl } from '../../src/run-folder/run-folder';
 import type { MetricLine } from '../../src/shared/run-events';
 import { writeTinyExperiment } from '../helpers/tiny-experiment';
 

@@ -8,35 +8,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadExperiment } from '../../engine/config/load-config';
+import { loadExperiment } from '../../config/load-config';
 import { openDataset } from '../../engine/data/dataset';
 import { prepareDefaultDataset } from '../../engine/data/fashion-mnist/default-dataset';
-import { writeFileAtomic } from '../../engine/util/atomic-write';
+import { writeFileAtomic } from '../../run-folder/atomic-write';
 import { type DemoRun, pairedDifferences, resultsNotes, resultsTable } from '../demo/results-table';
 import { runPool } from '../demo/run-pool';
 import { DEMO_SEEDS, DEMO_VARIANTS } from '../demo/variants';
 import { UsageError } from '../exit-codes';
 import { cliLogger } from '../log';
 import { Progress } from '../progress';
-
-export const demoHelp = `usage: spt demo [--parallel N] [--set key=value ...]
-
-The default experiment (what \`npm start\` runs): linear, VPT-deep and SPT-deep (random, mean, k-means)
-x 3 seeds on the shipped Fashion-MNIST split (800 train / 200 val / 1,000 test) with the project's
-MAE-pretrained small ViT, in trainer processes; prints mean +- std accuracy, trainable parameters, time
-per method and each SPT variant's paired difference against VPT-deep, and writes results.md and
-results.json beside the runs (examples/default/runs/).
-
-Options:
-  --parallel N       trainer processes at once (default: 2, or 1 on a one-core machine)
-  --set key=value    override a field of every run's experiment (repeatable)
-  -v, --verbose      debug log lines too
-  -h, --help         this help
-
-Examples:
-  spt demo
-  spt demo --parallel 1
-  spt demo --set train.epochs=2`;
 
 export function defaultExperimentFile(): string {
   // dist/cli.js -> <package>/examples/default/default.spt.yaml

@@ -2,21 +2,6 @@ import { evaluateRun } from '../../engine/train/evaluate-run';
 import { UsageError } from '../exit-codes';
 import { cliLogger } from '../log';
 
-export const evalHelp = `usage: spt eval <run folder> [--split test|val|train] [--json]
-
-Evaluates the run's best checkpoint (the epoch chosen on val) on a split of its experiment's data
-and prints accuracy, loss and the number of images.
-
-Options:
-  --split test|val|train   the split to evaluate (default: test)
-  --json                   one JSON object on stdout instead of the text line
-  -v, --verbose            debug log lines too
-  -h, --help               this help
-
-Examples:
-  spt eval runs/my-exp/20250101-120000
-  spt eval runs/my-exp/20250101-120000 --split val --json`;
-
 export async function evalCommand(
   runDir: string | undefined,
   args: { split?: string; json: boolean; verbose: boolean },

@@ -10,36 +10,13 @@ import {
   TEMPLATES,
   templatesDir,
   validateExperimentName,
-} from '../../engine/config/experiment-templates';
-import { writeFileAtomic } from '../../engine/util/atomic-write';
+} from '../../config/experiment-templates';
+import { writeFileAtomic } from '../../run-folder/atomic-write';
 import { UsageError } from '../exit-codes';
+import { DEFAULT_TEMPLATE } from '../help-texts';
 import { cliLogger } from '../log';
 
-const DEFAULT_TEMPLATE = 'spt-deep';
 const ids = TEMPLATES.map((t) => t.id);
-
-export const initHelp = `usage: spt init [<name>] [--template ${ids.join('|')}] [--dir <folder>]
-                [--checkpoint <file>] [--data <folder>] [--force]
-
-Writes <dir>/<name>.spt.yaml from a template (the same ones as VS Code's "SPT: New Experiment"),
-with its name, backbone checkpoint and dataset folder set; paths are written relative to the file.
-Without --checkpoint or --data the template's placeholders stay: edit them before training.
-
-Templates:
-${TEMPLATES.map((t) => `  ${t.id.padEnd(14)}${t.detail}${t.id === DEFAULT_TEMPLATE ? ' (default)' : ''}`).join('\n')}
-
-Options:
-  -t, --template <id>     the template (default ${DEFAULT_TEMPLATE})
-  --dir <folder>          where the file goes (default: the current folder)
-  --checkpoint <file>     the pretrained backbone checkpoint (.pth, .safetensors, .npz, ...)
-  --data <folder>         the dataset folder (data.root)
-  --force                 replace an existing file of that name
-  -h, --help              this help
-
-Examples:
-  spt init my-exp
-  spt init birds --template vpt-deep --checkpoint ckpt/mae_pretrain_vit_base.pth --data data/cub
-  spt init probe -t linear-probe --dir experiments`;
 
 /** The package root: dist/cli.js -> <package>/ (examples/templates/ is shipped beside dist/). */
 function packageRoot(): string {

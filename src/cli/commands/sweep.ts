@@ -5,13 +5,17 @@
  * task's setting on val, runs the final seeds, and writes sweep.json, results.md and results.csv.
  * `spt sweep-task` is what a Slurm array task runs.
  */
+
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadExperiment } from '../../engine/config/load-config';
+import { loadExperiment } from '../../config/load-config';
+import { loadSweep } from '../../config/sweep/sweep-file';
 import { prepareDefaultDataset } from '../../engine/data/fashion-mnist/default-dataset';
-import { loadSweep } from '../../engine/sweep/sweep-file';
+import { RUN_STATUS } from '../../run-folder/status';
 import type { RunEvent } from '../../shared/run-events';
+import { sweepRunEventLine } from '../../shared/sweep-events';
 import type { SweepRunState } from '../../shared/sweep-state';
+import type { TrainerClient } from '../../trainer/client';
 import { type PoolJob, runPool } from '../demo/run-pool';
 import { UsageError } from '../exit-codes';
 import { cliLogger } from '../log';
@@ -22,42 +26,12 @@ import { runAction, SweepSession } from '../sweep/sweep-session';
 import { defaultDatasetSource, defaultExperimentFile } from './demo';
 import { trainCommand } from './train';
 
-export const sweepHelp = `usage: spt sweep <file.sweep.yaml> [--parallel N] [--dry-run [--json]]
-       spt sweep <file.sweep.yaml> --slurm [--partition P] [--gres gpu:1] [--time 01:00:00] [--account A]
-           [--max-concurrent K] [--cpus-per-task C] [--poll SECONDS] [--no-wait] [--resubmit-failed]
-
-Runs a sweep (docs/SWEEPS.md): every task x grid setting, the setting chosen on val per task, then the
-final seeds of the chosen setting; writes sweep.json, results.md and results.csv in
-<experiment output.dir>/sweeps/<name>/ and prints the table. Runs that finished with the same config
-are skipped, interrupted ones resumed, failed and missing ones run again.
-With --slurm: one job array per phase (one task per run), submitted with sbatch and followed with
-squeue/sacct until it ends; then selection, the final array and the table. Run it again to continue
-(it waits for queued arrays instead of submitting twice).
-
-Options:
-  --parallel N          trainer processes at once (default: one per GPU in CUDA_VISIBLE_DEVICES, else 1)
-  --dry-run             print the plan (start, resume or skip per run) and run nothing
-  --json                with --dry-run: the plan as JSON on stdout
-  --slurm               run on a Slurm cluster (sbatch must be on PATH)
-  --partition P, --gres G, --time T, --account A
-                        passed to sbatch
-  --max-concurrent K    at most K array tasks at once (sbatch --array=...%K)
-  --cpus-per-task C     CPUs per array task
-  --poll SECONDS        how often squeue/sacct are asked (default 30)
-  --no-wait             submit and return (run the command again to continue)
-  --resubmit-failed     submit again the runs whose Slurm task failed
-  -v, --verbose         debug log lines too
-  -h, --help            this help
-
-Examples:
-  spt sweep examples/default/default.sweep.yaml --dry-run
-  spt sweep examples/default/default.sweep.yaml --parallel 2
-  spt sweep my.sweep.yaml --slurm --partition gpu --gres gpu:1 --time 02:00:00`;
-
 export interface SweepArgs {
   parallel?: string;
   dryRun: boolean;
   json: boolean;
+  /** Each run's events as JSON lines on stdout (src/shared/sweep-events.ts). */
+  events?: boolean;
   verbose: boolean;
   slurm: boolean;
   partition?: string;
@@ -134,19 +108,19 @@ export async function sweepCommand(file: string | undefined, args: SweepArgs): P
   if (slots.some((s) => s !== undefined))
     log('info', `queue: ${parallel} at a time on CUDA devices ${slots.join(', ')}`);
   const control = { stop: false };
-  const children = new Set<import('node:child_process').ChildProcess>();
+  const children = new Set<TrainerClient>();
   const onSignal = (sig: NodeJS.Signals) => {
     if (control.stop) {
-      for (const c of children) c.kill('SIGKILL');
+      for (const c of children) c.kill();
       process.exit(1);
     }
     log('warn', `${sig}: stopping the running trainers with a resumable checkpoint (send again to quit now)`);
     control.stop = true;
-    for (const c of children) c.kill('SIGTERM');
+    for (const c of children) void c.stop();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const local = { parallel, slots, control, children };
+  const local = { parallel, slots, control, children, events: args.events === true };
   await runLocal(session, search, local, log, 'search');
   if (control.stop) return notDone(session, log, 'search', 1);
   session.setPhase('final');
@@ -167,7 +141,7 @@ function finish(session: SweepSession, log: ReturnType<typeof cliLogger>): numbe
   session.setPhase('done');
   const table = session.writeResults();
   process.stdout.write(`\n${table}\n\n`);
-  const failed = session.state.runs.filter((r) => r.status !== 'finished');
+  const failed = session.state.runs.filter((r) => r.status !== RUN_STATUS.finished);
   for (const r of failed) log('warn', `${r.name}: ${r.status}${r.error ? `: ${r.error}` : ''}`);
   log('info', `sweep.json, results.md and results.csv: ${session.dir}`);
   return failed.length ? 1 : 0;
@@ -180,7 +154,8 @@ async function runLocal(
     parallel: number;
     slots: (string | undefined)[];
     control: { stop: boolean };
-    children: Set<import('node:child_process').ChildProcess>;
+    children: Set<TrainerClient>;
+    events?: boolean;
   },
   log: ReturnType<typeof cliLogger>,
   phase: string,
@@ -210,9 +185,10 @@ async function runLocal(
     jobs,
     opts.parallel,
     (id: string, e: RunEvent) => {
+      if (opts.events) process.stdout.write(sweepRunEventLine(id, e));
       const run = byName.get(id);
-      if (!run || e.type !== 'status' || run.status === 'running') return;
-      run.status = 'running';
+      if (!run || e.type !== 'status' || run.status === RUN_STATUS.running) return;
+      run.status = RUN_STATUS.running;
       run.run_dir = e.runDir;
       session.save();
     },
@@ -229,15 +205,15 @@ async function runLocal(
         if (!run) return;
         session.refresh(run);
         if (!result.ok && result.error !== 'not started (stopped)') {
-          if (run.status === 'pending') run.status = 'failed';
+          if (run.status === 'pending') run.status = RUN_STATUS.failed;
           run.error = run.error ?? result.error;
         }
         session.save();
         progress.update(++done, jobs.length);
         const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)}%`);
         log(
-          run.status === 'finished' ? 'debug' : 'warn',
-          `${run.name}: ${run.status}${run.status === 'finished' ? ` (val ${pct(run.val_acc)}, test ${pct(run.test_acc)})` : run.error ? `: ${run.error}` : ''}`,
+          run.status === RUN_STATUS.finished ? 'debug' : 'warn',
+          `${run.name}: ${run.status}${run.status === RUN_STATUS.finished ? ` (val ${pct(run.val_acc)}, test ${pct(run.test_acc)})` : run.error ? `: ${run.error}` : ''}`,
         );
       },
     },
@@ -272,11 +248,6 @@ function dryRun(session: SweepSession, search: SweepRunState[], json: boolean): 
   );
   return 0;
 }
-
-export const sweepTaskHelp = `usage: spt sweep-task <tasks.json> <index>
-
-Runs one run of a sweep's Slurm job array (written by spt sweep --slurm): skips it when it finished,
-  resumes it when it was interrupted, else trains it.`;
 
 export async function sweepTaskCommand(
   tasksFile: string | undefined,

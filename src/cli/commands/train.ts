@@ -1,31 +1,12 @@
-import { loadExperiment } from '../../engine/config/load-config';
-import { problemWhere } from '../../engine/config/override-source';
-import { RunResumeError, savedRunConfig } from '../../engine/run/run-resume';
+import { loadExperiment } from '../../config/load-config';
+import { problemWhere } from '../../config/override-source';
 import { trainExperiment } from '../../engine/train/train-run';
+import { RunResumeError, savedRunConfig } from '../../run-folder/run-resume';
+import { RUN_STATUS } from '../../run-folder/status';
 import type { RunEvent } from '../../shared/run-events';
 import { UsageError } from '../exit-codes';
 import { cliLogger } from '../log';
 import { Progress } from '../progress';
-
-export const trainHelp = `usage: spt train <experiment.spt.yaml> [--set key=value ...] [--json]
-       spt train --resume <run folder> [--json]
-
-Trains into <output.dir>/<name>/<YYYYMMDD-HHMMSS>/ (output.dir defaults to runs/ beside the experiment
-file). Ctrl+C (SIGINT) or SIGTERM saves a resumable checkpoint at the next step. --resume continues a
-run exactly (its saved config.yaml is used) and says from which epoch and step; a run stopped before
-its first checkpoint starts again from the beginning in the same folder; a finished run is left as it is.
-
-Options:
-  --resume <run folder>   continue a stopped, interrupted or failed run from its last checkpoint
-  --set key=value         override a field of the experiment file (repeatable), e.g. --set train.lr=0.01
-  --json                  stream the run's events as JSON lines on stdout
-  -v, --verbose           debug log lines too
-  -h, --help              this help
-
-Examples:
-  spt train my.spt.yaml
-  spt train my.spt.yaml --set train.lr=0.01 --set seed=1
-  spt train --resume runs/my-exp/20250101-120000`;
 
 export async function trainCommand(
   file: string | undefined,
@@ -59,7 +40,7 @@ export async function trainCommand(
     if (args.json) process.stdout.write(`${JSON.stringify(e)}\n`);
     else if (e.type === 'step') progress.update(e.step, e.totalSteps);
     // The run folder, or where a resumed run continues ("resuming from epoch E, step S").
-    if (e.type === 'status' && e.status === 'initialising')
+    if (e.type === 'status' && e.status === RUN_STATUS.created)
       log('info', e.message ? `${e.message}: ${e.runDir}` : `run folder: ${e.runDir}`);
   };
   const result = await trainExperiment(exp, { resumeDir: args.resume, log, onEvent, control });
@@ -76,5 +57,5 @@ export async function trainCommand(
     'info',
     `${s.status}: best epoch ${s.best_epoch ?? '-'}, val ${pct(s.val_acc)}, test ${pct(s.test_acc)}, ${s.images_per_sec.toFixed(1)} img/s, ${s.wall_seconds.toFixed(0)} s -> ${result.runDir}`,
   );
-  return s.status === 'finished' ? 0 : 1;
+  return s.status === RUN_STATUS.finished ? 0 : 1;
 }

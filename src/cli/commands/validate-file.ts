@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DiagnosticSeverity } from 'vscode-languageserver-types';
-import { readExperimentText } from '../../engine/config/load-config';
+import { readExperimentText } from '../../config/load-config';
 import { validateDocument } from '../../server/language-service';
 
 export type Severity = 'error' | 'warning' | 'information';

@@ -1,27 +1,7 @@
-import { loadExperiment } from '../../engine/config/load-config';
-import { loadSweep } from '../../engine/sweep/sweep-file';
+import { loadExperiment } from '../../config/load-config';
+import { loadSweep } from '../../config/sweep/sweep-file';
 import { EXIT, UsageError } from '../exit-codes';
 import { formatEntry, validateFile } from './validate-file';
-
-export const validateHelp = `usage: spt validate <experiment.spt.yaml | file.sweep.yaml> [--set key=value ...] [--no-files] [--json]
-
-Checks the file as the editor does (the same codes, positions and messages): the schema, the
-cross-field rules, values far from the published recipes, and the files it names (the checkpoint's
-header against backbone.arch, the data root, the split files and their labels). Lists every problem
-as file:line:column (a problem caused by a --set value names that --set argument). A sweep file is
-checked with every override against the experiment's schema. Exit 2 when there is an error.
-
-Options:
-  --set key=value    override a field before checking (repeatable), as spt train would
-  --no-files         skip the checks of the checkpoint, data root and split files
-  --json             print {file, ok, errors, warnings, problems: [...]} on stdout
-  -h, --help         this help
-
-Examples:
-  spt validate examples/cub-spt-deep.spt.yaml
-  spt validate my.spt.yaml --set prompt.method=vpt
-  spt validate my.spt.yaml --no-files --json
-  spt validate examples/default/default.sweep.yaml`;
 
 export interface ValidateArgs {
   set: string[];

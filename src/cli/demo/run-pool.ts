@@ -1,12 +1,12 @@
 /**
- * Runs training jobs in trainer processes (dist/trainer.js, the same process the extension forks),
- * `parallel` at a time, and reports their events. A failed job does not stop the others.
+ * Runs training jobs in trainer processes (dist/trainer.js, driven by the one trainer client,
+ * src/trainer/client.ts, over its JSON-lines transport), `parallel` at a time, and reports their
+ * events. A failed job does not stop the others.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 import type { RunEvent, RunSummaryFile } from '../../shared/run-events';
-import type { TrainerEvent, TrainerJob } from '../../shared/trainer-contract';
+import type { TrainerJob } from '../../shared/trainer-contract';
+import { TrainerClient } from '../../trainer/client';
 
 export interface PoolJob {
   id: string;
@@ -15,6 +15,7 @@ export interface PoolJob {
 
 export interface PoolResult {
   id: string;
+  /** The trainer reported a result (the run's summary): finished, or ended as its summary says. */
   ok: boolean;
   runDir?: string;
   summary?: RunSummaryFile;
@@ -26,8 +27,8 @@ export interface PoolOptions {
   slotEnv?: (slot: number) => NodeJS.ProcessEnv | undefined;
   /** Set `stop` to start no further jobs (the ones not started come back as not ok). */
   control?: { stop: boolean };
-  /** The live trainer processes (to forward a stop signal to). */
-  children?: Set<ChildProcess>;
+  /** The live trainer clients (to stop or kill them). */
+  children?: Set<TrainerClient>;
   /** Each job's result as soon as it ends. */
   onDone?: (result: PoolResult) => void;
 }
@@ -55,44 +56,34 @@ export async function runPool(
   return results;
 }
 
-function runOne(
+async function runOne(
   trainer: string,
   { id, job }: PoolJob,
   onEvent: (id: string, e: RunEvent) => void,
   onLog: (id: string, level: string, message: string) => void,
   env?: NodeJS.ProcessEnv,
-  children?: Set<ChildProcess>,
+  children?: Set<TrainerClient>,
 ): Promise<PoolResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [trainer, JSON.stringify(job)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(env ? { env: { ...process.env, ...env } } : {}),
-    });
-    children?.add(child);
-    let result: PoolResult = { id, ok: false, error: 'the trainer exited without a result' };
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr = (stderr + d).slice(-4000);
-    });
-    readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      let ev: TrainerEvent;
-      try {
-        ev = JSON.parse(line);
-      } catch {
-        return; // not an event (a library printing to stdout)
-      }
-      if (ev.type === 'run') onEvent(id, ev.event);
-      else if (ev.type === 'log') onLog(id, ev.level, ev.message);
-      else if (ev.type === 'result') {
-        const data = ev.data as { runDir: string; summary: RunSummaryFile };
-        result = { id, ok: true, runDir: data.runDir, summary: data.summary };
-      } else if (ev.type === 'error') result = { id, ok: false, error: ev.message };
-    });
-    child.on('close', (code) => {
-      children?.delete(child);
-      if (!result.ok && code !== 0 && stderr && result.error === 'the trainer exited without a result')
-        result.error = stderr.trim().split('\n').slice(-3).join('\n');
-      resolve(result);
-    });
+  const client = new TrainerClient({
+    trainerPath: trainer,
+    job,
+    transport: 'jsonl',
+    env: env ? { ...process.env, ...env } : process.env,
+    // A terminal's runs are watched by the person at it: no heartbeat deadline, as before the client.
+    heartbeatMs: 0,
   });
+  client.onEvent((e) => {
+    if (e.type === 'run') onEvent(id, e.event);
+    else if (e.type === 'log') onLog(id, e.level, e.message);
+  });
+  children?.add(client);
+  client.start();
+  const outcome = await client.done;
+  children?.delete(client);
+  if (outcome.summary) return { id, ok: true, runDir: outcome.runDir, summary: outcome.summary };
+  return {
+    id,
+    ok: false,
+    error: outcome.type === 'failed' ? outcome.message : `the trainer ${outcome.type} without a result`,
+  };
 }

@@ -4,7 +4,9 @@
  * wins, ties going to the setting written first. Test accuracy is never looked at for selection: the
  * table reports it for the chosen setting only, as mean ± sample std over the final seeds.
  */
-import { overrideText, type Setting } from '../../engine/sweep/expand';
+
+import { overrideText, type Setting } from '../../config/sweep/expand';
+import { RUN_STATUS } from '../../run-folder/status';
 import type { SweepRunState, SweepState, SweepTaskResult } from '../../shared/sweep-state';
 import { meanStd } from '../demo/results-table';
 
@@ -14,7 +16,7 @@ export type Selection =
   | { state: 'chosen'; setting: Setting; val: number; excluded: string[] };
 
 const ended = (r: SweepRunState) =>
-  r.status === 'finished' || r.status === 'failed' || r.status === 'stopped';
+  r.status === RUN_STATUS.finished || r.status === RUN_STATUS.failed || r.status === RUN_STATUS.stopped;
 
 /** The chosen setting of a task from its search runs (pending while any of them has not ended). */
 export function selectSetting(
@@ -28,7 +30,7 @@ export function selectSetting(
   for (const s of settings) {
     const runs = searchRuns.filter((r) => r.setting === s.id);
     if (!runs.length) continue;
-    const vals = runs.map((r) => (r.status === 'finished' ? r.val_acc : null));
+    const vals = runs.map((r) => (r.status === RUN_STATUS.finished ? r.val_acc : null));
     if (vals.some((v) => v === null || !Number.isFinite(v))) {
       excluded.push(s.id);
       continue;
@@ -58,7 +60,7 @@ export function taskResult(
       seeds: [],
       excluded: selection.state === 'none' ? selection.excluded : [],
     };
-  const done = reportRuns.filter((r) => r.status === 'finished' && r.test_acc !== null);
+  const done = reportRuns.filter((r) => r.status === RUN_STATUS.finished && r.test_acc !== null);
   const stats = done.length ? meanStd(done.map((r) => r.test_acc as number)) : null;
   return {
     task,

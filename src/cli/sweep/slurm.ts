@@ -5,10 +5,12 @@
  * here does. Each array task runs `spt sweep-task <tasks.json> <index>`, which decides again on the
  * node whether to skip, resume or start its run (so a requeued task resumes).
  */
+
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../engine/util/atomic-write';
+import { writeFileAtomic } from '../../run-folder/atomic-write';
+import { RUN_STATUS } from '../../run-folder/status';
 import type { SweepRunState } from '../../shared/sweep-state';
 import type { SweepSession } from './sweep-session';
 
@@ -192,13 +194,13 @@ export async function slurmPhase(
   }
   for (const r of runs) session.refresh(r);
   const todo = runs.filter((r) => {
-    if (r.status === 'finished' || r.status === 'running') return false;
-    if (r.status === 'stopped') return true; // resumable: timed out or preempted
+    if (r.status === RUN_STATUS.finished || r.status === RUN_STATUS.running) return false;
+    if (r.status === RUN_STATUS.stopped) return true; // resumable: timed out or preempted
     const triedOnSlurm = !!r.slurm;
     return !triedOnSlurm || opts.resubmitFailed;
   });
   const skippedFailed = runs.filter(
-    (r) => !todo.includes(r) && r.status !== 'finished' && r.status !== 'running',
+    (r) => !todo.includes(r) && r.status !== RUN_STATUS.finished && r.status !== RUN_STATUS.running,
   );
   for (const r of skippedFailed) {
     // A task that failed before its trainer made a run folder (a data check, a node lost at start) leaves
@@ -263,7 +265,10 @@ export async function slurmPhase(
     if (!opts.wait) return { ended: false, submitted: todo.length };
     await waitForJobs(session, runs, [jobId], opts, slurm, log);
   }
-  const ended = runs.every((r) => r.status === 'finished' || r.status === 'failed' || r.status === 'stopped');
+  const ended = runs.every(
+    (r) =>
+      r.status === RUN_STATUS.finished || r.status === RUN_STATUS.failed || r.status === RUN_STATUS.stopped,
+  );
   return { ended, submitted: todo.length };
 }
 
@@ -307,8 +312,8 @@ async function waitForJobs(
     session.refresh(r);
     const state = states.get(key(r));
     if (r.slurm && state) r.slurm.state = state;
-    if (r.status === 'finished') continue;
-    if (r.status === 'pending' || r.status === 'running') r.status = 'failed'; // left the queue without ending its run
+    if (r.status === RUN_STATUS.finished) continue;
+    if (r.status === 'pending' || r.status === RUN_STATUS.running) r.status = RUN_STATUS.failed; // left the queue without ending its run
     const logFile = path.join(
       session.dir,
       'slurm',

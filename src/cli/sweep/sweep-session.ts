@@ -6,11 +6,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadExperiment } from '../../engine/config/load-config';
-import { finalRuns, type PlannedRun, searchRuns, valueText } from '../../engine/sweep/expand';
-import { configHash, type RunFolderState, runFolderState } from '../../engine/sweep/run-state';
-import type { LoadedSweep } from '../../engine/sweep/sweep-file';
-import { writeFileAtomic } from '../../engine/util/atomic-write';
+import { loadExperiment } from '../../config/load-config';
+import { finalRuns, type PlannedRun, searchRuns, valueText } from '../../config/sweep/expand';
+import type { LoadedSweep } from '../../config/sweep/sweep-file';
+import { writeFileAtomic } from '../../run-folder/atomic-write';
+import { configHash, type RunFolderState, runFolderState } from '../../run-folder/sweep-run-state';
 import {
   SWEEP_STATE_FILE,
   type SweepRunState,

@@ -3,8 +3,11 @@
  * maps and mass, the 2-D PCA of patch tokens with the prompts overlaid, and prompt drift; and writing
  * them under `<runDir>/analysis/` (file layout and types in src/shared/analysis-contract.ts).
  */
+
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../../run-folder/atomic-write';
+import { analysisFile, analysisIndexFile } from '../../run-folder/layout';
 import {
   ANALYSIS_VERSION,
   type AnalysisEpochFile,
@@ -24,7 +27,6 @@ import { formatShape, type HostTensor } from '../checkpoint/host-tensor';
 import type { PromptedViT } from '../model/prompted-vit';
 import { promptsToHost } from '../prompts/prompt-params';
 import { type Tensor, tf } from '../tf';
-import { writeFileAtomic } from '../util/atomic-write';
 import { Rng } from '../util/rng';
 import { attentionMaps } from './attention-maps';
 import { promptDrift } from './drift';
@@ -270,7 +272,7 @@ function readIndex(file: string): AnalysisIndex | undefined {
 
 /** The epochs `analysis/index.json` lists (empty when there is none or it is unreadable). */
 export function analysedEpochs(runDir: string): number[] {
-  return (readIndex(path.join(runDir, 'analysis', 'index.json'))?.epochs ?? []).map((e) => e.epoch);
+  return (readIndex(analysisIndexFile(runDir))?.epochs ?? []).map((e) => e.epoch);
 }
 
 /**
@@ -279,11 +281,11 @@ export function analysedEpochs(runDir: string): number[] {
  * Returns the paths written.
  */
 export function writeAnalysis(runDir: string, record: AnalysisRecord): string[] {
-  const dir = path.join(runDir, 'analysis');
+  const dir = analysisFile(runDir);
   const name = analysisEpochFileName(record.epoch);
   const sidecar = analysisSidecarName(record.epoch);
   const { file, data } = packArrays(record);
-  const written = [path.join(dir, sidecar), path.join(dir, name), path.join(dir, 'index.json')];
+  const written = [path.join(dir, sidecar), path.join(dir, name), analysisIndexFile(runDir)];
   writeFileAtomic(written[0], littleEndianBytes(data));
   const epochFile: AnalysisEpochFile = { ...file, sidecar };
   writeFileAtomic(written[1], compactJson(epochFile));

@@ -5,8 +5,8 @@
  * which CPU training path loads (the native step engine's binary, or wasm and why not native).
  */
 import * as os from 'node:os';
+import { AUTO_ORDER, BACKEND_NAMES, BACKEND_PACKAGES, type BackendName } from '../../config/backends';
 import { loadNativeAddon, type NativeLoad } from '../native/native-addon';
-import { AUTO_ORDER, BACKEND_NAMES, BACKEND_PACKAGES, type BackendName } from './backend-names';
 import { findCudaLibraries, TFJS_GPU_CUDA_LIBS } from './cuda-libs';
 import { packageVersion, resolvePackageJson } from './load-package';
 import { selectBackend } from './select-backend';

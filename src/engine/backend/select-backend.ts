@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, type BackendRequest } from '../../config/backends';
 import { requireNativeAddon } from '../native/native-addon';
 import { tf } from '../tf';
-import { AUTO_ORDER, BACKEND_PACKAGES, type BackendName, type BackendRequest } from './backend-names';
 import { findCudaLibraries } from './cuda-libs';
 import { requireInstalled, resolvePackageJson } from './load-package';
 import {

@@ -17,8 +17,8 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as os from 'node:os';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../../run-folder/atomic-write';
 import { tf } from '../tf';
-import { writeFileAtomic } from '../util/atomic-write';
 import { resolvePackageJson } from './load-package';
 
 /** Emscripten's pthread pool holds 8 workers: more threads than that would wait for one. */

@@ -3,7 +3,7 @@
  * All problems are collected and reported together in one CheckpointError.
  */
 
-import { NAMED_VITS, type NamedViT, type ViTConfig } from '../model/vit-config';
+import { NAMED_VITS, type NamedViT, type ViTConfig } from '../../config/architectures';
 import { CheckpointError } from './checkpoint-error';
 import { formatShape, type HostTensor, sameShape, type TensorMap } from './host-tensor';
 import { inferBackboneSize } from './layouts';

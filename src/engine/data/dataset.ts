@@ -13,7 +13,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ResolvedExperiment } from '../config/load-config';
+import type { ResolvedExperiment } from '../../config/load-config';
 import { Rng } from '../util/rng';
 import { DataError } from './data-error';
 import { readImageFolder } from './imagefolder';

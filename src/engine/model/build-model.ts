@@ -2,8 +2,10 @@
  * Experiment config -> PromptedViT: the backbone from its checkpoint, then prompts and head either
  * from trained weights or freshly initialised exactly as training starts (seeded).
  */
+
+import type { ResolvedExperiment } from '../../config/load-config';
+import { type Method, methodHasPrompts, type PromptMode } from '../../config/methods';
 import { readPromptWeights } from '../checkpoint/prompt-weights';
-import type { ResolvedExperiment } from '../config/load-config';
 import {
   type ImageBatches,
   type PromptProvenance,
@@ -16,8 +18,7 @@ import { Rng } from '../util/rng';
 import { checkTrainedWeights } from './check-trained-weights';
 import { type HeadParams, headFromHost, initHead } from './head';
 import { loadBackbone } from './load-backbone';
-import { type Method, PromptedViT } from './prompted-vit';
-import type { PromptMode } from './vit';
+import { PromptedViT } from './prompted-vit';
 import { vitWeightsFromState } from './vit-weights';
 
 export interface BuildOptions {
@@ -90,7 +91,7 @@ export async function buildModel(exp: ResolvedExperiment, opts: BuildOptions = {
       log(`prompts: SPT ${exp.init} initialisation from ${r.imagesSeen} training images`);
     }
   }
-  if (method === 'linear') promptsHost = undefined;
+  if (!methodHasPrompts(method)) promptsHost = undefined;
   const prompts = promptsHost ? promptParamsFromHost(promptsHost, mode, vit.depth, vit.embedDim) : undefined;
   const model = new PromptedViT(vit, backbone, head, config.backbone.pool, method, prompts);
   model.dropPath = config.train.drop_path;

@@ -5,9 +5,10 @@
  * silently, or the model would fail later with a shape error. Every mismatch is reported at once, in
  * one CheckpointError naming the checkpoint's value, the experiment's field and its value.
  */
+
+import type { ResolvedExperiment } from '../../config/load-config';
 import { CheckpointError } from '../checkpoint/checkpoint-error';
 import type { HostTensor } from '../checkpoint/host-tensor';
-import type { ResolvedExperiment } from '../config/load-config';
 
 export interface TrainedWeights {
   /** (S, N, D): S = 1 shallow, S = depth deep. */

@@ -15,11 +15,12 @@
  * Used for frozen backbones with split attention weights (vit-weights.ts) when no attention maps are
  * asked for; the parity and finite-difference tests cover both paths.
  */
+
+import type { ViTConfig } from '../../config/architectures';
 import { type Tensor, tf } from '../tf';
 import type { BlockDropPath } from './drop-path';
 import { bmmRaw, geluGradRaw, geluRaw } from './kernels';
 import type { LayerNormWeights, LinearWeights } from './layers';
-import type { ViTConfig } from './vit-config';
 import type { BlockWeights } from './vit-weights';
 
 interface Normed {

@@ -3,12 +3,13 @@
  * file format), map (any key layout), check against the configured architecture, and resample the
  * position embedding when the image size differs from the checkpoint's (bicubic, as timm).
  */
+
+import { patchGrid, type ViTConfig } from '../../config/architectures';
 import type { HostTensor, TensorMap } from '../checkpoint/host-tensor';
 import { type CheckpointFormat, mapCheckpoint, type RequestedFormat } from '../checkpoint/layouts';
 import { readCheckpointFile } from '../checkpoint/read-checkpoint';
 import { posEmbedGrid, resamplePosEmbed } from '../checkpoint/resample-pos-embed';
 import { checkBackbone } from '../checkpoint/validate-backbone';
-import { patchGrid, type ViTConfig } from './vit-config';
 
 export interface LoadedBackbone {
   file: string;

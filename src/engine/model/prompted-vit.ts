@@ -2,15 +2,14 @@
  * A frozen (or, for `full`, trainable) ViT with optional prompts and a task head: the model every
  * method of the project trains. `forwardFeatures -> pool -> head`, as timm.
  */
+
+import type { ViTConfig } from '../../config/architectures';
+import { type Method, methodHasPrompts, type Pool } from '../../config/methods';
 import { asPromptInput, disposePrompts, type PromptParams } from '../prompts/prompt-params';
 import { type Tensor, tf } from '../tf';
 import { applyHead, disposeHead, type HeadParams } from './head';
-import { type ForwardOptions, forwardFeatures, type Pool, pool } from './vit';
-import type { ViTConfig } from './vit-config';
+import { type ForwardOptions, forwardFeatures, pool } from './vit';
 import { backboneParamCount, backboneTensors, disposeViTWeights, type ViTWeights } from './vit-weights';
-
-/** What is trained: `linear` head only; `vpt`/`spt` prompts + head; `full` everything. */
-export type Method = 'linear' | 'vpt' | 'spt' | 'full';
 
 export interface ModelOutput {
   logits: Tensor; // [B, C]
@@ -32,7 +31,7 @@ export class PromptedViT {
     readonly method: Method,
     readonly prompts?: PromptParams,
   ) {
-    if (method === 'linear' && prompts)
+    if (!methodHasPrompts(method) && prompts)
       throw new Error('method linear trains no prompts: set prompt.length to 0');
     if ((method === 'vpt' || method === 'spt') && !prompts) throw new Error(`method ${method} needs prompts`);
   }

@@ -2,11 +2,12 @@
  * The frozen (or, for full fine-tuning, trainable) backbone weights as tf tensors, built from a
  * canonical timm-named state dict (PyTorch shapes) as the checkpoint layouts produce it.
  */
+
+import { patchGrid, type ViTConfig } from '../../config/architectures';
 import { formatShape, type HostTensor, sameShape, type TensorMap } from '../checkpoint/host-tensor';
 import { type Tensor, tf } from '../tf';
 import type { AttentionWeights } from './attention';
 import type { LayerNormWeights, LinearWeights } from './layers';
-import { patchGrid, type ViTConfig } from './vit-config';
 
 export interface BlockWeights {
   norm1: LayerNormWeights;

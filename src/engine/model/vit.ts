@@ -3,16 +3,15 @@
  * patch embed -> [CLS] + pos -> insert prompts -> blocks (deep: replace prompts before each) -> pool.
  * Shapes: B batch, g grid side, P patch side, T = g*g patches, N prompts, L = 1 + N + T, D width.
  */
+
+import type { ViTConfig } from '../../config/architectures';
+import type { Pool, PromptMode } from '../../config/methods';
 import { type Tensor, tf } from '../tf';
 import { attention } from './attention';
 import type { BlockDropPath } from './drop-path';
 import { frozenBlock } from './frozen-block';
 import { gelu, layerNorm, linear } from './layers';
-import type { ViTConfig } from './vit-config';
 import type { BlockWeights, ViTWeights } from './vit-weights';
-
-export type PromptMode = 'shallow' | 'deep';
-export type Pool = 'cls' | 'mean';
 
 export interface PromptInput {
   mode: PromptMode;

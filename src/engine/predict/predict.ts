@@ -4,13 +4,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ResolvedExperiment } from '../../config/load-config';
+import { writeFileAtomic } from '../../run-folder/atomic-write';
 import { type LogFn, selectBackend } from '../backend/select-backend';
-import type { ResolvedExperiment } from '../config/load-config';
 import { imageBatches } from '../data/image-batches';
 import { parseSplitFile, readVptJson, type SplitEntry } from '../data/split-file';
 import { buildModel } from '../model/build-model';
 import { tf } from '../tf';
-import { writeFileAtomic } from '../util/atomic-write';
 import { checkPredictOutput, type ProtectedInput } from './output-guard';
 
 export interface PredictOptions {

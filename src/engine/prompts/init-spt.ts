@@ -11,9 +11,11 @@
  *            all T tokens there, a bug not copied), pooled; N of the pooled vectors drawn uniformly.
  *   kmeans   N k-means centres of a uniform subset of the candidates (k-means++, mini-batch Lloyd).
  */
+
+import type { ViTConfig } from '../../config/architectures';
+import type { PromptMode } from '../../config/methods';
 import type { HostTensor } from '../checkpoint/host-tensor';
-import { forwardFeatures, type PromptMode, patchEmbed } from '../model/vit';
-import type { ViTConfig } from '../model/vit-config';
+import { forwardFeatures, patchEmbed } from '../model/vit';
 import type { ViTWeights } from '../model/vit-weights';
 import { type Tensor, tf } from '../tf';
 import type { Rng } from '../util/rng';

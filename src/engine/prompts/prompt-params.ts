@@ -3,8 +3,10 @@
  * prompts need no slicing in the forward pass; serialised as one (S, N, D) tensor, S = 1 (shallow)
  * or depth (deep), the layout of the SPT authors' `prompt_token`.
  */
+
+import type { PromptMode } from '../../config/methods';
 import { formatShape, type HostTensor } from '../checkpoint/host-tensor';
-import type { PromptInput, PromptMode } from '../model/vit';
+import type { PromptInput } from '../model/vit';
 import { tf } from '../tf';
 
 export interface PromptParams {

@@ -3,22 +3,15 @@
  * summary.json says `finished`), any other run continues at its last checkpoint's position. Epochs
  * are counted from 1 (as on the terminal and in every file); steps are the optimizer steps done.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { readSummaryOrNull } from '../../run-folder/run-files';
+import { RUN_STATUS } from '../../run-folder/status';
 import type { RunSummaryFile } from '../../shared/run-events';
-import { RUN_FILES } from './run-folder';
 import type { TrainPosition } from './train-checkpoint';
 
 /** The run's summary when it finished (nothing is left to train or test), else null. */
 export function finishedRunSummary(runDir: string): RunSummaryFile | null {
-  try {
-    const summary = JSON.parse(
-      fs.readFileSync(path.join(runDir, RUN_FILES.summary), 'utf8'),
-    ) as RunSummaryFile;
-    return summary?.status === 'finished' ? summary : null;
-  } catch {
-    return null; // no summary yet, or a torn one: not finished
-  }
+  const summary = readSummaryOrNull(runDir); // no summary yet, or a torn one: not finished
+  return summary?.status === RUN_STATUS.finished ? summary : null;
 }
 
 /**

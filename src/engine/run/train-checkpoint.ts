@@ -11,6 +11,9 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../../run-folder/atomic-write';
+import { faultPoint } from '../../run-folder/fault';
+import { type CheckpointKind, checkpointSidecarName, RUN_FILES } from '../../run-folder/layout';
 import { CheckpointError } from '../checkpoint/checkpoint-error';
 import type { HostTensor, TensorMap } from '../checkpoint/host-tensor';
 import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors';
@@ -19,9 +22,6 @@ import type { PromptedViT } from '../model/prompted-vit';
 import { vitWeightsToState } from '../model/vit-weights';
 import { promptsToHost } from '../prompts/prompt-params';
 import type { AdamW } from '../train/adamw';
-import { writeFileAtomic } from '../util/atomic-write';
-import { faultPoint } from '../util/fault';
-import { RUN_FILES } from './run-folder';
 
 export interface TrainPosition {
   /** The epoch in progress (or the next one when stepInEpoch is 0). */
@@ -34,7 +34,7 @@ export interface TrainPosition {
 
 export interface CheckpointMeta {
   version: 1;
-  kind: 'last' | 'best';
+  kind: CheckpointKind;
   weights: string; // file name inside checkpoints/
   position: TrainPosition;
   optimizerStep: number;
@@ -89,8 +89,8 @@ export async function saveTrainCheckpoint(
   });
   faultPoint(`checkpoint:${kind}:weights`);
   const full: CheckpointMeta = { ...meta, version: 1, weights, savedAt: new Date().toISOString(), sha256 };
-  const sidecar = path.join(dir, `${kind}.json`);
-  const prev = path.join(dir, `${kind}.prev.json`);
+  const sidecar = path.join(dir, checkpointSidecarName(kind));
+  const prev = path.join(dir, checkpointSidecarName(kind, true));
   // The generation being replaced becomes the fallback, unless it is damaged itself (then the
   // fallback stays what it was).
   try {
@@ -131,7 +131,7 @@ export function pruneCheckpoints(runDir: string): string[] {
   for (const kind of ['last', 'best'] as const) {
     const named = new Set<string>();
     let intact = true;
-    for (const sidecar of [`${kind}.json`, `${kind}.prev.json`]) {
+    for (const sidecar of [checkpointSidecarName(kind), checkpointSidecarName(kind, true)]) {
       const f = path.join(dir, sidecar);
       if (!fs.existsSync(f)) continue;
       try {
@@ -162,7 +162,7 @@ export interface LoadedTrainCheckpoint {
 const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
 
 /** Checks a parsed sidecar's shape (a hand-edited or damaged one must not get further). */
-function checkMeta(v: unknown, file: string, kind: 'last' | 'best'): CheckpointMeta {
+function checkMeta(v: unknown, file: string, kind: CheckpointKind): CheckpointMeta {
   const bad = (what: string) => new CheckpointError(file, `damaged checkpoint sidecar: ${what}`);
   if (!v || typeof v !== 'object') throw bad('not a JSON object');
   const m = v as Partial<CheckpointMeta>;
@@ -197,7 +197,7 @@ function sha256File(file: string): string {
   return hash.digest('hex');
 }
 
-function loadGeneration(runDir: string, sidecar: string, kind: 'last' | 'best'): LoadedTrainCheckpoint {
+function loadGeneration(runDir: string, sidecar: string, kind: CheckpointKind): LoadedTrainCheckpoint {
   let text: string;
   try {
     text = fs.readFileSync(sidecar, 'utf8');
@@ -223,10 +223,10 @@ function loadGeneration(runDir: string, sidecar: string, kind: 'last' | 'best'):
  * generation (`<kind>.prev.json`) is loaded instead and `warning` says so; when both are unusable a
  * CheckpointError names both problems.
  */
-export function loadTrainCheckpoint(runDir: string, kind: 'last' | 'best'): LoadedTrainCheckpoint {
+export function loadTrainCheckpoint(runDir: string, kind: CheckpointKind): LoadedTrainCheckpoint {
   const dir = path.join(runDir, RUN_FILES.checkpoints);
-  const sidecar = path.join(dir, `${kind}.json`);
-  const prev = path.join(dir, `${kind}.prev.json`);
+  const sidecar = path.join(dir, checkpointSidecarName(kind));
+  const prev = path.join(dir, checkpointSidecarName(kind, true));
   if (!fs.existsSync(sidecar) && !fs.existsSync(prev))
     throw new Error(
       `${sidecar}: no ${kind} checkpoint in this run (it stopped before its first epoch ended)`,

@@ -1,11 +1,11 @@
 /** `spt eval <run>`: a finished (or stopped) run's best checkpoint evaluated on a split. */
 import * as path from 'node:path';
+import { loadExperiment } from '../../config/load-config';
+import { RUN_FILES } from '../../run-folder/layout';
 import { type LogFn, selectBackend } from '../backend/select-backend';
-import { loadExperiment } from '../config/load-config';
 import { BatchLoader } from '../data/batch-loader';
 import { openDataset } from '../data/dataset';
 import { buildModel } from '../model/build-model';
-import { RUN_FILES } from '../run/run-folder';
 import { loadTrainCheckpoint } from '../run/train-checkpoint';
 import { type EvalResult, evaluate } from './evaluate';
 import { restoreModelTensors } from './restore-model';

@@ -8,14 +8,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import type { MetricLine, RunEvent, RunStatus, RunSummaryFile } from '../../shared/run-events';
+import type { ResolvedExperiment } from '../../config/load-config';
+import { isDiskError, writeFileAtomic } from '../../run-folder/atomic-write';
+import { faultPoint } from '../../run-folder/fault';
+import { ANALYSIS_INDEX, checkpointFile, checkpointSidecar, runFile } from '../../run-folder/layout';
+import { readSummary } from '../../run-folder/run-files';
+import { createRunDir, RunFolder, removeStaleTemps, truncateJsonl } from '../../run-folder/run-folder';
+import { acquireRunLock, type RunLock } from '../../run-folder/run-lock';
+import { clearForRestart, hasLastCheckpoint, savedConfigProblem } from '../../run-folder/run-resume';
+import { isActiveStatus, type RecordedStatus, RUN_STATUS } from '../../run-folder/status';
+import type { MetricLine, RunEvent, RunSummaryFile } from '../../shared/run-events';
 import { PERSISTED_EVENTS } from '../../shared/run-events';
 import { analyseCheckpoint, analysedEpochs, writeAnalysis } from '../analysis/analyse-checkpoint';
 import { chooseProbeEntries } from '../analysis/probe-set';
 import { type LogFn, selectBackend } from '../backend/select-backend';
 import type { HostTensor } from '../checkpoint/host-tensor';
 import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors';
-import type { ResolvedExperiment } from '../config/load-config';
 import { BatchLoader } from '../data/batch-loader';
 import { DataError } from '../data/data-error';
 import { type DatasetSplits, openDataset } from '../data/dataset';
@@ -27,13 +35,8 @@ import { crossEntropy } from '../model/loss';
 import type { PromptedViT } from '../model/prompted-vit';
 import { promptsToHost } from '../prompts/prompt-params';
 import { finishedRunSummary, resumeMessage } from '../run/resume-point';
-import { createRunDir, RunFolder, removeStaleTemps, truncateJsonl } from '../run/run-folder';
-import { acquireRunLock, type RunLock } from '../run/run-lock';
-import { clearForRestart, hasLastCheckpoint, savedConfigProblem } from '../run/run-resume';
 import { loadTrainCheckpoint, pruneCheckpoints, saveTrainCheckpoint } from '../run/train-checkpoint';
 import { type Tensor, tf } from '../tf';
-import { isDiskError, writeFileAtomic } from '../util/atomic-write';
-import { faultPoint } from '../util/fault';
 import { Rng } from '../util/rng';
 import { stepEngineForRun } from '../webgpu/run-step-engine';
 import type { StepEngine } from '../webgpu/step-engine';
@@ -123,7 +126,7 @@ function recordFailure(exp: ResolvedExperiment, runDir: string, err: unknown, op
   const t = now();
   const events: RunEvent[] = [
     { type: 'error', t, message },
-    { type: 'status', t, status: 'failed', runDir, message },
+    { type: 'status', t, status: RUN_STATUS.failed, runDir, message },
   ];
   const run = new RunFolder(runDir);
   for (const e of events) {
@@ -139,9 +142,9 @@ function recordFailure(exp: ResolvedExperiment, runDir: string, err: unknown, op
     }
   }
   try {
-    const summary = JSON.parse(fs.readFileSync(run.file('summary'), 'utf8')) as RunSummaryFile;
-    if (summary.status === 'running' || summary.status === 'initialising')
-      run.writeJson('summary', { ...summary, status: 'failed', error: message });
+    const summary = readSummary(runDir);
+    if (summary && isActiveStatus(summary.status))
+      run.writeJson('summary', { ...summary, status: RUN_STATUS.failed, error: message });
   } catch {
     // no summary yet (the run failed while starting), or the disk is full
   }
@@ -151,15 +154,16 @@ function recordFailure(exp: ResolvedExperiment, runDir: string, err: unknown, op
 /**
  * What a run that failed on a full disk keeps, and the command that continues it once space is
  * freed: resume from the last checkpoint; restart in the same folder when it had none but its
- * config.yaml was saved (see engine/run/run-resume); else start again from the experiment file.
+ * config.yaml was saved (see src/run-folder/run-resume.ts); else start again from the experiment file.
  */
 function afterDiskFull(exp: ResolvedExperiment, runDir: string): string {
   const resume = `\`spt train --resume ${runDir}\``;
   if (hasLastCheckpoint(runDir)) {
-    let kept = `the last good checkpoint is kept in ${path.join(runDir, 'checkpoints')}`;
+    const checkpoints = runFile(runDir, 'checkpoints');
+    let kept = `the last good checkpoint is kept in ${checkpoints}`;
     try {
-      const last = JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoints', 'last.json'), 'utf8'));
-      kept = `the last good checkpoint (epoch ${last.position.epoch}, step ${last.position.globalStep}) is kept in ${path.join(runDir, 'checkpoints')}`;
+      const last = JSON.parse(fs.readFileSync(checkpointSidecar(runDir, 'last'), 'utf8'));
+      kept = `the last good checkpoint (epoch ${last.position.epoch}, step ${last.position.globalStep}) is kept in ${checkpoints}`;
     } catch {
       // last.json unreadable: resuming falls back to last.prev.json
     }
@@ -187,7 +191,7 @@ async function trainInRunDir(
     if (PERSISTED_EVENTS.has(e.type)) run.events.append(e);
     opts.onEvent?.(e);
   };
-  const status = (s: RunStatus, message?: string) =>
+  const status = (s: RecordedStatus, message?: string) =>
     emit({ type: 'status', t: now(), status: s, runDir, message });
 
   let resumed: ReturnType<typeof loadTrainCheckpoint> | undefined;
@@ -197,7 +201,7 @@ async function trainInRunDir(
     const stale = [...removeStaleTemps(runDir), ...pruneCheckpoints(runDir)];
     if (stale.length) log('info', `removed ${stale.length} leftover file(s) of the interrupted run`);
     truncateJsonl(run.file('metrics'), resumed.meta.metricsLines);
-    status('initialising', resumeMessage(resumed.meta.position, config.train.epochs));
+    status(RUN_STATUS.created, resumeMessage(resumed.meta.position, config.train.epochs));
     if (resumed.warning) {
       emit({ type: 'warning', t: now(), message: resumed.warning });
       log('warn', resumed.warning);
@@ -207,7 +211,7 @@ async function trainInRunDir(
     // (everything is seeded, so the numbers are an uninterrupted run's).
     const cleared = clearForRestart(runDir);
     if (cleared.length) log('info', `removed ${cleared.length} file(s) of the interrupted first attempt`);
-    status('initialising', 'restarting from the beginning: the run stopped before its first checkpoint');
+    status(RUN_STATUS.created, 'restarting from the beginning: the run stopped before its first checkpoint');
   } else {
     writeFileAtomic(
       run.file('config'),
@@ -218,7 +222,7 @@ async function trainInRunDir(
         output: { dir: exp.paths.outputDir },
       }),
     );
-    status('initialising');
+    status(RUN_STATUS.created);
   }
 
   const backend = await selectBackend(config.device.backend, log, {
@@ -360,12 +364,12 @@ async function trainInRunDir(
         type: 'checkpoint',
         t: now(),
         kind,
-        path: path.join(runDir, 'checkpoints', meta.weights),
+        path: checkpointFile(runDir, meta.weights),
         epoch: pos.epoch,
         step: pos.globalStep,
       });
     };
-    const summary = (s: RunStatus, extra: Partial<RunSummaryFile> = {}): RunSummaryFile => ({
+    const summary = (s: RecordedStatus, extra: Partial<RunSummaryFile> = {}): RunSummaryFile => ({
       status: s,
       name: config.name,
       method: config.prompt.method,
@@ -382,7 +386,7 @@ async function trainInRunDir(
       skipped_images: skipped.size,
       ...extra,
     });
-    const finish = (s: RunStatus, extra: Partial<RunSummaryFile> = {}, testLine?: MetricLine) => {
+    const finish = (s: RecordedStatus, extra: Partial<RunSummaryFile> = {}, testLine?: MetricLine) => {
       const sum = summary(s, extra);
       run.writeJson('summary', sum);
       emit({ type: 'summary', t: now(), summary: sum, ...(testLine ? { testLine } : {}) });
@@ -417,12 +421,12 @@ async function trainInRunDir(
         type: 'analysis',
         t: now(),
         epoch,
-        path: files.find((f) => f.endsWith('.json') && !f.endsWith('index.json')) ?? files[0],
+        path: files.find((f) => f.endsWith('.json') && path.basename(f) !== ANALYSIS_INDEX) ?? files[0],
       });
     };
 
-    status('running');
-    run.writeJson('summary', summary('running'));
+    status(RUN_STATUS.running);
+    run.writeJson('summary', summary(RUN_STATUS.running));
     if (!resumed) await analyse(0);
     else {
       // A run killed while it analysed an epoch boundary analyses it now (same weights).
@@ -459,13 +463,13 @@ async function trainInRunDir(
         const B = batch.labels.length;
         if (!Number.isFinite(loss)) {
           const names = batch.indices.slice(0, 4).map((i) => data.train[i].image);
-          const hint = `lower train.lr (now ${config.train.lr}) or check these images: ${names.join(', ')}${B > 4 ? ', ...' : ''}; the last good checkpoint is kept in ${path.join(runDir, 'checkpoints')}`;
+          const hint = `lower train.lr (now ${config.train.lr}) or check these images: ${names.join(', ')}${B > 4 ? ', ...' : ''}; the last good checkpoint is kept in ${runFile(runDir, 'checkpoints')}`;
           const what = Number.isFinite(stepLoss)
             ? `parameters after the update (loss ${stepLoss})`
             : `training loss (${stepLoss})`;
           const message = `non-finite ${what} at epoch ${epochNo}, step ${pos.globalStep + 1} (batch ${pos.stepInEpoch} of the epoch)`;
           emit({ type: 'error', t: now(), message, hint });
-          finish('failed', { error: `${message}; ${hint}` });
+          finish(RUN_STATUS.failed, { error: `${message}; ${hint}` });
           throw new NonFiniteLossError(`${message}\n  hint: ${hint}`);
         }
         pos = { ...pos, stepInEpoch: pos.stepInEpoch + 1, globalStep: pos.globalStep + 1 };
@@ -500,7 +504,7 @@ async function trainInRunDir(
         faultPoint('train:step');
         if (control.stop) {
           await save('last');
-          return finish('stopped');
+          return finish(RUN_STATUS.stopped);
         }
       }
       // End of epoch: validate, keep the best epoch (chosen on val, never on test).
@@ -554,7 +558,7 @@ async function trainInRunDir(
       );
       if (control.stop) {
         pos = next;
-        return finish('stopped');
+        return finish(RUN_STATUS.stopped);
       }
     }
 
@@ -581,7 +585,7 @@ async function trainInRunDir(
       testAcc = test.acc;
       log('info', `test (epoch ${best.epoch}, chosen on val): acc ${(100 * test.acc).toFixed(2)}%`);
     }
-    return finish('finished', { test_acc: testAcc }, testLine);
+    return finish(RUN_STATUS.finished, { test_acc: testAcc }, testLine);
   } finally {
     gpuStep?.dispose();
     model.dispose();

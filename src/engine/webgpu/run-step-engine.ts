@@ -3,7 +3,7 @@
  * backend the CPU one, for models they support (frozen backbone: linear, VPT, SPT). SPT_WEBGPU_STEP=tfjs
  * asks for tfjs's autodiff path on webgpu (kept for comparison; the bench measures both).
  */
-import type { BackendName } from '../backend/backend-names';
+import type { BackendName } from '../../config/backends';
 import type { PromptedViT } from '../model/prompted-vit';
 import { NativeStepEngine } from '../native/native-step-engine';
 import type { AdamW } from '../train/adamw';

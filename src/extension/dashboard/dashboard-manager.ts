@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunEvent } from '../../shared/run-events';
 import { DASHBOARD_VIEW_TYPE, type DashboardMode, type DashboardRun } from '../../shared/webview-contract';
-import type { SptContext } from '../context';
-import { errorMessage } from '../logger';
-import type { TrainerProcessEvent } from '../runs/trainer-process';
+import type { TrainerProcessEvent } from '../../trainer/client';
+import { errorMessage, type Logger } from '../logger';
+import type { RunQueue } from '../runs/run-queue';
 import { DashboardPanel, type PanelHost, webviewOptions } from './dashboard-panel';
 import { LineBatcher, type LiveRunState, linesOfEvent } from './live-metrics';
 import { distinctRunDirs, panelKey, restoredRuns } from './panel-keys';
@@ -19,6 +19,13 @@ import { readDashboardRun } from './run-summary';
 const SUMMARY_EVENTS: ReadonlySet<RunEvent['type']> = new Set(['status', 'epoch', 'summary']);
 /** A live run's progress line (steps, throughput, ETA) is re-sent at most this often. */
 const PROGRESS_MS = 1000;
+
+/** What the dashboards need of the extension (SptContext has it): its folder, its log and the run queue. */
+export interface DashboardDeps {
+  readonly logger: Logger;
+  readonly extension: { readonly extensionUri: vscode.Uri };
+  readonly queue: Pick<RunQueue, 'byRunDir' | 'get' | 'onProcessEvent'>;
+}
 
 export class DashboardManager implements vscode.Disposable, PanelHost {
   private readonly panels = new Map<string, DashboardPanel>();
@@ -30,7 +37,7 @@ export class DashboardManager implements vscode.Disposable, PanelHost {
   });
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(private readonly ctx: SptContext) {
+  constructor(private readonly ctx: DashboardDeps) {
     this.subscriptions.push(ctx.queue.onProcessEvent((id, e) => this.onProcessEvent(id, e)));
   }
 

@@ -4,8 +4,10 @@
  * exports through a save dialog, and the live feed of its runs (event lines from the manager, and a
  * follower per run for runs no trainer of this window writes). Disposing the panel disposes all of it.
  */
+
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { RUN_FILES } from '../../run-folder/layout';
 import type { MetricLine } from '../../shared/run-events';
 import type {
   DashboardMode,
@@ -232,7 +234,7 @@ export class DashboardPanel implements vscode.Disposable {
       return;
     }
     try {
-      await vscode.window.showTextDocument(vscode.Uri.file(resolveInside(dir, 'config.yaml')), {
+      await vscode.window.showTextDocument(vscode.Uri.file(resolveInside(dir, RUN_FILES.config)), {
         preview: true,
       });
     } catch (err) {

@@ -3,12 +3,15 @@
  * line, where following the file continues) and a tail read of appended bytes only. Lines that do
  * not parse, or lack a split or step, are counted, never thrown. Pure Node: no `vscode`.
  */
+
 import * as fs from 'node:fs';
+import { RUN_FILES } from '../../run-folder/layout';
+import { appendMetricLines, emptyMetrics } from '../../shared/metric-columns';
 import type { MetricLine } from '../../shared/run-events';
-import type { MetricColumns, RunMetrics } from '../../shared/webview-contract';
+import type { RunMetrics } from '../../shared/webview-contract';
 import { MissingFileError, resolveInside } from './path-guard';
 
-export const METRICS_FILE = 'metrics.jsonl';
+const METRICS_FILE = RUN_FILES.metrics;
 
 const SPLITS = new Set(['train', 'val', 'test']);
 const numOrNaN = (v: unknown) => (typeof v === 'number' ? v : Number.NaN);
@@ -35,24 +38,6 @@ export function parseMetricLine(text: string): MetricLine | null {
   };
   if (typeof o.ips === 'number') line.ips = o.ips;
   return line;
-}
-
-export function emptyColumns(): MetricColumns {
-  return { step: [], epoch: [], loss: [], acc: [], lr: [], t: [] };
-}
-
-export function emptyMetrics(runDir: string): RunMetrics {
-  return { runDir, train: emptyColumns(), val: emptyColumns(), test: emptyColumns(), skippedLines: 0 };
-}
-
-export function appendLine(m: RunMetrics, line: MetricLine): void {
-  const c = m[line.split];
-  c.step.push(line.step);
-  c.epoch.push(line.epoch);
-  c.loss.push(line.loss);
-  c.acc.push(line.acc);
-  c.lr.push(line.lr);
-  c.t.push(line.t);
 }
 
 /** Complete lines of `bytes` (up to its last newline), and how many bytes they take. */
@@ -89,7 +74,7 @@ export function readMetricsFile(runDir: string): MetricsRead {
     );
   }
   const { lines, skipped, used } = splitComplete(bytes);
-  for (const l of lines) appendLine(metrics, l);
+  appendMetricLines(metrics, lines);
   // A torn last line (no newline: the trainer died mid-write, or is writing it now).
   metrics.skippedLines = skipped + (bytes.subarray(used).toString('utf8').trim() ? 1 : 0);
   return { metrics, offset: used };

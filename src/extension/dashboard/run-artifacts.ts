@@ -3,7 +3,10 @@
  * the run folder (through the path guard) and, for images, from the run's own data root. Errors are
  * Errors whose message names the file and the fix. Pure Node: no `vscode`, no TensorFlow.
  */
+
 import * as fs from 'node:fs';
+import { RUN_FILES } from '../../run-folder/layout';
+import type { PrototypesFile } from '../../run-folder/run-files';
 import type { AnalysisEpochFile } from '../../shared/analysis-contract';
 import type {
   AttentionData,
@@ -81,22 +84,17 @@ export function probeImages(p: Params<'probeImages'>): ImageData64[] {
   );
 }
 
-interface PrototypesFile {
-  images?: unknown;
-  prompts?: unknown;
-}
-
-function readPrototypes(runDir: string): PrototypesFile | null {
+function readPrototypes(runDir: string): Partial<Record<keyof PrototypesFile, unknown>> | null {
   let file: string;
   try {
-    file = resolveInside(runDir, 'prototypes.json');
+    file = resolveInside(runDir, RUN_FILES.prototypes);
   } catch (err) {
     if (err instanceof MissingFileError) return null;
     throw err;
   }
   try {
     const v = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
-    return v && typeof v === 'object' ? (v as PrototypesFile) : null;
+    return v && typeof v === 'object' ? (v as Partial<Record<keyof PrototypesFile, unknown>>) : null;
   } catch (err) {
     throw new Error(
       `prototypes.json cannot be read (${(err as Error).message}): the file is damaged; the prompts' origins cannot be shown`,

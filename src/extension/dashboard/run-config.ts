@@ -2,9 +2,10 @@
  * A run's own config.yaml as the dashboard needs it: the text, the parsed value, and where its data
  * lives (format, root, splits). Pure Node: no `vscode`, no TensorFlow.
  */
-import * as fs from 'node:fs';
+
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { readRunConfigText } from '../../run-folder/run-files';
 
 export interface RunConfig {
   /** config.yaml as written, or null when it cannot be read. */
@@ -18,7 +19,7 @@ export interface RunConfig {
 export function readRunConfig(runDir: string): RunConfig {
   let text: string;
   try {
-    text = fs.readFileSync(path.join(runDir, 'config.yaml'), 'utf8');
+    text = readRunConfigText(runDir);
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     return { text: null, value: null, error: missing ? 'config.yaml is missing' : (err as Error).message };

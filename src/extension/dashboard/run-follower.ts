@@ -4,8 +4,9 @@
  * appended to metrics.jsonl, notices new analysis epochs (index.json, by modification time) and
  * changes of events.jsonl or summary.json (the run's status). Pure Node: no `vscode`.
  */
+
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { analysisIndexFile, runFile } from '../../run-folder/layout';
 import type { MetricLine } from '../../shared/run-events';
 import { readAnalysisIndex } from './analysis-files';
 import { readAppended } from './metrics-file';
@@ -49,7 +50,7 @@ export class RunFollower {
     private readonly handlers: FollowHandlers,
     private readonly options: FollowOptions = {},
   ) {
-    this.indexTime = mtime(this.file('analysis', 'index.json'));
+    this.indexTime = mtime(analysisIndexFile(this.runDir));
     for (const e of this.safeIndexEpochs()) this.epochs.add(e);
     this.stateTime = this.stateStamp();
     try {
@@ -58,10 +59,6 @@ export class RunFollower {
     } catch {
       this.startPolling();
     }
-  }
-
-  private file(...parts: string[]): string {
-    return path.join(this.runDir, ...parts);
   }
 
   private safeIndexEpochs(): number[] {
@@ -73,7 +70,7 @@ export class RunFollower {
   }
 
   private stateStamp(): string {
-    return `${mtime(this.file('events.jsonl'))}:${mtime(this.file('summary.json'))}`;
+    return `${mtime(runFile(this.runDir, 'events'))}:${mtime(runFile(this.runDir, 'summary'))}`;
   }
 
   private startPolling(): void {
@@ -109,7 +106,7 @@ export class RunFollower {
       const lines = readAppended(this.runDir, this.tail);
       if (lines.length) this.handlers.lines(lines);
     }
-    const t = mtime(this.file('analysis', 'index.json'));
+    const t = mtime(analysisIndexFile(this.runDir));
     if (t !== this.indexTime) {
       this.indexTime = t;
       for (const e of this.safeIndexEpochs())

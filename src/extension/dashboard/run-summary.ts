@@ -3,8 +3,10 @@
  * or events.jsonl), summary.json's numbers, the flattened config, and the live state of the queue
  * merged over them. Pure Node: no `vscode`, no TensorFlow.
  */
+
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { readSummaryOrNull } from '../../run-folder/run-files';
+import { RUN_STATUS } from '../../run-folder/status';
 import { flattenConfig } from '../../shared/flatten-config';
 import type { RunSummaryFile } from '../../shared/run-events';
 import type { DashboardRun, DashboardRunStatus } from '../../shared/webview-contract';
@@ -17,17 +19,12 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
 
 function readSummary(runDir: string): Partial<RunSummaryFile> {
-  try {
-    const v = JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')) as unknown;
-    return v && typeof v === 'object' ? (v as Partial<RunSummaryFile>) : {};
-  } catch {
-    return {};
-  }
+  return readSummaryOrNull(runDir) ?? {};
 }
 
 /** The extension's statuses in the dashboard's words: an interrupted run (no live trainer) is stopped. */
 export function dashboardStatus(status: RunView['status']): DashboardRunStatus {
-  return status === 'interrupted' ? 'stopped' : status;
+  return status === RUN_STATUS.interrupted ? RUN_STATUS.stopped : status;
 }
 
 const NO_FOLDER = 'the run folder no longer exists (deleted or moved): close this dashboard';
@@ -95,6 +92,6 @@ export function applyLive(run: DashboardRun, v: RunView): void {
   run.wallSeconds = v.elapsedSeconds ?? run.wallSeconds;
   run.method = run.method ?? v.method;
   run.backend = run.backend ?? v.backend;
-  if (v.status === 'failed') run.error = v.lastError ?? run.error;
+  if (v.status === RUN_STATUS.failed) run.error = v.lastError ?? run.error;
   else if (v.live) run.error = null;
 }

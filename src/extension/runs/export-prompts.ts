@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { TensorMap } from '../../engine/checkpoint/host-tensor';
 import { readSafetensors, writeSafetensors } from '../../engine/checkpoint/safetensors';
-import { RUN_FILES } from '../../engine/run/run-folder';
-import { writeFileAtomic } from '../../engine/util/atomic-write';
+import { writeFileAtomic } from '../../run-folder/atomic-write';
+import { checkpointFile, checkpointSidecar, RUN_FILES } from '../../run-folder/layout';
 
 export interface ExportedPrompts {
   dir: string;
@@ -25,16 +25,16 @@ const EXPORTED = ['prompts', 'head.weight', 'head.bias'];
 
 export function exportPrompts(runDir: string): ExportedPrompts {
   let kind: 'best' | 'last' = 'best';
-  let sidecar = path.join(runDir, RUN_FILES.checkpoints, 'best.json');
+  let sidecar = checkpointSidecar(runDir, 'best');
   if (!fs.existsSync(sidecar)) {
     kind = 'last';
-    sidecar = path.join(runDir, RUN_FILES.checkpoints, 'last.json');
+    sidecar = checkpointSidecar(runDir, 'last');
   }
   if (!fs.existsSync(sidecar))
     throw new Error(`${runDir}: no checkpoint to export (the run stopped before its first epoch ended)`);
   const meta = JSON.parse(fs.readFileSync(sidecar, 'utf8')) as { weights?: string; best?: { epoch: number } };
   if (typeof meta.weights !== 'string') throw new Error(`${sidecar}: no weights file named`);
-  const { tensors } = readSafetensors(path.join(runDir, RUN_FILES.checkpoints, meta.weights));
+  const { tensors } = readSafetensors(checkpointFile(runDir, meta.weights));
 
   let config: {
     prompt?: { method?: string; mode?: string };

@@ -6,11 +6,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RUN_FILES } from '../../engine/run/run-folder';
-import { writeFileAtomic } from '../../engine/util/atomic-write';
+import { writeFileAtomic } from '../../run-folder/atomic-write';
+import { RUN_FILES } from '../../run-folder/layout';
 
 /** The note file in a run folder. */
-export const RUN_NOTE_FILE = 'note.json';
+export const RUN_NOTE_FILE = RUN_FILES.note;
 
 export interface RunNote {
   /** Free text (one line in the tree, whole in the tooltip). */

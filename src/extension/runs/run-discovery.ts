@@ -7,12 +7,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { RUN_FILES } from '../../engine/run/run-folder';
-import { runResumeState } from '../../engine/run/run-resume';
-import type { RunEvent, RunStatus, RunSummaryFile } from '../../shared/run-events';
+import { isRunTimestamp, parseRunTimestamp, RUN_FILES, runFile } from '../../run-folder/layout';
+import { readRunConfigText, readRunEvents, readSummary } from '../../run-folder/run-files';
+import { isResumable, runResumeState } from '../../run-folder/run-resume';
+import { type RecordedStatus, RUN_STATUS, type RunStatus } from '../../run-folder/status';
+import type { RunEvent, RunSummaryFile } from '../../shared/run-events';
 
 /** A run's status as the extension shows it: `interrupted` ran but has no live process. */
-export type RunRecordStatus = RunStatus | 'interrupted' | 'unreadable';
+export type RunRecordStatus = RunStatus | 'unreadable';
 
 export interface RunRecord {
   runDir: string;
@@ -48,17 +50,6 @@ export interface DiscoverOptions {
   isLive?: (runDir: string) => boolean;
 }
 
-const RUN_FOLDER = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(?:-\d+)?$/;
-
-/** `20261127-020337` -> that local time; null for any other name. */
-export function parseRunTimestamp(name: string): Date | null {
-  const m = RUN_FOLDER.exec(name);
-  if (!m) return null;
-  const [y, mo, d, h, mi, s] = m.slice(1).map(Number);
-  const date = new Date(y, mo - 1, d, h, mi, s);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
 function listDirs(dir: string): string[] {
   try {
     return fs
@@ -70,29 +61,9 @@ function listDirs(dir: string): string[] {
   }
 }
 
-/** Complete JSON lines; lines that do not parse (a torn write, garbage) are skipped. */
-export function readJsonlLenient<T>(file: string): T[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return [];
-  }
-  const out: T[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as T);
-    } catch {
-      // skipped
-    }
-  }
-  return out;
-}
-
 function plannedEpochs(runDir: string): number | null {
   try {
-    const config = parseYaml(fs.readFileSync(path.join(runDir, RUN_FILES.config), 'utf8')) as {
+    const config = parseYaml(readRunConfigText(runDir)) as {
       train?: { epochs?: unknown };
     };
     const e = config?.train?.epochs;
@@ -129,30 +100,24 @@ function blank(runDir: string): RunRecord {
 export function readRunRecord(runDir: string, opts: DiscoverOptions = {}): RunRecord {
   const rec = blank(runDir);
   try {
-    const summaryFile = path.join(runDir, RUN_FILES.summary);
-    const eventsFile = path.join(runDir, RUN_FILES.events);
-    const hasSummary = fs.existsSync(summaryFile);
-    const hasEvents = fs.existsSync(eventsFile);
+    const hasSummary = fs.existsSync(runFile(runDir, 'summary'));
+    const hasEvents = fs.existsSync(runFile(runDir, 'events'));
     if (!hasSummary && !hasEvents) {
-      rec.unreadable = 'no summary.json or events.jsonl (not a run folder, or it has just been created)';
-      if (opts.isLive?.(runDir)) rec.status = 'initialising';
+      rec.unreadable = `no ${RUN_FILES.summary} or ${RUN_FILES.events} (not a run folder, or it has just been created)`;
+      if (opts.isLive?.(runDir)) rec.status = RUN_STATUS.created;
       return rec;
     }
     let summary: RunSummaryFile | null = null;
     if (hasSummary) {
       try {
-        summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as RunSummaryFile;
+        summary = readSummary(runDir);
       } catch (err) {
-        rec.unreadable = `summary.json: ${(err as Error).message}`;
-        return rec;
-      }
-      if (!summary || typeof summary !== 'object' || typeof summary.status !== 'string') {
-        rec.unreadable = 'summary.json has no status';
+        rec.unreadable = (err as Error).message;
         return rec;
       }
     }
-    const events = hasEvents ? readJsonlLenient<RunEvent>(eventsFile) : [];
-    let status: RunStatus | null = summary?.status ?? null;
+    const events = hasEvents ? readRunEvents(runDir) : [];
+    let status: RecordedStatus | null = summary?.status ?? null;
     let lastEpoch: Extract<RunEvent, { type: 'epoch' }> | null = null;
     let firstT: number | null = null;
     let lastT: number | null = null;
@@ -169,7 +134,7 @@ export function readRunRecord(runDir: string, opts: DiscoverOptions = {}): RunRe
         rec.lastError = e.hint ? `${e.message} (${e.hint})` : e.message;
     }
     if (!status) {
-      rec.unreadable = 'events.jsonl has no status event';
+      rec.unreadable = `${RUN_FILES.events} has no status event`;
       return rec;
     }
     if (summary) {
@@ -193,10 +158,10 @@ export function readRunRecord(runDir: string, opts: DiscoverOptions = {}): RunRe
     if (!rec.startedAt && firstT !== null) rec.startedAt = new Date(firstT * 1000);
     // Live: a trainer of this window, or any process that holds the run's lock (a CLI run, another
     // window): such a run is running, not interrupted, and must not be resumed a second time. The
-    // rule is the sweep's and `spt train --resume`'s too (engine/run/run-resume).
+    // rule is the sweep's and `spt train --resume`'s too (src/run-folder/run-resume.ts).
     const r = runResumeState(runDir, status, opts.isLive);
     rec.status = r.status;
-    rec.resumable = r.resume !== null;
+    rec.resumable = isResumable(r);
     return rec;
   } catch (err) {
     rec.status = 'unreadable';
@@ -210,7 +175,7 @@ export function discoverRuns(runsDir: string, opts: DiscoverOptions = {}): RunRe
   const runs: RunRecord[] = [];
   for (const experiment of listDirs(runsDir)) {
     for (const stamp of listDirs(path.join(runsDir, experiment))) {
-      if (!RUN_FOLDER.test(stamp)) continue;
+      if (!isRunTimestamp(stamp)) continue;
       runs.push(readRunRecord(path.join(runsDir, experiment, stamp), opts));
     }
   }
@@ -290,7 +255,7 @@ export function watchRuns(runsDir: string, onChange: () => void, opts: WatchOpti
     for (const e of listDirs(runsDir)) {
       const exp = path.join(runsDir, e);
       wanted.add(exp);
-      for (const r of listDirs(exp)) if (RUN_FOLDER.test(r)) wanted.add(path.join(exp, r));
+      for (const r of listDirs(exp)) if (isRunTimestamp(r)) wanted.add(path.join(exp, r));
     }
     for (const [dir, w] of watchers) {
       if (!wanted.has(dir)) {

@@ -3,14 +3,18 @@
  * Each entry carries the live state the Runs tree shows (epoch, accuracy, loss, run folder).
  * Processes come from an injectable factory (tests pass fakes). Pure Node: no `vscode`.
  */
+
 import * as path from 'node:path';
+import type { EndedStatus } from '../../run-folder/status';
+import type { RunEvent } from '../../shared/run-events';
 import type { TrainerJob } from '../../shared/trainer-contract';
+import type { Disposable, TrainerOutcome, TrainerProcessEvent } from '../../trainer/client';
 import { type StepClock, tickClock } from './run-progress';
-import type { Disposable, TrainerOutcome, TrainerProcessEvent } from './trainer-process';
 
-export type QueueState = 'queued' | 'running' | 'finished' | 'failed' | 'stopped' | 'cancelled';
+/** An entry's state: queued, the run's own status while a trainer of this window runs it, or cancelled. */
+export type QueueState = 'queued' | 'running' | EndedStatus | 'cancelled';
 
-/** What the queue needs from a trainer process (TrainerProcess has it). */
+/** What the queue needs from a trainer process (TrainerClient has it). */
 export interface RunProcess {
   onEvent(listener: (e: TrainerProcessEvent) => void): Disposable;
   start(): void;
@@ -51,6 +55,29 @@ export interface RunQueueOptions {
   createProcess: ProcessFactory;
   /** Trainer processes at once (default 1). */
   maxConcurrent?: number;
+}
+
+/**
+ * Puts what a run event says into a live entry (epochs, accuracy, loss, step); false when the event
+ * carries nothing the tree shows. The run queue's trainers and a sweep's runs (sweeps/sweep-live.ts)
+ * are followed the same way.
+ */
+export function applyRunEvent(e: QueueEntry, r: RunEvent, now = Date.now()): boolean {
+  if (r.type === 'epoch') {
+    e.epoch = r.epoch; // epochs completed (the epoch that ended, counted from 1)
+    e.epochs = r.epochs;
+    e.valAcc = r.val.acc;
+    e.bestValAcc = r.best.acc;
+    e.bestEpoch = r.best.epoch;
+  } else if (r.type === 'step') {
+    e.loss = r.loss;
+    e.step = r.step;
+    e.totalSteps = r.totalSteps;
+    e.clock = tickClock(e.clock, r.step, r.ips, now);
+  } else if (r.type === 'status' && r.message) e.message = r.message;
+  else if (r.type === 'summary') e.testAcc = r.summary.test_acc ?? undefined;
+  else return false;
+  return true;
 }
 
 /** The experiment name of a job: the file's name without `.spt.yaml`, or the resumed run's parent. */
@@ -231,24 +258,9 @@ export class RunQueue {
       case 'started':
         e.runDir = ev.runDir;
         break;
-      case 'run': {
-        const r = ev.event;
-        if (r.type === 'epoch') {
-          e.epoch = r.epoch; // epochs completed (the epoch that ended, counted from 1)
-          e.epochs = r.epochs;
-          e.valAcc = r.val.acc;
-          e.bestValAcc = r.best.acc;
-          e.bestEpoch = r.best.epoch;
-        } else if (r.type === 'step') {
-          e.loss = r.loss;
-          e.step = r.step;
-          e.totalSteps = r.totalSteps;
-          e.clock = tickClock(e.clock, r.step, r.ips, Date.now());
-        } else if (r.type === 'status' && r.message) e.message = r.message;
-        else if (r.type === 'summary') e.testAcc = r.summary.test_acc ?? undefined;
-        else return; // nothing the tree shows
+      case 'run':
+        if (!applyRunEvent(e, ev.event)) return; // nothing the tree shows
         break;
-      }
       case 'finished':
       case 'stopped':
         e.state = ev.type;

@@ -6,7 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RUN_FILES } from '../../engine/run/run-folder';
+import { RUN_FILES } from '../../run-folder/layout';
+import { hasLastCheckpoint } from '../../run-folder/run-resume';
+import { RUN_STATUS } from '../../run-folder/status';
 import { type RunNote, readRunNote, readRunSeed } from './run-annotations';
 import type { RunRecord, RunRecordStatus } from './run-discovery';
 import { etaSeconds, formatProgress, progressRows, type RunProgress } from './run-progress';
@@ -82,6 +84,8 @@ export interface BuildTreeOptions {
   logFileFor?: (runDir: string) => string | undefined;
   /** Whether a file exists (artifacts that are missing are left out). */
   exists?: (file: string) => boolean;
+  /** The live entry of a sweep's run while this window's sweep trains it (sweeps/sweep-live.ts). */
+  sweepLive?: (sweepDir: string, run: string) => QueueEntry | undefined;
   /** A run folder's seed and note (default: read from the folder, run-annotations.ts). */
   annotate?: (runDir: string) => { seed: number | null; note: RunNote | null };
   /** Order of runs and experiments (default `time`). */
@@ -195,9 +199,9 @@ export function mergeRun(disk: RunRecord | undefined, live: QueueEntry | undefin
   if (live.state === 'failed') v.lastError = live.message ?? base.lastError;
   v.resumable =
     !v.live &&
-    (v.status === 'stopped' || v.status === 'failed') &&
+    (v.status === RUN_STATUS.stopped || v.status === RUN_STATUS.failed) &&
     !!v.runDir &&
-    fs.existsSync(path.join(v.runDir, RUN_FILES.checkpoints, 'last.json'));
+    hasLastCheckpoint(v.runDir);
   v.unreadable = undefined;
   return v;
 }
@@ -235,7 +239,7 @@ export function describeRun(v: RunView): string {
     case 'initialising':
     case 'running':
       if (key) parts.push(key);
-      if (v.status === 'initialising' && !v.epoch && !v.step) parts.push('initialising');
+      if (v.status === RUN_STATUS.created && !v.epoch && !v.step) parts.push(RUN_STATUS.created);
       else if (progressText(v)) parts.push(progressText(v));
       return parts.join(' · ');
     case 'finished':
@@ -464,7 +468,9 @@ export function buildRunTree(
   });
   sorted.sort((a, b) => byRun(a.first, b.first) || a.name.localeCompare(b.name));
   return sorted.map(({ name, runs }) => {
-    const running = runs.filter((r) => r.status === 'running' || r.status === 'initialising').length;
+    const running = runs.filter(
+      (r) => r.status === RUN_STATUS.running || r.status === RUN_STATUS.created,
+    ).length;
     const queued = runs.filter((r) => r.status === 'queued').length;
     const extra = [running ? `${running} running` : '', queued ? `${queued} queued` : ''].filter(Boolean);
     return {

@@ -12,10 +12,10 @@ import {
   type TextEdit,
 } from 'vscode-languageserver-types';
 import { type Document, isMap, isScalar, type Node, parse, type YAMLMap } from 'yaml';
-import { experimentSchema } from '../../engine/config/experiment-schema';
-import { type Field, fieldAt } from '../../engine/config/schema-dsl';
-import { SPT_INITS } from '../../engine/config/semantic-rules';
-import { sweepSchema } from '../../engine/sweep/sweep-schema';
+import { experimentSchema } from '../../config/experiment-schema';
+import { SPT_INITS } from '../../config/methods';
+import { type Field, fieldAt } from '../../config/schema-dsl';
+import { sweepSchema } from '../../config/sweep/sweep-schema';
 import { parseYaml, toRange } from './positions';
 import { isSweepUri } from './sweep';
 import { DIAGNOSTIC_SOURCE, problemsOf, type ValidateOptions } from './validate';

@@ -15,8 +15,8 @@ import {
   MarkupKind,
   type Range,
 } from 'vscode-languageserver-types';
-import { experimentSchema } from '../../engine/config/experiment-schema';
-import { type Field, fieldAt } from '../../engine/config/schema-dsl';
+import { experimentSchema } from '../../config/experiment-schema';
+import { type Field, fieldAt } from '../../config/schema-dsl';
 import { archSummary, fieldMarkdown, typeLabel } from './hover';
 import { parseYaml, stringAt } from './positions';
 import { documentDir } from './validate';

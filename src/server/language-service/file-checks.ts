@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Document, Node } from 'yaml';
 import { isMap, isScalar } from 'yaml';
+import { NAMED_VITS, type NamedViT } from '../../config/architectures';
+import { rangeAt } from '../../config/semantic-rules';
 import { CheckpointError } from '../../engine/checkpoint/checkpoint-error';
 import {
   archMismatch,
@@ -17,10 +19,8 @@ import {
   readCheckpointHeaderInfo,
 } from '../../engine/checkpoint/header-check';
 import { type RequestedFormat, resolveFormat } from '../../engine/checkpoint/layout-detect';
-import { rangeAt } from '../../engine/config/semantic-rules';
 import { DataError } from '../../engine/data/data-error';
 import { OutsideRootError, parseSplitFile, readVptJson } from '../../engine/data/split-file';
-import { NAMED_VITS, type NamedViT } from '../../engine/model/vit-config';
 import { numberAt, stringAt } from './positions';
 
 export type LsSeverity = 'error' | 'warning' | 'information';

@@ -5,9 +5,9 @@
 import type { Position, TextDocument } from 'vscode-languageserver-textdocument';
 import { type Hover, MarkupKind } from 'vscode-languageserver-types';
 import { isScalar } from 'yaml';
-import { experimentSchema } from '../../engine/config/experiment-schema';
-import { type Field, fieldAt } from '../../engine/config/schema-dsl';
-import { NAMED_VITS, type NamedViT } from '../../engine/model/vit-config';
+import { NAMED_VITS, type NamedViT } from '../../config/architectures';
+import { experimentSchema } from '../../config/experiment-schema';
+import { type Field, fieldAt } from '../../config/schema-dsl';
 import { pairAt, parseYaml, toRange } from './positions';
 
 const code = (v: unknown) => `\`${v === null ? 'null' : typeof v === 'string' ? v : JSON.stringify(v)}\``;

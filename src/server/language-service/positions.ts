@@ -6,7 +6,7 @@
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Range } from 'vscode-languageserver-types';
 import { type Document, isMap, isScalar, type Node, type Pair } from 'yaml';
-import { parseYamlDocument } from '../../engine/config/yaml-depth';
+import { parseYamlDocument } from '../../config/yaml-depth';
 
 export function toRange(doc: TextDocument, [start, end]: readonly [number, number]): Range {
   const len = doc.getText().length;

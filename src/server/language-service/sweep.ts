@@ -18,10 +18,10 @@ import {
   type Range,
 } from 'vscode-languageserver-types';
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
-import { experimentSchema } from '../../engine/config/experiment-schema';
-import { type Field, fieldAt } from '../../engine/config/schema-dsl';
-import { overrideKeys, parseSweep } from '../../engine/sweep/sweep-file';
-import { sweepSchema } from '../../engine/sweep/sweep-schema';
+import { experimentSchema } from '../../config/experiment-schema';
+import { type Field, fieldAt } from '../../config/schema-dsl';
+import { overrideKeys, parseSweep } from '../../config/sweep/sweep-file';
+import { sweepSchema } from '../../config/sweep/sweep-schema';
 import type { LsProblem } from './file-checks';
 import { fieldMarkdown, typeLabel } from './hover';
 import { parseYaml, toRange } from './positions';

@@ -1,15 +1,15 @@
 /**
  * Diagnostics of an experiment file: YAML syntax, the schema, the cross-field rules (all from
- * src/engine/config, the trainer's own validator), recipe warnings, and the file-system checks.
+ * src/config, the trainer's own validator), recipe warnings, and the file-system checks.
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { type Diagnostic, DiagnosticSeverity } from 'vscode-languageserver-types';
 import { type Document, isMap, isScalar, type Node } from 'yaml';
-import { experimentSchema } from '../../engine/config/experiment-schema';
-import { parseExperiment } from '../../engine/config/load-config';
-import type { Field } from '../../engine/config/schema-dsl';
+import { experimentSchema } from '../../config/experiment-schema';
+import { parseExperiment } from '../../config/load-config';
+import type { Field } from '../../config/schema-dsl';
 import { applyDisableComments } from './disable-comments';
 import { checkFiles, type LsProblem, type LsSeverity } from './file-checks';
 import { toRange } from './positions';

@@ -3,6 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { vitConfig } from '../../../src/config/architectures';
+import type { Method, PromptMode } from '../../../src/config/methods';
 import {
   analyseCheckpoint,
   indexEntry,
@@ -12,9 +14,8 @@ import { collectProbeTokens, patchTokensOf } from '../../../src/engine/analysis/
 import { promptPatchStats } from '../../../src/engine/analysis/prompt-patch-stats';
 import { selectBackend } from '../../../src/engine/backend/select-backend';
 import { initHead } from '../../../src/engine/model/head';
-import { type Method, PromptedViT } from '../../../src/engine/model/prompted-vit';
-import { type PromptMode, patchEmbed } from '../../../src/engine/model/vit';
-import { vitConfig } from '../../../src/engine/model/vit-config';
+import { PromptedViT } from '../../../src/engine/model/prompted-vit';
+import { patchEmbed } from '../../../src/engine/model/vit';
 import { vitWeightsFromState } from '../../../src/engine/model/vit-weights';
 import { promptParamsFromHost, promptsToHost } from '../../../src/engine/prompts/prompt-params';
 import { tf } from '../../../src/engine/tf';

@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { renderTemplate, TEMPLATES } from '../../../src/engine/config/experiment-templates';
-import { loadExperiment } from '../../../src/engine/config/load-config';
+import { renderTemplate, TEMPLATES } from '../../../src/config/experiment-templates';
+import { loadExperiment } from '../../../src/config/load-config';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const EXPERIMENT = path.join(ROOT, 'test', 'fixtures', 'cli', 'parity-deep-mean.spt.yaml');

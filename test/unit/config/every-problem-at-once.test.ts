@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { parseExperiment } from '../../../src/engine/config/load-config';
+import { parseExperiment } from '../../../src/config/load-config';
 import { validate } from '../../../src/server/language-service';
 
 const EXAMPLE = fs.readFileSync(path.join(__dirname, '../../../examples/cub-spt-deep.spt.yaml'), 'utf8');

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, loadExperiment, parseExperiment } from '../../../src/engine/config/load-config';
+import { ConfigError, loadExperiment, parseExperiment } from '../../../src/config/load-config';
 
 const EXAMPLE = path.join(__dirname, '..', '..', '..', 'examples', 'cub-spt-deep.spt.yaml');
 const example = fs.readFileSync(EXAMPLE, 'utf8');
@@ -115,7 +115,7 @@ describe('experiment config', () => {
 describe('generated JSON Schema', () => {
   it('is committed in sync with the schema (npm run schema regenerates it)', () => {
     const { experimentJsonSchema } =
-      require('../../../src/engine/config/json-schema') as typeof import('../../../src/engine/config/json-schema');
+      require('../../../src/config/json-schema') as typeof import('../../../src/config/json-schema');
     const committed = JSON.parse(
       fs.readFileSync(path.join(__dirname, '..', '..', '..', 'media', 'spt-experiment.schema.json'), 'utf8'),
     );

@@ -9,10 +9,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
-import { experimentSchema } from '../../../src/engine/config/experiment-schema';
-import { type Field, fieldAt } from '../../../src/engine/config/schema-dsl';
+import { experimentSchema } from '../../../src/config/experiment-schema';
+import { type Field, fieldAt } from '../../../src/config/schema-dsl';
+import { sweepSchema } from '../../../src/config/sweep/sweep-schema';
 import { parseSplitFile } from '../../../src/engine/data/split-file';
-import { sweepSchema } from '../../../src/engine/sweep/sweep-schema';
 
 const SRC = path.join(__dirname, '../../../src');
 

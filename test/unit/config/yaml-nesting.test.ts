@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseDocument } from 'yaml';
-import { parseExperiment } from '../../../src/engine/config/load-config';
-import { MAX_YAML_DEPTH, yamlDepthExceeded } from '../../../src/engine/config/yaml-depth';
-import { parseSweep } from '../../../src/engine/sweep/sweep-file';
+import { parseExperiment } from '../../../src/config/load-config';
+import { parseSweep } from '../../../src/config/sweep/sweep-file';
+import { MAX_YAML_DEPTH, yamlDepthExceeded } from '../../../src/config/yaml-depth';
 import { complete, hover, validate } from '../../../src/server/language-service';
 
 const ROOT = path.join(__dirname, '../../..');

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadExperiment } from '../../../src/engine/config/load-config';
+import { loadExperiment } from '../../../src/config/load-config';
 import { openDataset } from '../../../src/engine/data/dataset';
 
 const FIX = path.join(__dirname, '..', '..', 'fixtures', 'datasets');

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { loadExperiment, type ResolvedExperiment } from '../../../src/engine/config/load-config';
+import { loadExperiment, type ResolvedExperiment } from '../../../src/config/load-config';
 import { DataError } from '../../../src/engine/data/data-error';
 import { heldOutSplit, openDataset } from '../../../src/engine/data/dataset';
 import { readImageFolder } from '../../../src/engine/data/imagefolder';

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { loadExperiment } from '../../../src/engine/config/load-config';
+import { loadExperiment } from '../../../src/config/load-config';
 import { DataError } from '../../../src/engine/data/data-error';
 import { openDataset } from '../../../src/engine/data/dataset';
 import { readImageFolder } from '../../../src/engine/data/imagefolder';

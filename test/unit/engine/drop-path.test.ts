@@ -5,6 +5,7 @@
  * micro-batching), and the step engines' refusal.
  */
 import * as assert from 'node:assert/strict';
+import { vitConfig } from '../../../src/config/architectures';
 import { selectBackend } from '../../../src/engine/backend/select-backend';
 import { attention } from '../../../src/engine/model/attention';
 import {
@@ -17,7 +18,6 @@ import { frozenBlock } from '../../../src/engine/model/frozen-block';
 import { initHead } from '../../../src/engine/model/head';
 import { gelu, layerNorm, linear } from '../../../src/engine/model/layers';
 import { PromptedViT } from '../../../src/engine/model/prompted-vit';
-import { vitConfig } from '../../../src/engine/model/vit-config';
 import { disposeViTWeights, vitWeightsFromState } from '../../../src/engine/model/vit-weights';
 import { promptParamsFromHost } from '../../../src/engine/prompts/prompt-params';
 import { tf } from '../../../src/engine/tf';

@@ -3,13 +3,13 @@
  * gradient of frozen linears) against central finite differences of the loss.
  */
 import * as assert from 'node:assert/strict';
-import type { BackendName } from '../../../src/engine/backend/backend-names';
+import { vitConfig } from '../../../src/config/architectures';
+import type { BackendName } from '../../../src/config/backends';
+import type { Method, Pool, PromptMode } from '../../../src/config/methods';
 import { selectBackend } from '../../../src/engine/backend/select-backend';
 import { initHead } from '../../../src/engine/model/head';
 import { crossEntropy } from '../../../src/engine/model/loss';
-import { type Method, PromptedViT } from '../../../src/engine/model/prompted-vit';
-import type { Pool, PromptMode } from '../../../src/engine/model/vit';
-import { vitConfig } from '../../../src/engine/model/vit-config';
+import { PromptedViT } from '../../../src/engine/model/prompted-vit';
 import { vitWeightsFromState } from '../../../src/engine/model/vit-weights';
 import { promptParamsFromHost } from '../../../src/engine/prompts/prompt-params';
 import { tf } from '../../../src/engine/tf';

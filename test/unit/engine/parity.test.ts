@@ -4,11 +4,11 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { BackendName } from '../../../src/engine/backend/backend-names';
+import { vitConfig } from '../../../src/config/architectures';
+import type { BackendName } from '../../../src/config/backends';
 import { selectBackend } from '../../../src/engine/backend/select-backend';
 import { loadBackbone } from '../../../src/engine/model/load-backbone';
 import { crossEntropy } from '../../../src/engine/model/loss';
-import { vitConfig } from '../../../src/engine/model/vit-config';
 import { promptParamsFromHost, promptsToHost } from '../../../src/engine/prompts/prompt-params';
 import { tf } from '../../../src/engine/tf';
 import {

@@ -4,11 +4,11 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { vitConfig } from '../../../src/config/architectures';
 import { selectBackend } from '../../../src/engine/backend/select-backend';
 import type { HostTensor } from '../../../src/engine/checkpoint/host-tensor';
 import { readSafetensors } from '../../../src/engine/checkpoint/safetensors';
 import { loadBackbone } from '../../../src/engine/model/load-backbone';
-import { vitConfig } from '../../../src/engine/model/vit-config';
 import { type ViTWeights, vitWeightsFromState } from '../../../src/engine/model/vit-weights';
 import {
   type ImageBatches,

@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import type { BackendName } from '../../../src/engine/backend/backend-names';
+import type { BackendName } from '../../../src/config/backends';
 import { formatDoctorReport, runDoctor } from '../../../src/engine/backend/doctor';
 import { selectBackend } from '../../../src/engine/backend/select-backend';
 import {
@@ -17,7 +17,7 @@ import {
   type GpuAdapterLike,
   softwareAdapterAllowed,
 } from '../../../src/engine/backend/webgpu-adapter';
-import { renderDoctorMarkdown } from '../../../src/extension/doctor-markdown';
+import { renderDoctorMarkdown } from '../../../src/extension/backends/doctor-markdown';
 
 /** What Dawn 0.6.2 returned for Mesa 25's lavapipe (isFallbackAdapter only inside `info`). */
 const LAVAPIPE: GpuAdapterLike = {

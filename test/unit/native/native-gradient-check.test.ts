@@ -5,8 +5,8 @@
  * training steps with learning rate 0, each after the perturbed value is loaded into the engine.
  */
 import * as assert from 'node:assert/strict';
+import { vitConfig } from '../../../src/config/architectures';
 import { selectBackend } from '../../../src/engine/backend/select-backend';
-import { vitConfig } from '../../../src/engine/model/vit-config';
 import { loadNativeAddon } from '../../../src/engine/native/native-addon';
 import { NativeStepEngine } from '../../../src/engine/native/native-step-engine';
 import { tf } from '../../../src/engine/tf';

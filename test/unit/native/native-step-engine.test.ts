@@ -6,10 +6,10 @@
  * the dispatch count (the WebGPU plan's), and a diverging update caught by the finite check.
  */
 import * as assert from 'node:assert/strict';
+import { vitConfig } from '../../../src/config/architectures';
+import type { Pool, PromptMode } from '../../../src/config/methods';
 import { selectBackend } from '../../../src/engine/backend/select-backend';
 import type { PromptedViT } from '../../../src/engine/model/prompted-vit';
-import type { Pool, PromptMode } from '../../../src/engine/model/vit';
-import { vitConfig } from '../../../src/engine/model/vit-config';
 import { loadNativeAddon } from '../../../src/engine/native/native-addon';
 import { NativeStepEngine } from '../../../src/engine/native/native-step-engine';
 import { trainStep } from '../../../src/engine/train/train-run';

@@ -12,16 +12,16 @@ import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { ConfigError, loadExperiment, parseExperiment } from '../../../src/engine/config/load-config';
+import { ConfigError, loadExperiment, parseExperiment } from '../../../src/config/load-config';
+import { readRunRecord } from '../../../src/extension/runs/run-discovery';
 import {
   acquireRunLock,
   RUN_LOCK_FILE,
   RunLockedError,
   runLockHolder,
-} from '../../../src/engine/run/run-lock';
-import { readRunRecord } from '../../../src/extension/runs/run-discovery';
-import { TrainerProcess } from '../../../src/extension/runs/trainer-process';
+} from '../../../src/run-folder/run-lock';
 import { validate } from '../../../src/server/language-service';
+import { TrainerClient } from '../../../src/trainer/client';
 import {
   cases,
   comparable,
@@ -416,7 +416,7 @@ describe('reliability: boundaries', function () {
       const n = cases(8, 32);
       const runs = await raceProcesses(
         n,
-        `const { createRunDir } = require(${JSON.stringify(path.join(ROOT, 'src/engine/run/run-folder.ts'))});
+        `const { createRunDir } = require(${JSON.stringify(path.join(ROOT, 'src/run-folder/run-folder.ts'))});
         const made = [];
         for (let i = 0; i < 10; i++) made.push(createRunDir(${JSON.stringify(out)}, 'same', new Date(2026, 0, 1, 12, 0, 0)));
         process.stdout.write(JSON.stringify(made));`,
@@ -459,7 +459,7 @@ describe('reliability: boundaries', function () {
       const exited = new Promise<number | null>((r) => cli.on('exit', (c) => r(c)));
       const base = path.join(dir, 'runs', 'faults');
       let runDir = '';
-      let out: Awaited<TrainerProcess['done']>;
+      let out: Awaited<TrainerClient['done']>;
       try {
         for (let i = 0; i < 600 && !runDir; i++) {
           await new Promise((r) => setTimeout(r, 50));
@@ -472,7 +472,7 @@ describe('reliability: boundaries', function () {
         assert.equal(rec.status, 'running', JSON.stringify(rec));
         assert.equal(rec.resumable, false);
         assert.equal(runLockHolder(runDir)?.pid, cli.pid);
-        const p = new TrainerProcess({
+        const p = new TrainerClient({
           trainerPath: TRAINER,
           job: { kind: 'train', resume: runDir },
           logFile: path.join(dir, 'resume.log'),
@@ -570,7 +570,7 @@ describe('reliability: boundaries', function () {
         );
         const results = await raceProcesses(
           cases(4, 24),
-          `const { acquireRunLock } = require(${JSON.stringify(path.join(ROOT, 'src/engine/run/run-lock.ts'))});
+          `const { acquireRunLock } = require(${JSON.stringify(path.join(ROOT, 'src/run-folder/run-lock.ts'))});
           try { acquireRunLock(${JSON.stringify(dir)}); process.stdout.write('won'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000); }
           catch (e) { process.stdout.write(e.name); }`,
         );

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { stringify } from 'yaml';
-import { ConfigError, loadExperiment, parseExperiment } from '../../../src/engine/config/load-config';
+import { ConfigError, loadExperiment, parseExperiment } from '../../../src/config/load-config';
 import { validate } from '../../../src/server/language-service';
 import { cases, type Prng, prng, removeScratch, tmpDir } from './harness';
 

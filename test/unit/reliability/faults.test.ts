@@ -2,7 +2,7 @@
  * Faults in the trainer (issue 9): SIGKILL at seeded points (during a step, a checkpoint write, an
  * analysis write, a metrics append), a damaged checkpoints/last, a full disk (injected ENOSPC and a
  * real tmpfs), and the atomic-write primitives themselves. Real `spt train` processes, real files;
- * the kill points come from SPT_TEST_FAULT (src/engine/util/fault.ts), so each case hits exactly the
+ * the kill points come from SPT_TEST_FAULT (src/run-folder/fault.ts), so each case hits exactly the
  * write it names. `npm run test:stress` runs many more seeded cases (and double kills).
  */
 import * as assert from 'node:assert/strict';
@@ -11,10 +11,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analysedEpochs } from '../../../src/engine/analysis/analyse-checkpoint';
 import { readSafetensors } from '../../../src/engine/checkpoint/safetensors';
-import { JsonlWriter, readJsonl, repairJsonlTail } from '../../../src/engine/run/run-folder';
 import { loadTrainCheckpoint } from '../../../src/engine/run/train-checkpoint';
-import { WriteError, writeFileAtomic } from '../../../src/engine/util/atomic-write';
-import { parseFaults, setFaults } from '../../../src/engine/util/fault';
+import { WriteError, writeFileAtomic } from '../../../src/run-folder/atomic-write';
+import { parseFaults, setFaults } from '../../../src/run-folder/fault';
+import { JsonlWriter, readJsonl, repairJsonlTail } from '../../../src/run-folder/run-folder';
 import type { MetricLine, RunEvent, RunSummaryFile } from '../../../src/shared/run-events';
 import {
   cases,
@@ -443,12 +443,13 @@ describe('reliability: trainer faults', function () {
     });
   });
 
-  it('audit: every file the engine, trainer and CLI write goes through writeFileAtomic or JsonlWriter', () => {
+  it('audit: every file the engine, run folder, trainer and CLI write goes through writeFileAtomic or JsonlWriter', () => {
     const offenders: string[] = [];
     const allowed = new Set([
-      'src/engine/util/atomic-write.ts', // the primitive itself
-      'src/engine/run/run-folder.ts', // JsonlWriter's line appends and the tail repair
-      'src/engine/run/run-lock.ts', // O_EXCL lock creation (atomic by itself)
+      'src/run-folder/atomic-write.ts', // the primitive itself
+      'src/run-folder/run-folder.ts', // JsonlWriter's line appends and the tail repair
+      'src/run-folder/run-lock.ts', // O_EXCL lock creation (atomic by itself)
+      'src/trainer/client.ts', // the trainer's log file: an append-only stream with rotation, not a run file
       'src/engine/data/fashion-mnist/default-dataset.ts', // written-out data; dataset.json is written last, as its completion mark
     ]);
     const walk = (d: string) => {
@@ -471,7 +472,7 @@ describe('reliability: trainer faults', function () {
         }
       }
     };
-    for (const d of ['src/engine', 'src/trainer', 'src/cli']) walk(path.join(ROOT, d));
+    for (const d of ['src/engine', 'src/run-folder', 'src/trainer', 'src/cli']) walk(path.join(ROOT, d));
     assert.deepEqual(offenders, []);
   });
 });

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readJsonl } from '../../../src/engine/run/run-folder';
+import { readJsonl } from '../../../src/run-folder/run-folder';
 import type { MetricLine } from '../../../src/shared/run-events';
 import { writeTinyExperiment } from '../../helpers/tiny-experiment';
 

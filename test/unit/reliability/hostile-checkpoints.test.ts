@@ -9,6 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { vitConfig } from '../../../src/config/architectures';
 import { CheckpointError } from '../../../src/engine/checkpoint/checkpoint-error';
 import { readCheckpointHeaderInfo } from '../../../src/engine/checkpoint/header-check';
 import type { TensorMap } from '../../../src/engine/checkpoint/host-tensor';
@@ -21,7 +22,6 @@ import {
   writeSafetensors,
 } from '../../../src/engine/checkpoint/safetensors';
 import { loadBackbone } from '../../../src/engine/model/load-backbone';
-import { vitConfig } from '../../../src/engine/model/vit-config';
 import { PARITY_DIR } from '../../helpers/parity-fixtures';
 import { buildZip, FORMATS } from '../checkpoint/format-helpers';
 import { cases, prng, removeScratch, tmpDir } from './harness';

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { loadExperiment } from '../../../src/engine/config/load-config';
+import { loadExperiment } from '../../../src/config/load-config';
 import { BatchLoader } from '../../../src/engine/data/batch-loader';
 import { DataError } from '../../../src/engine/data/data-error';
 import { openDataset } from '../../../src/engine/data/dataset';

@@ -10,13 +10,13 @@ import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunQueue } from '../../../src/extension/runs/run-queue';
+import type { TrainerEvent } from '../../../src/shared/trainer-contract';
 import {
   errorLineOf,
-  TrainerProcess,
+  TrainerClient,
   type TrainerProcessEvent,
   type TrainerProcessOptions,
-} from '../../../src/extension/runs/trainer-process';
-import type { TrainerEvent } from '../../../src/shared/trainer-contract';
+} from '../../../src/trainer/client';
 import { writeTinyExperiment } from '../../helpers/tiny-experiment';
 import { hasDist, removeScratch, TRAINER, tmpDir } from './harness';
 
@@ -28,7 +28,7 @@ function fake(dir: string, name: string, source: string): string {
 
 function start(dir: string, trainerPath: string, extra: Partial<TrainerProcessOptions> = {}) {
   const logFile = path.join(dir, 'logs', `${path.basename(trainerPath, '.js')}.log`);
-  const p = new TrainerProcess({ trainerPath, job: { kind: 'doctor' }, logFile, ...extra });
+  const p = new TrainerClient({ trainerPath, job: { kind: 'doctor' }, logFile, ...extra });
   const events: TrainerProcessEvent[] = [];
   p.onEvent((e) => events.push(e));
   p.start();
@@ -223,7 +223,7 @@ process.once('message', () => {
     const queue = new RunQueue({
       createProcess: () => {
         n++;
-        return new TrainerProcess({
+        return new TrainerClient({
           trainerPath: ok,
           job: { kind: 'doctor' },
           logFile: path.join(dir, 'logs', `${n}.log`),

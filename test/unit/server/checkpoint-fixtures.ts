@@ -2,8 +2,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { vitConfig } from '../../../src/config/architectures';
 import { expectedBackboneShapes } from '../../../src/engine/checkpoint/validate-backbone';
-import { vitConfig } from '../../../src/engine/model/vit-config';
 import { buildZip } from '../checkpoint/format-helpers';
 
 export const PARITY = path.resolve(__dirname, '../../fixtures/parity');

@@ -19,13 +19,7 @@ export const ROOT = path.resolve(__dirname, '../../..');
 export const SERVER_JS = path.join(ROOT, 'dist/server.js');
 
 /** Sources dist/server.js is built from (a newer one makes it stale). */
-const SOURCES = [
-  'src/server',
-  'src/engine/config',
-  'src/engine/checkpoint',
-  'src/engine/data',
-  'src/engine/model',
-];
+const SOURCES = ['src/server', 'src/config', 'src/engine/checkpoint', 'src/engine/data', 'src/engine/model'];
 
 function newest(dir: string): number {
   let t = 0;

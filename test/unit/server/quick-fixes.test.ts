@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { nearestKey } from '../../../src/engine/config/validate-config';
+import { nearestKey } from '../../../src/config/validate-config';
 import { codeActions, validate } from '../../../src/server/language-service';
 import { applyEdits, marked, VALID } from './cursor';
 

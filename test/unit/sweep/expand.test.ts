@@ -11,7 +11,7 @@ import {
   settingsOf,
   valueLabel,
   valueText,
-} from '../../../src/engine/sweep/expand';
+} from '../../../src/config/sweep/expand';
 
 const grid = (g: Record<string, unknown[]>) => Object.entries(g).map(([key, values]) => ({ key, values }));
 

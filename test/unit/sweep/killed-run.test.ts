@@ -8,10 +8,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readJsonl } from '../../../src/engine/run/run-folder';
-import { runLockHolder } from '../../../src/engine/run/run-lock';
-import { runResumeState } from '../../../src/engine/run/run-resume';
-import { runFolderState } from '../../../src/engine/sweep/run-state';
+import { readJsonl } from '../../../src/run-folder/run-folder';
+import { runLockHolder } from '../../../src/run-folder/run-lock';
+import { runResumeState } from '../../../src/run-folder/run-resume';
+import { runFolderState } from '../../../src/run-folder/sweep-run-state';
 import type { MetricLine, RunSummaryFile } from '../../../src/shared/run-events';
 import { ROOT, readState, runFolders, spt, writeSweep } from './sweep-fixture';
 

@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runAction } from '../../../src/cli/sweep/sweep-session';
-import { loadExperiment } from '../../../src/engine/config/load-config';
-import { acquireRunLock } from '../../../src/engine/run/run-lock';
-import { configHash, runFolderState, runFoldersUnder } from '../../../src/engine/sweep/run-state';
+import { loadExperiment } from '../../../src/config/load-config';
+import { acquireRunLock } from '../../../src/run-folder/run-lock';
+import { configHash, runFolderState, runFoldersUnder } from '../../../src/run-folder/sweep-run-state';
 import { PARITY_DIR } from '../../helpers/parity-fixtures';
 import { writeTinyExperiment } from '../../helpers/tiny-experiment';
 

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { defaultParallel, parseVisibleDevices, slotDevices } from '../../../src/cli/sweep/devices';
 import { resultsCsv, resultsMarkdown, selectSetting, taskResult } from '../../../src/cli/sweep/results';
-import { settingsOf } from '../../../src/engine/sweep/expand';
+import { settingsOf } from '../../../src/config/sweep/expand';
 import type { SweepRunState } from '../../../src/shared/sweep-state';
 
 const settings = settingsOf({ grid: [{ key: 'train.lr', values: [0.1, 0.01, 0.001] }], list: [] });

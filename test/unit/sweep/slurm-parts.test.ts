@@ -16,7 +16,7 @@ import {
   shellQuote,
   slurmScript,
 } from '../../../src/cli/sweep/slurm';
-import { findOnPath, parseSlurmOptions, sweepCliArgs } from '../../../src/extension/sweep-options';
+import { findOnPath, parseSlurmOptions, sweepCliArgs } from '../../../src/extension/sweeps/sweep-options';
 
 describe('slurm parts', () => {
   it('writes a job array script: one task per run, %K concurrent, the options given', () => {
@@ -156,6 +156,7 @@ describe('slurm parts', () => {
       '/a.sweep.yaml',
       '--parallel',
       '2',
+      '--events',
     ]);
     assert.deepEqual(sweepCliArgs('/a.sweep.yaml', { kind: 'slurm', args: ['--gres', 'gpu:1'] }), [
       'sweep',

@@ -7,10 +7,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError } from '../../../src/engine/config/load-config';
-import { loadSweep, overrideKeys, parseSweep } from '../../../src/engine/sweep/sweep-file';
-import { sweepJsonSchema } from '../../../src/engine/sweep/sweep-json-schema';
-import { defaultSweepName } from '../../../src/engine/sweep/sweep-schema';
+import { ConfigError } from '../../../src/config/load-config';
+import { loadSweep, overrideKeys, parseSweep } from '../../../src/config/sweep/sweep-file';
+import { sweepJsonSchema } from '../../../src/config/sweep/sweep-json-schema';
+import { defaultSweepName } from '../../../src/config/sweep/sweep-schema';
 import { writeTinyExperiment } from '../../helpers/tiny-experiment';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spt-sweepfile-'));

@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { discoverRuns } from '../../../src/extension/runs/run-discovery';
-import { discoverSweeps, sweepDirOf } from '../../../src/extension/runs/sweep-discovery';
-import { buildSweepTree, sweepProgress, sweepRunDirs } from '../../../src/extension/runs/sweep-tree-model';
-import { RunsIndex } from '../../../src/extension/runs-index';
+import { RunsIndex } from '../../../src/extension/runs/runs-index';
+import { discoverSweeps, sweepDirOf } from '../../../src/extension/sweeps/sweep-discovery';
+import { buildSweepTree, sweepProgress, sweepRunDirs } from '../../../src/extension/sweeps/sweep-tree-model';
 import type { SweepRunState, SweepState } from '../../../src/shared/sweep-state';
 
 const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spt-sweep-tree-'));

@@ -1,9 +1,10 @@
 /** Checkpoint tensors put back into a fresh model reproduce its outputs, for every trainable set. */
 import * as assert from 'node:assert/strict';
+import { vitConfig } from '../../../src/config/architectures';
+import type { Method } from '../../../src/config/methods';
 import { selectBackend } from '../../../src/engine/backend/select-backend';
 import { initHead } from '../../../src/engine/model/head';
-import { type Method, PromptedViT } from '../../../src/engine/model/prompted-vit';
-import { vitConfig } from '../../../src/engine/model/vit-config';
+import { PromptedViT } from '../../../src/engine/model/prompted-vit';
 import { vitWeightsFromState } from '../../../src/engine/model/vit-weights';
 import { xavierPrompts } from '../../../src/engine/prompts/init-xavier';
 import { promptParamsFromHost } from '../../../src/engine/prompts/prompt-params';

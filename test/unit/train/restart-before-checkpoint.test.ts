@@ -9,8 +9,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analysedEpochs } from '../../../src/engine/analysis/analyse-checkpoint';
-import { RunResumeError, savedRunConfig } from '../../../src/engine/run/run-resume';
 import { readRunRecord } from '../../../src/extension/runs/run-discovery';
+import { RunResumeError, savedRunConfig } from '../../../src/run-folder/run-resume';
 import type { MetricLine, RunSummaryFile } from '../../../src/shared/run-events';
 import {
   comparable,

@@ -3,10 +3,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { loadExperiment, parseExperiment, resolveExperiment } from '../../../src/config/load-config';
 import { readSafetensors } from '../../../src/engine/checkpoint/safetensors';
-import { loadExperiment, parseExperiment, resolveExperiment } from '../../../src/engine/config/load-config';
-import { readJsonl } from '../../../src/engine/run/run-folder';
 import { NonFiniteLossError, trainExperiment } from '../../../src/engine/train/train-run';
+import { readJsonl } from '../../../src/run-folder/run-folder';
 import type { MetricLine, RunEvent, RunSummaryFile } from '../../../src/shared/run-events';
 import { writeTinyExperiment } from '../../helpers/tiny-experiment';
 

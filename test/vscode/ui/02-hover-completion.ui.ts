@@ -2,11 +2,11 @@
  * Scenario 2: hovering a key of an experiment file shows the schema's documentation of that key, and
  * completion (Ctrl+Space) offers the keys the block may still take and the values a key allows, each
  * with its documentation in the details pane. The expected texts come from the schema itself
- * (src/engine/config/experiment-schema.ts), the single source the language server documents.
+ * (src/config/experiment-schema.ts), the single source the language server documents.
  */
 import * as assert from 'node:assert/strict';
-import { experimentSchema } from '../../../src/engine/config/experiment-schema';
-import { type Field, fieldAt } from '../../../src/engine/config/schema-dsl';
+import { experimentSchema } from '../../../src/config/experiment-schema';
+import { type Field, fieldAt } from '../../../src/config/schema-dsl';
 import { typeLabel } from '../../../src/server/language-service/hover';
 import { closeAllEditors, ui } from './context';
 import { escapeRegExp, SEL, type Workbench } from './workbench';

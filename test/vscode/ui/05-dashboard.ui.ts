@@ -5,7 +5,15 @@
  */
 import * as assert from 'node:assert/strict';
 import type { FrameLocator } from 'playwright-core';
-import { closeAllEditors, describeRunsTree, experimentRows, ui } from './context';
+import {
+  closeAllEditors,
+  dashboardFrame,
+  describeRunsTree,
+  experimentRows,
+  type MetricsInfo,
+  dashboardMetrics as metrics,
+  ui,
+} from './context';
 import { SEL, sleep, type Workbench } from './workbench';
 
 const EXPERIMENT = 'ui-run';
@@ -17,11 +25,6 @@ interface ChartInfo {
   series: { name: string; points: number }[];
 }
 
-/** The dashboard webview's document (two nested iframes), the newest panel when several are open. */
-function dashboardFrame(wb: Workbench): FrameLocator {
-  return wb.page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
-}
-
 /** The charts the dashboard reports through its debug hook (visible ones only). */
 async function charts(frame: FrameLocator): Promise<ChartInfo[]> {
   return frame
@@ -29,25 +32,6 @@ async function charts(frame: FrameLocator): Promise<ChartInfo[]> {
     .evaluate(() => {
       const dbg = (globalThis as { sptDashboardDebug?: { charts(): ChartInfo[] } }).sptDashboardDebug;
       return dbg ? dbg.charts().filter((c) => c.visible) : [];
-    })
-    .catch(() => []);
-}
-
-interface MetricsInfo {
-  runDir: string;
-  loaded: boolean;
-  train: number;
-  val: number;
-  lastStep: number | null;
-}
-
-/** The metric rows the dashboard holds per run (the data, before downsampling for display). */
-async function metrics(frame: FrameLocator): Promise<MetricsInfo[]> {
-  return frame
-    .locator('body')
-    .evaluate(() => {
-      const dbg = (globalThis as { sptDashboardDebug?: { metrics?(): MetricsInfo[] } }).sptDashboardDebug;
-      return dbg?.metrics ? dbg.metrics() : [];
     })
     .catch(() => []);
 }

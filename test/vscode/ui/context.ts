@@ -3,6 +3,7 @@
  * the steps several of them take.
  */
 import * as path from 'node:path';
+import type { FrameLocator } from 'playwright-core';
 import type { UiSession } from './session';
 import type { Workbench } from './workbench';
 
@@ -83,4 +84,28 @@ export async function runStatusItem(wb: Workbench, experiment: string): Promise<
 export function epochOf(text: string | undefined): [number, number] | undefined {
   const m = /epoch (\d+)\/(\d+)/.exec(text ?? '');
   return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+/** The dashboard webview's document (two nested iframes), the newest panel when several are open. */
+export function dashboardFrame(wb: Workbench): FrameLocator {
+  return wb.page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+}
+
+export interface MetricsInfo {
+  runDir: string;
+  loaded: boolean;
+  train: number;
+  val: number;
+  lastStep: number | null;
+}
+
+/** The metric rows the dashboard holds per run (the data, before downsampling for display). */
+export async function dashboardMetrics(frame: FrameLocator): Promise<MetricsInfo[]> {
+  return frame
+    .locator('body')
+    .evaluate(() => {
+      const dbg = (globalThis as { sptDashboardDebug?: { metrics?(): MetricsInfo[] } }).sptDashboardDebug;
+      return dbg?.metrics ? dbg.metrics() : [];
+    })
+    .catch(() => []);
 }

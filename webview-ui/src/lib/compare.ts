@@ -45,9 +45,12 @@ export interface FinalRow {
   wallSeconds: number | null;
 }
 
+/** Methods named in words; the others by their name and initialiser. */
+const METHOD_NAMES: Record<string, string> = { linear: 'Linear probe', full: 'Full fine-tuning' };
+
 export function methodLabel(run: Pick<DashboardRun, 'method' | 'init'>): string {
-  if (run.method === 'linear') return 'Linear probe';
-  if (run.method === 'full') return 'Full fine-tuning';
+  const named = run.method ? METHOD_NAMES[run.method] : undefined;
+  if (named) return named;
   const m = run.method ? run.method.toUpperCase() : 'Unknown method';
   return run.init ? `${m} (${run.init})` : m;
 }

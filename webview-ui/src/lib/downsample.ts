@@ -3,6 +3,7 @@
  * spike survives at any zoom. Pure functions over the caller's arrays; the input is never modified.
  * `x` must be ascending (non-decreasing), as steps and epoch progress are.
  */
+import { lowerBound } from '../../../src/shared/metric-columns';
 
 export type Point = [number, number];
 
@@ -37,17 +38,7 @@ export class OverviewCache {
   }
 }
 
-/** First index with x[i] >= value (x ascending); x.length when none. */
-export function lowerBound(x: ArrayLike<number>, value: number): number {
-  let lo = 0;
-  let hi = x.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (x[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+export { lowerBound };
 
 /** Index of the x nearest to `value` (x ascending), or -1 for an empty series. */
 export function nearestIndex(x: ArrayLike<number>, value: number): number {

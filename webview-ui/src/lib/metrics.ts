@@ -3,9 +3,15 @@
  * view draws from them. Lines are kept in step order per split; a line whose split and step are already
  * there is a duplicate (the file read and the live feed overlap) and is dropped.
  */
+
+import {
+  appendMetricLines,
+  emptyColumns,
+  emptyMetrics,
+  COLUMN_FIELDS as FIELDS,
+} from '../../../src/shared/metric-columns';
 import type { MetricLine } from '../../../src/shared/run-events';
-import type { MetricColumns, RunMetrics } from '../../../src/shared/webview-contract';
-import { lowerBound } from './downsample';
+import type { RunMetrics } from '../../../src/shared/webview-contract';
 
 export type Split = 'train' | 'val' | 'test';
 export type MetricField = 'loss' | 'acc' | 'lr';
@@ -13,52 +19,7 @@ export type XKind = 'step' | 'epoch';
 
 export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
 
-export function emptyColumns(): MetricColumns {
-  return { step: [], epoch: [], loss: [], acc: [], lr: [], t: [] };
-}
-
-export function emptyMetrics(runDir: string): RunMetrics {
-  return { runDir, train: emptyColumns(), val: emptyColumns(), test: emptyColumns(), skippedLines: 0 };
-}
-
-const FIELDS = ['step', 'epoch', 'loss', 'acc', 'lr', 't'] as const;
-
-function finiteOrNaN(v: unknown): number {
-  return typeof v === 'number' ? v : Number.NaN;
-}
-
-/**
- * Appends lines to the columns in place, keeping each split ordered by step; returns how many were added
- * (duplicates of split+step and lines of an unknown split are not).
- */
-export function appendMetricLines(metrics: RunMetrics, lines: readonly MetricLine[]): number {
-  let added = 0;
-  for (const line of lines) {
-    if (line.split !== 'train' && line.split !== 'val' && line.split !== 'test') continue;
-    if (typeof line.step !== 'number' || !Number.isFinite(line.step)) continue;
-    const cols = metrics[line.split];
-    const n = cols.step.length;
-    let at = n;
-    if (n > 0 && cols.step[n - 1] >= line.step) {
-      at = lowerBound(cols.step, line.step);
-      if (at < n && cols.step[at] === line.step) continue; // a duplicate
-    }
-    const row = {
-      step: line.step,
-      epoch: finiteOrNaN(line.epoch),
-      loss: finiteOrNaN(line.loss),
-      acc: finiteOrNaN(line.acc),
-      lr: finiteOrNaN(line.lr),
-      t: finiteOrNaN(line.t),
-    };
-    for (const f of FIELDS) {
-      if (at === n) cols[f].push(row[f]);
-      else cols[f].splice(at, 0, row[f]);
-    }
-    added++;
-  }
-  return added;
-}
+export { appendMetricLines, emptyColumns, emptyMetrics };
 
 /** Copies a response (so later appends never touch the message object), sorting and deduplicating it if needed. */
 export function normaliseMetrics(m: RunMetrics): RunMetrics {

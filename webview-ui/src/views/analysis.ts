@@ -4,7 +4,7 @@
  * mode, on shared y ranges: SPT prompts start among the tokens, VPT prompts elsewhere.
  */
 import type { AnalysisIndex } from '../../../src/shared/analysis-contract';
-import type { DashboardRun } from '../../../src/shared/webview-contract';
+import { type DashboardRun, methodHasPrompts } from '../../../src/shared/webview-contract';
 import { baseOption, ChartHost, legend, tooltip, tooltipContent, valueAxis } from '../charts';
 import { h, notice, select } from '../dom';
 import { exportButtons } from '../export';
@@ -324,7 +324,8 @@ export class AnalysisView implements View {
     const l = this.loaded.get(run.runDir);
     if (!l) return 'loading';
     if (!l.ok) return `its analysis could not be read: ${l.error}`;
-    if (run.method === 'linear' || l.index?.model.promptLength === 0) return 'a linear probe has no prompts';
+    if (!methodHasPrompts(run.method ?? undefined) || l.index?.model.promptLength === 0)
+      return 'a linear probe has no prompts';
     if (!l.index) return 'no analysis recorded';
     return 'no prompt statistics';
   }

@@ -2,7 +2,7 @@
  * Summary: a run's status, method, parameters, speed and results, and its config.yaml. In compare
  * mode: one row of final numbers per run (best in bold), and the config keys whose values differ.
  */
-import type { DashboardRun } from '../../../src/shared/webview-contract';
+import { type DashboardRun, methodHasPrompts } from '../../../src/shared/webview-contract';
 import { h, notice } from '../dom';
 import { exportButtons } from '../export';
 import { bestIndex, configCommon, configDiff, finalRows, methodLabel } from '../lib/compare';
@@ -79,7 +79,7 @@ export class SummaryView implements View {
         ? [c['prompt.mode'], c['prompt.length'] ? `${c['prompt.length']} prompts` : null]
             .filter(Boolean)
             .join(', ')
-        : run.method === 'linear'
+        : !methodHasPrompts(run.method ?? undefined)
           ? 'head only'
           : '';
     const tiles = h(

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import sharp from 'sharp';
-import { writeFileAtomic } from '../../util/atomic-write';
+import { writeFileAtomic } from '../../../run-folder/atomic-write';
 import { DataError } from '../data-error';
 
 export const FASHION_SOURCE_FILES = {
