@@ -10,7 +10,7 @@
  *   exp/ui-long.spt.yaml     the same with 400 epochs (the UI scenario stops and resumes it)
  *   exp/ui-live.spt.yaml     the same with 20000 epochs (the dashboard scenario watches its curve grow, then stops it)
  *   exp/ui-progress.spt.yaml the same with 20000 epochs (the progress scenario reads every place that shows it, then stops it)
- *   exp/ui-sweep.spt.yaml, exp/ui-sweep.sweep.yaml  30 epochs, a sweep over two learning rates (the sweep scenario)
+ *   exp/ui-sweep.spt.yaml, exp/ui-sweep.sweep.yaml  150 epochs, a sweep over two learning rates (the sweep scenario)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -47,8 +47,9 @@ export function createTestWorkspace(): TestWorkspace {
   fs.writeFileSync(path.join(dir, 'exp', 'ui-long.spt.yaml'), trainable('ui-long', 400));
   fs.writeFileSync(path.join(dir, 'exp', 'ui-live.spt.yaml'), trainable('ui-live', 20_000));
   fs.writeFileSync(path.join(dir, 'exp', 'ui-progress.spt.yaml'), trainable('ui-progress', 20_000));
-  // A two-setting sweep of a 30-epoch experiment (the sweep scenario watches its runs, then compares them).
-  fs.writeFileSync(path.join(dir, 'exp', 'ui-sweep.spt.yaml'), trainable('ui-sweep', 30));
+  // A two-setting sweep of a 150-epoch experiment (the sweep scenario watches its runs, then compares them;
+  // 30 epochs ended in about a second each on idle cores, between two looks at the Runs view).
+  fs.writeFileSync(path.join(dir, 'exp', 'ui-sweep.spt.yaml'), trainable('ui-sweep', 150));
   fs.writeFileSync(
     path.join(dir, 'exp', 'ui-sweep.sweep.yaml'),
     'experiment: ./ui-sweep.spt.yaml\ngrid:\n  train.lr: [0.01, 0.1]\n',
