@@ -21,6 +21,7 @@ import {
   valueRange,
 } from '../lib/attention';
 import { toCsv } from '../lib/csv';
+import { decodeImagesInto } from '../lib/decode-images';
 import { fmtNumber } from '../lib/format';
 import { className } from '../lib/prototypes';
 import { epochLabel, epochSlider, layerSelect } from './analysis-common';
@@ -223,23 +224,7 @@ export class AttentionView extends AnalysisView {
   }
 
   private async decodeImages(images: ImageData64[]): Promise<void> {
-    await Promise.all(
-      images.map(
-        (im) =>
-          new Promise<void>((resolve) => {
-            if (!im.dataUrl || this.decoded.has(im.dataUrl)) return resolve();
-            const img = new Image();
-            img.onload = () => {
-              this.decoded.set(im.dataUrl!, img);
-              resolve();
-            };
-            img.onerror = () => resolve();
-            img.src = im.dataUrl;
-          }),
-      ),
-    );
-    // Keep the decoded cache small (one run's probe set is a few images).
-    while (this.decoded.size > 256) this.decoded.delete(this.decoded.keys().next().value as string);
+    await decodeImagesInto(images, this.decoded);
   }
 
   private head(): HeadChoice {

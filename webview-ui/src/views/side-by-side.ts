@@ -13,6 +13,7 @@ import type {
 import { baseOption, ChartHost, type Option, valueAxis } from '../charts';
 import { h, notice, select } from '../dom';
 import { extractMap, type HeadChoice, valueRange } from '../lib/attention';
+import { decodeImagesInto } from '../lib/decode-images';
 import { fmtNumber } from '../lib/format';
 import { className, mapBounds, shapePrototypeMap } from '../lib/prototypes';
 import {
@@ -395,21 +396,6 @@ export class SideBySideMaps {
   }
 
   private async decode(images: ImageData64[]): Promise<void> {
-    await Promise.all(
-      images.map(
-        (im) =>
-          new Promise<void>((resolve) => {
-            if (!im.dataUrl || this.decoded.has(im.dataUrl)) return resolve();
-            const img = new Image();
-            img.onload = () => {
-              this.decoded.set(im.dataUrl!, img);
-              resolve();
-            };
-            img.onerror = () => resolve();
-            img.src = im.dataUrl;
-          }),
-      ),
-    );
-    while (this.decoded.size > 256) this.decoded.delete(this.decoded.keys().next().value as string);
+    await decodeImagesInto(images, this.decoded);
   }
 }
