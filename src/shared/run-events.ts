@@ -25,6 +25,10 @@ export interface MetricLine {
   lr: number;
   /** Images per second of this step (train) or evaluation (val/test). */
   ips?: number;
+  /** Resident set size of the trainer process when the line was written, MiB (older runs lack it). */
+  rss_mb?: number;
+  /** Bytes held by TensorFlow.js tensors on the backend (device memory on GPU backends), MiB. */
+  tensor_mb?: number;
 }
 
 export type RunEvent =

@@ -43,6 +43,7 @@ import type { StepEngine } from '../webgpu/step-engine';
 import { AdamW } from './adamw';
 import { evaluate } from './evaluate';
 import { fractionalEpoch, learningRateAt } from './lr-schedule';
+import { sampleMemory } from './memory-sample';
 import { chooseMicroBatch, defaultMemoryBudget, microChunks } from './micro-batch';
 import { paramGroups } from './param-groups';
 import { restoreModelTensors } from './restore-model';
@@ -339,7 +340,7 @@ async function trainInRunDir(
     let running: Running = meta0?.running ?? { lossSum: 0, correct: 0, count: 0 };
     const wallBefore = meta0?.wallSeconds ?? 0;
     const metric = (m: Omit<MetricLine, 't'>): MetricLine => {
-      const line = { t: now(), ...m };
+      const line = { t: now(), ...m, ...sampleMemory() };
       run.metrics.append(line);
       metricsLines++;
       return line;

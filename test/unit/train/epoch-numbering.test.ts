@@ -109,6 +109,17 @@ describe('epoch numbering (issue 14, item 22)', function () {
     assert.deepEqual(analysed, [0, 2, 4]);
   });
 
+  it('every metric line records the trainer process memory and the tensor memory (system panel)', () => {
+    const lines = readJsonl<MetricLine>(path.join(runDir, 'metrics.jsonl'));
+    for (const l of lines) {
+      const where = `${l.split} line at step ${l.step}`;
+      // A Node process running TensorFlow.js holds tens of MiB at least, and far less than 64 GiB.
+      assert.ok((l.rss_mb ?? 0) > 20 && (l.rss_mb ?? 0) < 65536, `${where}: rss_mb ${l.rss_mb}`);
+      // The frozen ViT's weights alone are live tensors during training.
+      assert.ok((l.tensor_mb ?? 0) > 0, `${where}: tensor_mb ${l.tensor_mb}`);
+    }
+  });
+
   it('the best checkpoint is the state after best_epoch epochs, and `spt eval` names that epoch', () => {
     const summary = JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')) as RunSummaryFile;
     const bestMeta = JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoints', 'best.json'), 'utf8'));
