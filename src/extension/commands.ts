@@ -1,17 +1,19 @@
 /**
  * Every command of the extension, from one table. Each id must also be in package.json
- * `contributes.commands`. A failing command shows its error with a "Show Logs" button.
+ * `contributes.commands`. A failing command shows its error with a "Show Logs" button. This is where
+ * the context is wired to the commands: each domain's command takes only the narrow interface it
+ * declares (RunCommandDeps, ExperimentCommandDeps, ...), which SptContext implements.
  */
 import * as vscode from 'vscode';
 import { installBackend, showBackends } from './backends/backend-commands';
 import type { SptContext } from './context';
-import { copyLanguageServerCommand } from './copy-language-server-command';
 import {
   newExperiment,
   rerunWithSeed,
   runExperiment,
   validateExperiment,
 } from './experiments/experiment-commands';
+import { copyLanguageServerCommand } from './language/copy-language-server-command';
 import {
   compareRuns,
   deleteRun,

@@ -18,8 +18,8 @@ import { errorMessage } from './logger';
 import { experimentNameOf, type QueueEntry, RunQueue } from './runs/run-queue';
 import { mergeRuns, type RunView } from './runs/run-tree-model';
 import { RunsIndex } from './runs/runs-index';
+import { settingsOverrides } from './runs/trainer-overrides';
 import { readSettings } from './settings';
-import { settingsOverrides } from './status-format';
 import { sweepDirOf } from './sweeps/sweep-discovery';
 import { SweepLiveRuns } from './sweeps/sweep-live';
 
@@ -87,6 +87,14 @@ export class SptContext implements vscode.Disposable {
 
   get extensionPath(): string {
     return this.extension.extensionPath;
+  }
+
+  /** package.json's optionalDependencies: the backends Install GPU Backend offers. */
+  get optionalDependencies(): Readonly<Record<string, string>> {
+    return (
+      (this.extension.extension.packageJSON as { optionalDependencies?: Record<string, string> })
+        .optionalDependencies ?? {}
+    );
   }
 
   /** Where Install GPU Backend puts node_modules (SPT_BACKEND_DIRS for the trainer and the doctor). */

@@ -12,15 +12,15 @@ import { DoctorDocuments } from './backends/doctor-view';
 import { registerCommands } from './commands';
 import { SptContext } from './context';
 import { ExperimentCodeLens } from './experiments/code-lens';
-import type { RunningClient } from './language-client';
-import { startLanguageClientOnDemand } from './lazy-language-client';
+import type { RunningClient } from './language/language-client';
+import { startLanguageClientOnDemand } from './language/lazy-language-client';
+import { EXPERIMENT_SELECTOR } from './language/spt-language';
 import { Logger } from './logger';
 import type { QueueEntry } from './runs/run-queue';
 import { buildRunTree, type RunTreeNode } from './runs/run-tree-model';
 import { RunsTreeProvider } from './runs/runs-tree-provider';
 import { RunsViewState, registerRunsViewCommands } from './runs/runs-view-commands';
 import { RunStatusBar } from './runs/status-bar';
-import { EXPERIMENT_SELECTOR } from './spt-language';
 import { buildSweepTree } from './sweeps/sweep-tree-model';
 
 const HIDE_INTERRUPTED_KEY = 'spt.hideInterruptedRunsNotice';

@@ -3,7 +3,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { TrainerSettings } from './status-format';
+import type { TrainerSettings } from './runs/trainer-overrides';
 
 export interface SptSettings extends TrainerSettings {
   /** Runs folders from `spt.runsFolder` (absolute); empty: discover them. */

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import type { RunEvent, RunSummaryFile } from '../shared/run-events';
 import { RUN_FILES, runFile } from './layout';
 import { readJsonl } from './run-folder';
-import { isRecordedStatus, type RecordedStatus } from './status';
+import { type RecordedStatus, recordedStatusOf } from './status';
 
 /** A run file that exists but cannot be used; the message starts with the file's name. */
 export class RunFileError extends Error {
@@ -60,9 +60,9 @@ function readJson(runDir: string, key: 'summary' | 'prototypes'): unknown {
 export function readSummary(runDir: string): RunSummaryFile | null {
   const v = readJson(runDir, 'summary');
   if (v === undefined) return null;
-  if (!v || typeof v !== 'object' || !isRecordedStatus((v as { status?: unknown }).status))
-    throw new RunFileError(`${RUN_FILES.summary} has no status`);
-  return v as RunSummaryFile;
+  const status = v && typeof v === 'object' ? recordedStatusOf((v as { status?: unknown }).status) : null;
+  if (!status) throw new RunFileError(`${RUN_FILES.summary} has no status`);
+  return { ...(v as RunSummaryFile), status };
 }
 
 /** summary.json, or null when it is missing or damaged (readers that fall back to events.jsonl). */
@@ -87,16 +87,20 @@ export function readRunConfigText(runDir: string): string {
   return fs.readFileSync(runFile(runDir, 'config'), 'utf8');
 }
 
-/** events.jsonl's complete, parseable lines. */
+/** events.jsonl's complete, parseable lines (a legacy `initialising` status event read as `created`). */
 export function readRunEvents(runDir: string): RunEvent[] {
-  return readJsonl<RunEvent>(runFile(runDir, 'events'));
+  return readJsonl<RunEvent>(runFile(runDir, 'events')).map((e) => {
+    if (e?.type !== 'status') return e;
+    const status = recordedStatusOf(e.status);
+    return status && status !== e.status ? { ...e, status } : e;
+  });
 }
 
 /** The status of the last status event in events.jsonl (a run killed before summary.json), or null. */
 export function lastStatusEvent(runDir: string): RecordedStatus | null {
   let status: RecordedStatus | null = null;
   for (const e of readRunEvents(runDir))
-    if (e && e.type === 'status' && isRecordedStatus(e.status)) status = e.status;
+    if (e && e.type === 'status') status = recordedStatusOf(e.status) ?? status;
   return status;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Whether and how a run folder can be continued, in one place for every reader (the sweep's planner,
  * the extension's run discovery, `spt train --resume` and the trainer):
- * - a run recorded as `running` or `initialising` that no live process writes (SIGKILL, an OOM kill,
+ * - a run recorded as `running` or `created` (`initialising` in older folders) that no live process writes (SIGKILL, an OOM kill,
  *   a lost Slurm node) is `interrupted`;
  * - an interrupted, stopped or failed run with a last checkpoint continues from it (`checkpoint`);
  * - an interrupted run stopped before its first checkpoint starts again from its saved config.yaml,

@@ -1,19 +1,20 @@
 /**
  * The one run status and its lifecycle:
  *
- *   created (`initialising`) -> running -> finished | failed | stopped
+ *   created -> running -> finished | failed | stopped
  *          \______________________/
  *                     `-> interrupted (recorded as created or running, but no live process writes it)
  *
  * `RecordedStatus` is what summary.json and status events say; `RunStatus` adds `interrupted`, which no
  * file records: readers derive it (./run-resume.ts) from a recorded active status and a dead run lock.
  * Everything else that speaks of a run's status (the sweep's state file, the run queue, the Runs tree,
- * the dashboard) derives its type from these. Pure: no imports.
+ * the dashboard) derives its type from these. Run folders written by earlier versions recorded `created` as
+ * `initialising`: readers take it through recordedStatusOf(), which reads it as `created`. Pure: no imports.
  */
 
 export const RUN_STATUS = {
   /** The folder exists, the trainer is loading data, building the model or resuming. */
-  created: 'initialising',
+  created: 'created',
   running: 'running',
   /** Recorded as created or running, but no live process writes the folder (killed, crashed). */
   interrupted: 'interrupted',
@@ -40,6 +41,18 @@ const RECORDED: readonly string[] = [
 /** Whether a value read from a file is a recorded status. */
 export function isRecordedStatus(v: unknown): v is RecordedStatus {
   return typeof v === 'string' && RECORDED.includes(v);
+}
+
+/** What older run folders recorded for a status, read as today's (`initialising` was `created`). */
+const LEGACY_STATUS: Readonly<Record<string, RecordedStatus>> = { initialising: RUN_STATUS.created };
+
+/**
+ * A status read from a file (summary.json, a status event) as a recorded status, the legacy
+ * `initialising` as `created`; null when it is none.
+ */
+export function recordedStatusOf(v: unknown): RecordedStatus | null {
+  if (isRecordedStatus(v)) return v;
+  return typeof v === 'string' ? (LEGACY_STATUS[v] ?? null) : null;
 }
 
 /** Created or running: a process should be writing the folder. */

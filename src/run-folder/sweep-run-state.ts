@@ -94,7 +94,7 @@ export function runFolderState(nameDir: string, hash: string): RunFolderState {
   if (!newest) return { state: 'missing' };
   if (runLockHolder(newest)) return { state: 'running', runDir: newest };
   const s = readSummaryOrNull(newest);
-  // A killed trainer leaves `running` (or `initialising`) behind: interrupted, continued in place
+  // A killed trainer leaves `running` (or `created`) behind: interrupted, continued in place
   // (from its last checkpoint, or from the start when it had none). A failed run is run again.
   const r = runResumeState(newest, s?.status ?? lastStatusEvent(newest));
   if (isResumable(r) && r.status !== RUN_STATUS.failed) return { state: 'resumable', runDir: newest };

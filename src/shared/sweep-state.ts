@@ -8,7 +8,7 @@ import type { RecordedStatus } from '../run-folder/status';
 export const SWEEP_STATE_FILE = 'sweep.json';
 
 /** pending: not started (or not yet known); running: a process trains it now (or Slurm has it). */
-export type SweepRunStatus = 'pending' | Exclude<RecordedStatus, 'initialising'>;
+export type SweepRunStatus = 'pending' | Exclude<RecordedStatus, 'created'>;
 
 export interface SweepRunState {
   /** `<task>/<setting>/seed=<n>`: the run's folder under the sweep folder, and its stable name. */

@@ -1,16 +1,29 @@
 /** Show Compute Backends (the doctor) and Install GPU Backend (npm into global storage). */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { runCliJson } from '../cli-runner';
-import { requireTrust } from '../command-helpers';
-import type { SptContext } from '../context';
+import { runCliJson } from '../common/cli-runner';
+import { requireTrust } from '../common/workspace-guards';
+import type { Logger } from '../logger';
+import { backendEnv, backendPackages, doctorReportOf, outputLines } from './backend-model';
 import { renderDoctorMarkdown } from './doctor-markdown';
+import type { DoctorDocuments } from './doctor-view';
 
-export async function showBackends(ctx: SptContext): Promise<void> {
-  const dirs = ctx.backendDirs();
-  const env = dirs.length ? { SPT_BACKEND_DIRS: dirs.join(path.delimiter) } : undefined;
+/** What the backend commands need of the extension (SptContext has it; commands.ts wires it). */
+export interface BackendCommandDeps {
+  readonly extensionPath: string;
+  readonly logger: Logger;
+  readonly documents: Pick<DoctorDocuments, 'show'>;
+  /** Where Install GPU Backend puts node_modules. */
+  readonly backendsDir: string;
+  /** The backend folders that exist, for SPT_BACKEND_DIRS. */
+  backendDirs(): string[];
+  /** The extension's package.json optionalDependencies: the installable backends. */
+  readonly optionalDependencies: Readonly<Record<string, string>>;
+}
+
+export async function showBackends(deps: BackendCommandDeps): Promise<void> {
+  const env = backendEnv(deps.backendDirs());
   const report = await vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
@@ -20,49 +33,23 @@ export async function showBackends(ctx: SptContext): Promise<void> {
     (_progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
-      return runCliJson(ctx.extensionPath, ['doctor', '--json'], ctx.logger, abort.signal, env);
+      return runCliJson(deps.extensionPath, ['doctor', '--json'], deps.logger, abort.signal, env);
     },
   );
-  // A CLI that wraps its answer as a trainer event is accepted too.
-  const data =
-    (report as { type?: string; data?: unknown })?.type === 'result'
-      ? (report as { data: unknown }).data
-      : report;
-  await ctx.documents.show(renderDoctorMarkdown(data));
+  await deps.documents.show(renderDoctorMarkdown(doctorReportOf(report)));
 }
 
-const PACKAGE_DETAILS: Record<string, string> = {
-  'tfjs-node-gpu':
-    'NVIDIA GPU through CUDA 11.8 and cuDNN 8 (Linux x64). The doctor lists missing libraries.',
-  'tfjs-node': 'A fast CPU backend (the TensorFlow C library); no GPU needed.',
-};
-
-/**
- * The installable backends: the extension's own optionalDependencies (names and version ranges come
- * from package.json, so no TensorFlow package name is compiled into the extension bundle).
- */
-function backendPackages(ctx: SptContext): { label: string; detail: string; spec: string }[] {
-  const deps =
-    (ctx.extension.extension.packageJSON as { optionalDependencies?: Record<string, string> })
-      .optionalDependencies ?? {};
-  return Object.entries(deps)
-    .map(([name, range]) => ({ name, range, short: name.split('/').pop() ?? name }))
-    .filter((p) => p.short in PACKAGE_DETAILS)
-    .sort((a, b) => b.short.length - a.short.length)
-    .map((p) => ({ label: p.name, detail: PACKAGE_DETAILS[p.short], spec: `${p.name}@${p.range}` }));
-}
-
-export async function installBackend(ctx: SptContext): Promise<void> {
+export async function installBackend(deps: BackendCommandDeps): Promise<void> {
   if (!requireTrust('Install GPU Backend')) return;
-  const pick = await vscode.window.showQuickPick(backendPackages(ctx), {
+  const pick = await vscode.window.showQuickPick(backendPackages(deps.optionalDependencies), {
     placeHolder: 'Backend package to install',
   });
   if (!pick) return;
-  const prefix = ctx.backendsDir;
+  const prefix = deps.backendsDir;
   await fs.promises.mkdir(prefix, { recursive: true });
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const args = ['install', '--prefix', prefix, '--no-audit', '--no-fund', pick.spec];
-  ctx.logger.info(`install: ${npm} ${args.join(' ')}`);
+  deps.logger.info(`install: ${npm} ${args.join(' ')}`);
   const code = await vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
@@ -82,11 +69,8 @@ export async function installBackend(ctx: SptContext): Promise<void> {
           child.kill();
         });
         const onData = (chunk: Buffer) => {
-          const lines = chunk
-            .toString('utf8')
-            .split('\n')
-            .filter((l) => l.trim());
-          for (const l of lines) ctx.logger.info(`npm: ${l}`);
+          const lines = outputLines(chunk.toString('utf8'));
+          for (const l of lines) deps.logger.info(`npm: ${l}`);
           if (lines.length) progress.report({ message: lines[lines.length - 1].slice(0, 80) });
         };
         child.stdout.on('data', onData);
@@ -104,9 +88,9 @@ export async function installBackend(ctx: SptContext): Promise<void> {
       `SPT: npm could not install ${pick.label} (exit ${code}).`,
       'Show Logs',
     );
-    if (choice) ctx.logger.show();
+    if (choice) deps.logger.show();
     return;
   }
-  ctx.logger.info(`installed ${pick.label} into ${prefix}; trainers get SPT_BACKEND_DIRS=${prefix}`);
-  await showBackends(ctx);
+  deps.logger.info(`installed ${pick.label} into ${prefix}; trainers get SPT_BACKEND_DIRS=${prefix}`);
+  await showBackends(deps);
 }

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { RunView } from '../runs/run-tree-model';
-import { experimentNameOfText, latestRunLens } from '../status-format';
+import { experimentNameOfText, latestRunLens } from './code-lens-model';
 
 type Subscribe = (listener: () => void) => { dispose(): void };
 

@@ -10,16 +10,22 @@ import {
   validateExperimentName,
 } from '../../config/experiment-templates';
 import { runFile } from '../../run-folder/layout';
-import { runCliText } from '../cli-runner';
-import {
-  followRun,
-  pickExperimentFile,
-  pickRunDir,
-  requireTrust,
-  runDirOfArg,
-  saveIfDirty,
-} from '../command-helpers';
-import type { SptContext } from '../context';
+import { runCliText } from '../common/cli-runner';
+import { requireTrust, saveIfDirty } from '../common/workspace-guards';
+import type { Logger } from '../logger';
+import { runDirOfArg } from '../runs/run-command-model';
+import type { LiveRuns, RunsSource, TrainerLauncher } from '../runs/run-deps';
+import { followRun } from '../runs/run-notification';
+import { pickRunDir } from '../runs/run-picks';
+import { pickExperimentFile } from './experiment-picks';
+import { validateVerdict } from './validate-model';
+
+/** What the experiment commands need of the extension (SptContext has it; commands.ts wires it). */
+export interface ExperimentCommandDeps extends RunsSource, TrainerLauncher {
+  readonly extensionPath: string;
+  readonly logger: Logger;
+  readonly queue: LiveRuns;
+}
 
 async function targetFolder(): Promise<string | undefined> {
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
@@ -38,7 +44,7 @@ async function targetFolder(): Promise<string | undefined> {
   return picked?.[0]?.fsPath;
 }
 
-export async function newExperiment(ctx: SptContext): Promise<void> {
+export async function newExperiment(deps: ExperimentCommandDeps): Promise<void> {
   const template = await vscode.window.showQuickPick(
     TEMPLATES.map((t) => ({ label: t.label, detail: t.detail, template: t })),
     { placeHolder: 'New Experiment: choose a template', title: 'SPT: New Experiment (1/4)' },
@@ -77,7 +83,7 @@ export async function newExperiment(ctx: SptContext): Promise<void> {
     );
     if (ok !== 'Replace') return;
   }
-  const text = fs.readFileSync(path.join(templatesDir(ctx.extensionPath), template.template.file), 'utf8');
+  const text = fs.readFileSync(path.join(templatesDir(deps.extensionPath), template.template.file), 'utf8');
   const out = renderTemplate(text, {
     name: name.trim(),
     checkpoint: checkpoint?.[0]?.fsPath,
@@ -85,11 +91,11 @@ export async function newExperiment(ctx: SptContext): Promise<void> {
     targetDir: dir,
   });
   await fs.promises.writeFile(file, out, 'utf8');
-  ctx.logger.info(`new experiment ${file} from ${template.template.file}`);
+  deps.logger.info(`new experiment ${file} from ${template.template.file}`);
   await vscode.window.showTextDocument(vscode.Uri.file(file));
 }
 
-export async function validateExperiment(ctx: SptContext, arg?: unknown): Promise<void> {
+export async function validateExperiment(deps: ExperimentCommandDeps, arg?: unknown): Promise<void> {
   const file = await pickExperimentFile(arg, 'Experiment file to validate');
   if (!file) return;
   await saveIfDirty(file);
@@ -99,42 +105,31 @@ export async function validateExperiment(ctx: SptContext, arg?: unknown): Promis
       // The verdict of the Problems panel: the same checks, file checks as the language server has them.
       const files = vscode.workspace.getConfiguration('spt.languageServer').get<boolean>('fileChecks', true);
       const args = ['validate', file, ...(files ? [] : ['--no-files'])];
-      return runCliText(ctx.extensionPath, args, ctx.logger, path.dirname(file));
+      return runCliText(deps.extensionPath, args, deps.logger, path.dirname(file));
     },
   );
   const text = `${result.stdout}\n${result.stderr}`.trim();
-  ctx.logger.info(`validate ${file} (exit ${result.code}):\n${text}`);
-  if (result.code === 0) {
-    const warnings = result.stderr.split('\n').filter((l) => /warning:/.test(l)).length;
-    const ok = result.stdout.trim().replace(`${file}: `, '');
-    void vscode.window.showInformationMessage(
-      `SPT: ${path.basename(file)} is valid: ${ok}${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}`,
-    );
+  deps.logger.info(`validate ${file} (exit ${result.code}):\n${text}`);
+  const verdict = validateVerdict(file, result);
+  if (verdict.ok) {
+    void vscode.window.showInformationMessage(verdict.message);
     return;
   }
-  const problems = text
-    .split('\n')
-    .filter((l) => /error:/.test(l))
-    .map((l) => l.replace(/^.*?:\d+:\d+: error: /, ''));
-  const choice = await vscode.window.showErrorMessage(
-    `SPT: ${path.basename(file)} has ${problems.length || 'some'} problem${problems.length === 1 ? '' : 's'}${problems.length ? `: ${problems.slice(0, 3).join('; ')}` : ''}`,
-    'Show Problems',
-    'Show Logs',
-  );
+  const choice = await vscode.window.showErrorMessage(verdict.message, 'Show Problems', 'Show Logs');
   if (choice === 'Show Problems') void vscode.commands.executeCommand('workbench.actions.view.problems');
-  else if (choice === 'Show Logs') ctx.logger.show();
+  else if (choice === 'Show Logs') deps.logger.show();
 }
 
-export async function runExperiment(ctx: SptContext, arg?: unknown): Promise<void> {
+export async function runExperiment(deps: ExperimentCommandDeps, arg?: unknown): Promise<void> {
   if (!requireTrust('Run Experiment')) return;
   const file = await pickExperimentFile(arg, 'Experiment file to run');
   if (!file) return;
   await saveIfDirty(file);
-  const id = ctx.enqueueTrain({ kind: 'train', file });
-  followRun(ctx, id, `running ${ctx.queue.get(id)?.experiment ?? path.basename(file)}`);
+  const id = deps.enqueueTrain({ kind: 'train', file });
+  followRun(deps, id, `running ${deps.queue.get(id)?.experiment ?? path.basename(file)}`);
 }
 
-export async function rerunWithSeed(ctx: SptContext, arg?: unknown): Promise<void> {
+export async function rerunWithSeed(deps: ExperimentCommandDeps, arg?: unknown): Promise<void> {
   if (!requireTrust('Re-run with Another Seed')) return;
   let file: string | undefined;
   const runDir = arg instanceof vscode.Uri ? undefined : runDirOfArg(arg);
@@ -146,7 +141,7 @@ export async function rerunWithSeed(ctx: SptContext, arg?: unknown): Promise<voi
     file = await pickExperimentFile(arg);
   else {
     const dir = await pickRunDir(
-      ctx,
+      deps,
       undefined,
       (v) => v.status !== 'unreadable',
       'Run to repeat with another seed',
@@ -162,7 +157,7 @@ export async function rerunWithSeed(ctx: SptContext, arg?: unknown): Promise<voi
   });
   if (seed === undefined) return;
   if (!runDir) await saveIfDirty(file);
-  const id = ctx.enqueueTrain({ kind: 'train', file, overrides: [`seed=${seed.trim()}`] });
-  const experiment = ctx.queue.get(id)?.experiment ?? path.basename(file);
-  followRun(ctx, id, `running ${experiment} (seed ${seed.trim()})`);
+  const id = deps.enqueueTrain({ kind: 'train', file, overrides: [`seed=${seed.trim()}`] });
+  const experiment = deps.queue.get(id)?.experiment ?? path.basename(file);
+  followRun(deps, id, `running ${experiment} (seed ${seed.trim()})`);
 }

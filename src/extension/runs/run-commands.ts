@@ -5,22 +5,29 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { runFile } from '../../run-folder/layout';
 import { hasLastCheckpoint } from '../../run-folder/run-resume';
-import {
-  describeView,
-  followRun,
-  pickRunDir,
-  queueIdOfArg,
-  requireTrust,
-  runDirOfArg,
-} from '../command-helpers';
-import type { SptContext } from '../context';
+import { requireTrust } from '../common/workspace-guards';
+import type { Logger } from '../logger';
 import { exportPrompts } from './export-prompts';
+import { describeView, queueIdOfArg, runDirOfArg, runName, selectedRunDirs } from './run-command-model';
+import type { DashboardOpener, LiveRuns, RunsOnDisk, RunsSource, TrainerLauncher } from './run-deps';
+import { followRun } from './run-notification';
+import { pickRunDir } from './run-picks';
 import type { RunTreeNode } from './run-tree-model';
 
-export async function stopRun(ctx: SptContext, arg?: unknown): Promise<void> {
-  let id = queueIdOfArg(ctx, arg);
+/** What the run commands need of the extension (SptContext has it; commands.ts wires it). */
+export interface RunCommandDeps extends RunsSource, TrainerLauncher {
+  readonly logger: Pick<Logger, 'info'>;
+  readonly queue: LiveRuns;
+  readonly index: RunsOnDisk;
+  readonly dashboards: DashboardOpener;
+  /** The trainer's log file of a run this window started, if it still exists. */
+  logFileFor(runDir: string): string | undefined;
+}
+
+export async function stopRun(deps: RunCommandDeps, arg?: unknown): Promise<void> {
+  let id = queueIdOfArg(deps.queue, arg);
   if (!id) {
-    const live = ctx.queue.active();
+    const live = deps.queue.active();
     if (!live.length) {
       void vscode.window.showInformationMessage('SPT: no run is running or queued.');
       return;
@@ -35,18 +42,18 @@ export async function stopRun(ctx: SptContext, arg?: unknown): Promise<void> {
     id = picked?.id;
   }
   if (!id) return;
-  const entry = ctx.queue.get(id);
+  const entry = deps.queue.get(id);
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: `SPT: stopping ${entry?.experiment ?? 'run'}` },
-    () => ctx.queue.stop(id),
+    () => deps.queue.stop(id),
   );
 }
 
-export async function resumeRun(ctx: SptContext, arg?: unknown): Promise<void> {
+export async function resumeRun(deps: RunCommandDeps, arg?: unknown): Promise<void> {
   if (!requireTrust('Resume Run')) return;
-  const runDir = await pickRunDir(ctx, arg, (v) => v.resumable, 'Run to resume');
+  const runDir = await pickRunDir(deps, arg, (v) => v.resumable, 'Run to resume');
   if (!runDir) return;
-  if (ctx.queue.byRunDir(runDir)?.state === 'running') {
+  if (deps.queue.byRunDir(runDir)?.state === 'running') {
     void vscode.window.showInformationMessage('SPT: that run is already running.');
     return;
   }
@@ -56,26 +63,24 @@ export async function resumeRun(ctx: SptContext, arg?: unknown): Promise<void> {
     );
     return;
   }
-  const id = ctx.enqueueTrain({ kind: 'train', resume: runDir });
-  followRun(ctx, id, `resuming ${path.basename(path.dirname(runDir))}`);
+  const id = deps.enqueueTrain({ kind: 'train', resume: runDir });
+  followRun(deps, id, `resuming ${path.basename(path.dirname(runDir))}`);
 }
 
-export async function openDashboard(ctx: SptContext, arg?: unknown): Promise<void> {
-  const runDir = await pickRunDir(ctx, arg, () => true, 'Run to open');
+export async function openDashboard(deps: RunCommandDeps, arg?: unknown): Promise<void> {
+  const runDir = await pickRunDir(deps, arg, () => true, 'Run to open');
   if (!runDir) return;
   if (!fs.existsSync(runDir)) {
     void vscode.window.showWarningMessage(`SPT: the run folder ${runDir} does not exist.`);
     return;
   }
-  ctx.dashboards.openRun(runDir);
+  deps.dashboards.openRun(runDir);
 }
 
-export async function compareRuns(ctx: SptContext, arg?: unknown, selected?: unknown): Promise<void> {
-  let dirs = Array.isArray(selected)
-    ? (selected as RunTreeNode[]).filter((n) => n.kind === 'run').map((n) => runDirOfArg(n))
-    : [];
+export async function compareRuns(deps: RunCommandDeps, arg?: unknown, selected?: unknown): Promise<void> {
+  let dirs: (string | undefined)[] = selectedRunDirs(selected);
   if (dirs.length < 2) {
-    const views = ctx.views().filter((v) => v.runDir && v.status !== 'unreadable');
+    const views = deps.views().filter((v) => v.runDir && v.status !== 'unreadable');
     if (views.length < 2) {
       void vscode.window.showInformationMessage('SPT: Compare Runs needs at least two runs.');
       return;
@@ -99,19 +104,19 @@ export async function compareRuns(ctx: SptContext, arg?: unknown, selected?: unk
     void vscode.window.showInformationMessage('SPT: pick at least two runs to compare.');
     return;
   }
-  ctx.dashboards.openCompare(runDirs);
+  deps.dashboards.openCompare(runDirs);
 }
 
-export async function exportRunPrompts(ctx: SptContext, arg?: unknown): Promise<void> {
+export async function exportRunPrompts(deps: RunCommandDeps, arg?: unknown): Promise<void> {
   const runDir = await pickRunDir(
-    ctx,
+    deps,
     arg,
     (v) => v.status !== 'unreadable' && v.status !== 'queued',
     'Run whose prompts to export',
   );
   if (!runDir) return;
   const out = exportPrompts(runDir);
-  ctx.logger.info(`exported ${out.checkpoint} prompts of ${runDir} to ${out.dir}`);
+  deps.logger.info(`exported ${out.checkpoint} prompts of ${runDir} to ${out.dir}`);
   const choice = await vscode.window.showInformationMessage(
     `SPT: exported the ${out.checkpoint} checkpoint's prompts and head to ${path.basename(out.safetensors)} with a PyTorch loader (${path.basename(out.snippet)}).`,
     'Open Loader',
@@ -131,20 +136,20 @@ async function reveal(file: string): Promise<void> {
   }
 }
 
-export async function revealRunFolder(ctx: SptContext, arg?: unknown): Promise<void> {
-  const runDir = await pickRunDir(ctx, arg, () => true, 'Run folder to reveal');
+export async function revealRunFolder(deps: RunCommandDeps, arg?: unknown): Promise<void> {
+  const runDir = await pickRunDir(deps, arg, () => true, 'Run folder to reveal');
   if (runDir) await reveal(runDir);
 }
 
-export async function deleteRun(ctx: SptContext, arg?: unknown): Promise<void> {
-  const runDir = await pickRunDir(ctx, arg, (v) => !v.live, 'Run to delete');
+export async function deleteRun(deps: RunCommandDeps, arg?: unknown): Promise<void> {
+  const runDir = await pickRunDir(deps, arg, (v) => !v.live, 'Run to delete');
   if (!runDir) return;
-  const live = ctx.queue.byRunDir(runDir);
+  const live = deps.queue.byRunDir(runDir);
   if (live && (live.state === 'running' || live.state === 'queued')) {
     void vscode.window.showWarningMessage('SPT: stop the run before deleting it.');
     return;
   }
-  const name = `${path.basename(path.dirname(runDir))}/${path.basename(runDir)}`;
+  const name = runName(runDir);
   const ok = await vscode.window.showWarningMessage(
     `Delete the run ${name}?`,
     {
@@ -155,17 +160,17 @@ export async function deleteRun(ctx: SptContext, arg?: unknown): Promise<void> {
   );
   if (ok !== 'Delete') return;
   await fs.promises.rm(runDir, { recursive: true, force: true });
-  ctx.logger.info(`deleted ${runDir}`);
-  ctx.index.rescan();
+  deps.logger.info(`deleted ${runDir}`);
+  deps.index.rescan();
 }
 
-export async function showRunLog(ctx: SptContext, arg?: unknown): Promise<void> {
+export async function showRunLog(deps: RunCommandDeps, arg?: unknown): Promise<void> {
   const node = arg as (Partial<RunTreeNode> & { logFile?: string }) | undefined;
   let file = node?.logFile ?? (node?.kind === 'artifact' ? node.resourcePath : undefined);
   if (!file) {
-    const runDir = await pickRunDir(ctx, arg, () => true, 'Run whose log to open');
+    const runDir = await pickRunDir(deps, arg, () => true, 'Run whose log to open');
     if (!runDir) return;
-    file = ctx.logFileFor(runDir) ?? runFile(runDir, 'events');
+    file = deps.logFileFor(runDir) ?? runFile(runDir, 'events');
   }
   if (!fs.existsSync(file)) {
     void vscode.window.showInformationMessage('SPT: this run has no log file (it ran outside this window).');

@@ -61,7 +61,8 @@ function listDirs(dir: string): string[] {
   }
 }
 
-function plannedEpochs(runDir: string): number | null {
+/** The epochs a run folder plans (its config.yaml's train.epochs), or null. */
+export function plannedEpochs(runDir: string): number | null {
   try {
     const config = parseYaml(readRunConfigText(runDir)) as {
       train?: { epochs?: unknown };

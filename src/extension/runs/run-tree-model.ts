@@ -98,7 +98,7 @@ const readAnnotations = (runDir: string) => ({ seed: readRunSeed(runDir), note: 
 
 export const STATUS_ICONS: Record<RunNodeStatus, string> = {
   queued: 'clock',
-  initialising: 'loading~spin',
+  created: 'loading~spin',
   running: 'loading~spin',
   finished: 'pass',
   failed: 'error',
@@ -181,7 +181,8 @@ export function mergeRun(disk: RunRecord | undefined, live: QueueEntry | undefin
   const v: RunView = { ...base, queueId: live.id, logFile: live.logFile, runDir: base.runDir ?? live.runDir };
   v.experiment = disk?.experiment ?? live.experiment;
   v.live = live.state === 'queued' || live.state === 'running';
-  v.status = live.state === 'running' ? (live.step || live.epoch ? 'running' : 'initialising') : live.state;
+  v.status =
+    live.state === 'running' ? (live.step || live.epoch ? 'running' : RUN_STATUS.created) : live.state;
   v.startedAt = base.startedAt ?? live.startedAt ?? live.enqueuedAt;
   v.epoch = live.epoch ?? base.epoch;
   v.epochs = live.epochs ?? base.epochs;
@@ -236,7 +237,7 @@ export function describeRun(v: RunView): string {
   switch (v.status) {
     case 'queued':
       return 'queued';
-    case 'initialising':
+    case RUN_STATUS.created:
     case 'running':
       if (key) parts.push(key);
       if (v.status === RUN_STATUS.created && !v.epoch && !v.step) parts.push(RUN_STATUS.created);

@@ -10,7 +10,7 @@ const STATUS_COLORS: Partial<Record<string, string>> = {
   failed: 'testing.iconFailed',
   unreadable: 'list.warningForeground',
   running: 'charts.blue',
-  initialising: 'charts.blue',
+  created: 'charts.blue',
 };
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunTreeNode>, vscode.Disposable {

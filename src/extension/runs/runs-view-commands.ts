@@ -5,9 +5,10 @@
  * workspace; the view's message says when a filter hides runs.
  */
 import * as vscode from 'vscode';
-import { pickRunDir } from '../command-helpers';
-import type { SptContext } from '../context';
+import type { Logger } from '../logger';
 import { readRunNote, writeRunNote } from './run-annotations';
+import type { RunsSource } from './run-deps';
+import { pickRunDir } from './run-picks';
 import type { RunSort } from './run-tree-model';
 
 const SORT_KEY = 'spt.runs.sort';
@@ -55,8 +56,13 @@ export class RunsViewState {
   }
 }
 
+/** What the Runs view's commands need of the extension (SptContext has it). */
+export interface RunsViewCommandDeps extends RunsSource {
+  readonly logger: Pick<Logger, 'showError'>;
+}
+
 export function registerRunsViewCommands(
-  ctx: SptContext,
+  deps: RunsViewCommandDeps,
   state: RunsViewState,
   refresh: () => void,
 ): vscode.Disposable[] {
@@ -66,7 +72,7 @@ export function registerRunsViewCommands(
       try {
         await run(...args);
       } catch (err) {
-        await ctx.logger.showError(`SPT: ${title} failed`, err);
+        await deps.logger.showError(`SPT: ${title} failed`, err);
       }
     };
   return [
@@ -102,7 +108,7 @@ export function registerRunsViewCommands(
     vscode.commands.registerCommand(
       'spt.setRunNote',
       guarded('Set Run Note', async (arg?: unknown) => {
-        const runDir = await pickRunDir(ctx, arg, (v) => v.status !== 'queued', 'Run to annotate');
+        const runDir = await pickRunDir(deps, arg, (v) => v.status !== 'queued', 'Run to annotate');
         if (!runDir) return;
         const text = await vscode.window.showInputBox({
           title: 'Run Note',

@@ -1,12 +1,14 @@
 /**
  * The status bar item of the active run, in the one progress wording (runs/run-progress.ts):
  * `exp · epoch 3/10 · step 75/250 · 41 img/s · ETA 2 min`; hidden when nothing runs. It is the only
- * SPT entry in the status bar: the run notification closes once training is under way.
+ * SPT entry in the status bar: the run notification closes once training is under way. What it shows
+ * is ./status-bar-model.ts's.
  */
 import * as vscode from 'vscode';
-import { activeEntry, statusBarText } from '../status-format';
+import { plannedEpochs } from './run-discovery';
 import type { RunQueue } from './run-queue';
 import type { RunView } from './run-tree-model';
+import { statusBarState } from './status-bar-model';
 
 export class RunStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(
@@ -18,7 +20,7 @@ export class RunStatusBar implements vscode.Disposable {
   private readonly ticker: NodeJS.Timeout;
 
   constructor(
-    private readonly queue: RunQueue,
+    private readonly queue: Pick<RunQueue, 'list' | 'onDidChange'>,
     /** Disk and live state merged (SptContext.views()): the same numbers as the tree and the CodeLens. */
     private readonly views: () => RunView[],
   ) {
@@ -30,24 +32,14 @@ export class RunStatusBar implements vscode.Disposable {
   }
 
   update(): void {
-    const entries = this.queue.list();
-    const e = activeEntry(entries);
-    if (!e) {
+    const state = statusBarState(this.queue.list(), this.views(), plannedEpochs);
+    if (!state) {
       this.item.hide();
       return;
     }
-    const queued = entries.filter((x) => x.state === 'queued').length;
-    const running = entries.filter((x) => x.state === 'running').length;
-    const more = running > 1 || queued ? ` (+${running - 1 + queued})` : '';
-    const view = this.views().find((v) => v.queueId === e.id);
-    this.item.text = `$(loading~spin) ${view ? statusBarText(view) : `${e.experiment} · starting`}${more}`;
-    const tip = new vscode.MarkdownString(
-      `**SPT run:** ${e.experiment}\n\n${e.runDir ? `\`${e.runDir}\`\n\n` : ''}Click to open its dashboard.`,
-    );
-    this.item.tooltip = tip;
-    this.item.command = e.runDir
-      ? { command: 'spt.openDashboard', title: 'Open Dashboard', arguments: [e.runDir] }
-      : { command: 'workbench.view.extension.spt', title: 'Show Runs' };
+    this.item.text = `$(loading~spin) ${state.text}`;
+    this.item.tooltip = new vscode.MarkdownString(state.tooltip);
+    this.item.command = state.command;
     this.item.show();
   }
 

@@ -8,19 +8,33 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parse as parseYaml } from 'yaml';
-import { defaultSweepName } from '../../config/sweep/sweep-schema';
-import { runCliStreaming } from '../cli-runner';
-import { requireTrust, saveIfDirty } from '../command-helpers';
-import type { SptContext } from '../context';
-import { experimentOutput } from '../experiments/experiment-templates';
+import { runCliStreaming } from '../common/cli-runner';
+import { requireTrust, saveIfDirty } from '../common/workspace-guards';
+import type { Logger } from '../logger';
+import type { RunsOnDisk } from '../runs/run-deps';
 import type { RunTreeNode } from '../runs/run-tree-model';
 import { readSettings } from '../settings';
-import { findOnPath, parseSlurmOptions, sweepCliArgs } from './sweep-options';
+import {
+  findOnPath,
+  isSweepFile,
+  parseSlurmOptions,
+  SWEEP_GLOB,
+  sweepCliArgs,
+  sweepEndMessage,
+  sweepFolder,
+} from './sweep-options';
 import { sweepRunDirs } from './sweep-tree-model';
 
-const SWEEP_GLOB = '**/*.sweep.yaml';
-const isSweepFile = (f: string) => /\.sweep\.ya?ml$/i.test(f);
+/** What Run Sweep needs of the extension (SptContext has it; commands.ts wires it). */
+export interface SweepCommandDeps {
+  readonly extensionPath: string;
+  readonly logger: Logger;
+  readonly index: RunsOnDisk;
+  /** A stdout line of `spt sweep --events` of the sweep in `sweepDir`; true when it was an event. */
+  takeSweepLine(sweepDir: string, line: string): boolean;
+  /** The sweep in `sweepDir` ended. */
+  endSweep(sweepDir: string): void;
+}
 
 async function pickSweepFile(arg: unknown): Promise<string | undefined> {
   if (arg instanceof vscode.Uri && isSweepFile(arg.fsPath)) return arg.fsPath;
@@ -46,26 +60,7 @@ async function pickSweepFile(arg: unknown): Promise<string | undefined> {
   return picked?.f.fsPath;
 }
 
-/**
- * The sweep's name and folder (`<experiment output.dir>/sweeps/<name>`), read without the engine's
- * schema (the extension host loads no more than it needs); the CLI checks the file itself.
- */
-function sweepFolder(file: string): { name: string; dir: string | null } {
-  let v: { name?: unknown; experiment?: unknown } | null = null;
-  try {
-    v = parseYaml(fs.readFileSync(file, 'utf8'));
-  } catch {
-    // the CLI reports it
-  }
-  const name = typeof v?.name === 'string' ? v.name : defaultSweepName(file);
-  const out =
-    typeof v?.experiment === 'string'
-      ? experimentOutput(path.resolve(path.dirname(file), v.experiment))
-      : null;
-  return { name, dir: out ? path.join(out.dir, 'sweeps', name) : null };
-}
-
-export async function runSweep(ctx: SptContext, arg?: unknown): Promise<void> {
+export async function runSweep(deps: SweepCommandDeps, arg?: unknown): Promise<void> {
   if (!requireTrust('Run Sweep')) return;
   const file = await pickSweepFile(arg);
   if (!file) return;
@@ -113,7 +108,7 @@ export async function runSweep(ctx: SptContext, arg?: unknown): Promise<void> {
   } else args = sweepCliArgs(file, { kind: 'local', parallel });
 
   // <output.dir>/sweeps/<name>: watch <output.dir> so that the sweep shows up in the Runs view.
-  if (sweep.dir) ctx.index.addFolder(path.dirname(path.dirname(sweep.dir)));
+  if (sweep.dir) deps.index.addFolder(path.dirname(path.dirname(sweep.dir)));
   const abort = new AbortController();
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `SPT: sweep ${sweep.name}`, cancellable: true },
@@ -122,41 +117,37 @@ export async function runSweep(ctx: SptContext, arg?: unknown): Promise<void> {
         progress.report({ message: 'stopping (runs save a resumable checkpoint)...' });
         abort.abort();
       });
-      return runCliStreaming(ctx.extensionPath, args, ctx.logger, {
+      return runCliStreaming(deps.extensionPath, args, deps.logger, {
         cwd: path.dirname(file),
         signal: abort.signal,
         // The runs' events (--events): the Runs view shows each run live while it trains.
-        onStdoutLine: (line) => (sweep.dir ? ctx.takeSweepLine(sweep.dir, line) : false),
+        onStdoutLine: (line) => (sweep.dir ? deps.takeSweepLine(sweep.dir, line) : false),
         onLine: (line) => {
-          ctx.logger.info(`[sweep ${sweep.name}] ${line}`);
+          deps.logger.info(`[sweep ${sweep.name}] ${line}`);
           if (!/^warning: /.test(line)) progress.report({ message: line.slice(0, 120) });
         },
       });
     },
   );
-  if (sweep.dir) ctx.endSweep(sweep.dir);
-  ctx.index.rescan();
+  if (sweep.dir) deps.endSweep(sweep.dir);
+  deps.index.rescan();
   const results = sweep.dir ? path.join(sweep.dir, 'results.md') : undefined;
   const open = async (c: string | undefined) => {
     if (c === 'Open Results' && results && fs.existsSync(results))
       await vscode.window.showTextDocument(vscode.Uri.file(results));
-    else if (c === 'Show Logs') ctx.logger.show();
+    else if (c === 'Show Logs') deps.logger.show();
   };
-  if (abort.signal.aborted) {
-    void vscode.window.showInformationMessage(`SPT: sweep ${sweep.name} stopped; run it again to continue.`);
-  } else if (result.code === 0) {
-    void vscode.window.showInformationMessage(`SPT: sweep ${sweep.name} done.`, 'Open Results').then(open);
-  } else if (result.code === 1) {
-    void vscode.window
-      .showWarningMessage(`SPT: sweep ${sweep.name} ended with failed runs.`, 'Open Results', 'Show Logs')
-      .then(open);
-  } else {
-    throw new Error(`spt sweep exited with ${result.code}: ${result.stderrTail}`);
-  }
+  const end = sweepEndMessage(sweep.name, { aborted: abort.signal.aborted, code: result.code });
+  if (!end) throw new Error(`spt sweep exited with ${result.code}: ${result.stderrTail}`);
+  const shown =
+    end.level === 'warning'
+      ? vscode.window.showWarningMessage(end.text, ...end.actions)
+      : vscode.window.showInformationMessage(end.text, ...end.actions);
+  void shown.then(open);
 }
 
 /** Opens the compare view (spt.compareRuns) on the sweep's runs that have a folder. */
-export async function compareSweepRuns(_ctx: SptContext, arg?: unknown): Promise<void> {
+export async function compareSweepRuns(_deps: SweepCommandDeps, arg?: unknown): Promise<void> {
   const node = arg as RunTreeNode | undefined;
   if (node?.kind !== 'sweep') {
     void vscode.window.showInformationMessage('SPT: use Compare Sweep Runs on a sweep in the Runs view.');

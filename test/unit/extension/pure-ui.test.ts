@@ -11,17 +11,13 @@ import {
   validateExperimentName,
 } from '../../../src/config/experiment-templates';
 import { loadExperiment } from '../../../src/config/load-config';
+import { experimentNameOfText, latestRunLens } from '../../../src/extension/experiments/code-lens-model';
 import { experimentOutput } from '../../../src/extension/experiments/experiment-templates';
 import type { QueueEntry } from '../../../src/extension/runs/run-queue';
 import { mergeRun } from '../../../src/extension/runs/run-tree-model';
 import { RunsIndex } from '../../../src/extension/runs/runs-index';
-import {
-  activeEntry,
-  experimentNameOfText,
-  latestRunLens,
-  settingsOverrides,
-  statusBarText,
-} from '../../../src/extension/status-format';
+import { activeEntry, statusBarText } from '../../../src/extension/runs/status-bar-model';
+import { settingsOverrides } from '../../../src/extension/runs/trainer-overrides';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'spt-ext-ui-'));

@@ -224,7 +224,7 @@ describe('reliability: boundaries', function () {
       forgetExtensionModules();
       COMMANDS = require('../../../src/extension/commands').COMMANDS;
       settings = require('../../../src/extension/settings');
-      cliRunner = require('../../../src/extension/cli-runner');
+      cliRunner = require('../../../src/extension/common/cli-runner');
     });
     after(() => {
       (Module as unknown as { _resolveFilename: unknown })._resolveFilename = resolve;

@@ -7,6 +7,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   checkpointSidecarName,
@@ -17,11 +18,19 @@ import {
   runTimestampSortKey,
 } from '../../../src/run-folder/layout';
 import {
+  lastStatusEvent,
+  readRunEvents,
+  readSummary,
+  recordedStatus,
+} from '../../../src/run-folder/run-files';
+import { runResumeState } from '../../../src/run-folder/run-resume';
+import {
   isActiveStatus,
   isEndedStatus,
   isRecordedStatus,
   mayResume,
   RUN_STATUS,
+  recordedStatusOf,
 } from '../../../src/run-folder/status';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -99,7 +108,7 @@ describe('run folder: one home', () => {
   it('the lifecycle: created and running are active, finished/failed/stopped ended, interrupted never recorded', () => {
     assert.deepEqual(
       STATUSES.filter((s) => isActiveStatus(s)),
-      ['initialising', 'running'],
+      ['created', 'running'],
     );
     assert.deepEqual(
       STATUSES.filter((s) => isEndedStatus(s)),
@@ -110,6 +119,39 @@ describe('run folder: one home', () => {
       ['interrupted', 'stopped', 'failed'],
     );
     assert.ok(!isRecordedStatus('interrupted'));
-    assert.ok(isRecordedStatus('initialising'));
+    assert.ok(isRecordedStatus('created'));
+    assert.ok(!isRecordedStatus('initialising'), 'the legacy word is read, never written');
+    assert.equal(recordedStatusOf('initialising'), 'created');
+    assert.equal(recordedStatusOf('created'), 'created');
+    assert.equal(recordedStatusOf('interrupted'), null);
+    assert.equal(recordedStatusOf(3), null);
+  });
+
+  it('reads a run folder of an earlier version, which recorded `created` as `initialising`, as created', () => {
+    const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spt-legacy-'));
+    try {
+      const status = (s: string) => `${JSON.stringify({ type: 'status', t: 1, status: s, runDir })}\n`;
+      fs.writeFileSync(path.join(runDir, RUN_FILES.events), status('initialising'));
+      assert.deepEqual(
+        readRunEvents(runDir).map((e) => e.type === 'status' && e.status),
+        ['created'],
+      );
+      assert.equal(lastStatusEvent(runDir), 'created');
+      assert.equal(recordedStatus(runDir), 'created');
+      // No live process writes it (no lock): interrupted, as a created run of today would be.
+      assert.equal(runResumeState(runDir, recordedStatus(runDir)).status, 'interrupted');
+      fs.writeFileSync(
+        path.join(runDir, RUN_FILES.summary),
+        JSON.stringify({ status: 'initialising', name: 'old' }),
+      );
+      assert.equal(readSummary(runDir)?.status, 'created');
+      fs.writeFileSync(
+        path.join(runDir, RUN_FILES.summary),
+        JSON.stringify({ status: 'starting', name: 'x' }),
+      );
+      assert.throws(() => readSummary(runDir), /summary\.json has no status/);
+    } finally {
+      fs.rmSync(runDir, { recursive: true, force: true });
+    }
   });
 });

@@ -129,7 +129,7 @@ describe('resume after an interrupted run', function () {
     const events = readJsonl<{ type: string; status?: string }>(path.join(run, 'events.jsonl'));
     assert.deepEqual(
       events.filter((e) => e.type === 'status').map((e) => e.status),
-      ['initialising', 'running', 'stopped', 'initialising', 'running', 'finished'],
+      ['created', 'running', 'stopped', 'created', 'running', 'finished'],
     );
   });
 });

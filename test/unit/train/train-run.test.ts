@@ -118,7 +118,7 @@ describe('training run', function () {
     // Live events mirror the files.
     assert.deepEqual(
       events.filter((e) => e.type === 'status').map((e) => (e as { status: string }).status),
-      ['initialising', 'running', 'finished'],
+      ['created', 'running', 'finished'],
     );
     assert.equal(events.filter((e) => e.type === 'step').length, 4);
     assert.equal(

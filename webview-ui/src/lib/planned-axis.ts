@@ -6,8 +6,7 @@ import type { DashboardRun } from '../../../src/shared/webview-contract';
 
 type XKind = 'step' | 'epoch';
 
-const live = (r: DashboardRun) =>
-  r.status === 'running' || r.status === 'initialising' || r.status === 'queued';
+const live = (r: DashboardRun) => r.status === 'running' || r.status === 'created' || r.status === 'queued';
 
 /** The largest planned end among the live runs, or null when none is live or none knows its plan. */
 export function plannedEnd(runs: readonly DashboardRun[], x: XKind): number | null {

@@ -25,13 +25,13 @@ import { decodeImagesInto } from '../lib/decode-images';
 import { fmtNumber } from '../lib/format';
 import { className } from '../lib/prototypes';
 import { epochLabel, epochSlider, layerSelect } from './analysis-common';
-import { AnalysisView, type AnalysisViewState } from './analysis-view';
+import { LayerEpochAnalysisView, type LayerEpochViewState } from './layer-epoch-analysis-view';
 import { card, type ViewContext } from './view';
 
 const BIG = 240;
 const THUMB = 64;
 
-export class AttentionView extends AnalysisView {
+export class AttentionView extends LayerEpochAnalysisView {
   readonly root = h('div', { className: 'view view-attention' });
   protected readonly toolbar = h('div', {
     className: 'toolbar',
@@ -122,7 +122,7 @@ export class AttentionView extends AnalysisView {
     }
   }
 
-  protected viewState(): AnalysisViewState {
+  protected viewState(): LayerEpochViewState {
     return this.ctx.state.attention;
   }
 

@@ -15,10 +15,10 @@ import { fmtNumber, fmtPercent } from '../lib/format';
 import { mapBounds, type PrototypeShape, promptSetForLayer, shapePrototypeMap } from '../lib/prototypes';
 import { classColours } from '../theme';
 import { epochLabel, epochSlider, layerSelect } from './analysis-common';
-import { AnalysisView, type AnalysisViewState } from './analysis-view';
+import { LayerEpochAnalysisView, type LayerEpochViewState } from './layer-epoch-analysis-view';
 import { card, type ViewContext } from './view';
 
-export class PrototypesView extends AnalysisView {
+export class PrototypesView extends LayerEpochAnalysisView {
   readonly root = h('div', { className: 'view view-prototypes' });
   protected readonly toolbar = h('div', {
     className: 'toolbar',
@@ -83,7 +83,7 @@ export class PrototypesView extends AnalysisView {
     }
   }
 
-  protected viewState(): AnalysisViewState {
+  protected viewState(): LayerEpochViewState {
     return this.ctx.state.prototypes;
   }
 

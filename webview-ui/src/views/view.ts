@@ -68,5 +68,5 @@ export function runOptions(ctx: ViewContext): { value: string; label: string }[]
 }
 
 export function isLive(run: DashboardRun | undefined): boolean {
-  return !!run && (run.status === 'running' || run.status === 'initialising' || run.status === 'queued');
+  return !!run && (run.status === 'running' || run.status === 'created' || run.status === 'queued');
 }

@@ -5,6 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { applyLive } from '../../../../src/extension/dashboard/run-summary';
+import { latestRunLens } from '../../../../src/extension/experiments/code-lens-model';
 import {
   etaSeconds,
   formatEta,
@@ -20,7 +21,7 @@ import {
   progressText,
   tooltipOf,
 } from '../../../../src/extension/runs/run-tree-model';
-import { latestRunLens, statusBarText } from '../../../../src/extension/status-format';
+import { statusBarText } from '../../../../src/extension/runs/status-bar-model';
 import type { RunEvent } from '../../../../src/shared/run-events';
 import type { DashboardRun } from '../../../../src/shared/webview-contract';
 import type { TrainerOutcome, TrainerProcessEvent } from '../../../../src/trainer/client';

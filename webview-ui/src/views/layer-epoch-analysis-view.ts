@@ -1,7 +1,8 @@
 /**
- * What the analysis views (prototype map, attention) share: the run they show, its analysis index, the
- * chosen layer and epoch, the notices for no run / no analysis / an unreadable index, and the token
- * that drops answers the user has moved past. A subclass draws its own toolbar and loads its own data.
+ * The base of the views of one run's analysis at a chosen layer and epoch (prototype map, attention;
+ * the Analysis tab's curves over training are ./analysis.ts's AnalysisView). What they share: the run
+ * they show, its analysis index, the chosen layer and epoch, the notices for no run / no analysis / an
+ * unreadable index, and the token that drops answers the user has moved past. A subclass draws its own toolbar and loads its own data.
  */
 import type { AnalysisIndex } from '../../../src/shared/analysis-contract';
 import type { DashboardRun } from '../../../src/shared/webview-contract';
@@ -12,13 +13,13 @@ import { indexErrorNotice, noAnalysisNotice, runSelect } from './analysis-common
 import { pickRun, type View, type ViewContext } from './view';
 
 /** The persisted choice of a view (`state.prototypes`, `state.attention`). */
-export interface AnalysisViewState {
+export interface LayerEpochViewState {
   runDir: string | null;
   layer: number;
   epoch: number | null;
 }
 
-export abstract class AnalysisView implements View {
+export abstract class LayerEpochAnalysisView implements View {
   abstract readonly root: HTMLElement;
   protected abstract readonly toolbar: HTMLElement;
   /** The view's body, hidden while a notice stands in for it (set by the subclass's constructor). */
@@ -35,7 +36,7 @@ export abstract class AnalysisView implements View {
   constructor(protected readonly ctx: ViewContext) {}
 
   abstract refreshTheme(): void;
-  protected abstract viewState(): AnalysisViewState;
+  protected abstract viewState(): LayerEpochViewState;
   /** True while the view holds data of its run (a refresh of the same run keeps it on screen). */
   protected abstract hasData(): boolean;
   protected abstract clearData(): void;

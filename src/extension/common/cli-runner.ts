@@ -5,8 +5,8 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import type { Logger } from './logger';
-import { nodePathSetting } from './settings';
+import type { Logger } from '../logger';
+import { nodePathSetting } from '../settings';
 
 const TIMEOUT_MS = 5 * 60_000;
 

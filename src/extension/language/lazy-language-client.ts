@@ -4,8 +4,8 @@
  * server process, and the SPT commands are registered without waiting for one.
  */
 import * as vscode from 'vscode';
+import type { Logger } from '../logger';
 import type { RunningClient } from './language-client';
-import type { Logger } from './logger';
 import { SPT_LANGUAGE_ID } from './spt-language';
 
 export function startLanguageClientOnDemand(extensionPath: string, logger: Logger): RunningClient {

@@ -10,10 +10,10 @@ import {
   languageServerCommandLine,
   neovimCmd,
   quoteArg,
-} from '../../../src/extension/language-server-command';
-import { lspInitialize } from '../../helpers/lsp-handshake';
+} from '../../../../src/extension/language/language-server-command';
+import { lspInitialize } from '../../../helpers/lsp-handshake';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
+const ROOT = path.join(__dirname, '..', '..', '..', '..');
 
 describe('the language server command line', () => {
   it('runs dist/cli.js of the extension folder with `lsp --stdio`', () => {

@@ -1,12 +1,18 @@
 /** "SPT: Copy Language Server Command": the exact `node <extension>/dist/cli.js lsp --stdio` line. */
 import * as vscode from 'vscode';
-import type { SptContext } from './context';
+import type { Logger } from '../logger';
 import { languageServerArgv, languageServerCommandLine, neovimCmd } from './language-server-command';
 
-export async function copyLanguageServerCommand(ctx: SptContext): Promise<void> {
-  const line = languageServerCommandLine(ctx.extensionPath);
+/** What the command needs of the extension (SptContext has it). */
+export interface LanguageCommandDeps {
+  readonly extensionPath: string;
+  readonly logger: Pick<Logger, 'info'>;
+}
+
+export async function copyLanguageServerCommand(deps: LanguageCommandDeps): Promise<void> {
+  const line = languageServerCommandLine(deps.extensionPath);
   await vscode.env.clipboard.writeText(line);
-  ctx.logger.info(`language server command copied: ${line}`);
+  deps.logger.info(`language server command copied: ${line}`);
   // Not awaited: the command is done once the line is on the clipboard.
   void vscode.window
     .showInformationMessage(
@@ -14,6 +20,6 @@ export async function copyLanguageServerCommand(ctx: SptContext): Promise<void> 
       'Copy as Neovim cmd',
     )
     .then((choice) => {
-      if (choice) void vscode.env.clipboard.writeText(neovimCmd(languageServerArgv(ctx.extensionPath)));
+      if (choice) void vscode.env.clipboard.writeText(neovimCmd(languageServerArgv(deps.extensionPath)));
     });
 }

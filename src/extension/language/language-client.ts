@@ -10,7 +10,7 @@ import {
   type ServerOptions,
   TransportKind,
 } from 'vscode-languageclient/node';
-import { errorMessage, type Logger } from './logger';
+import { errorMessage, type Logger } from '../logger';
 import { LANGUAGE_SERVER_SELECTOR } from './spt-language';
 
 export interface RunningClient extends vscode.Disposable {

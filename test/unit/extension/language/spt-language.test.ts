@@ -13,9 +13,9 @@ import {
   LANGUAGE_SERVER_SELECTOR,
   SPT_FILENAME_PATTERNS,
   SPT_LANGUAGE_ID,
-} from '../../../src/extension/spt-language';
+} from '../../../../src/extension/language/spt-language';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
+const ROOT = path.join(__dirname, '..', '..', '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const contributes = pkg.contributes;
 

@@ -1,0 +1,80 @@
+/** What the run commands decide without asking or showing anything (runs/run-command-model.ts). */
+import * as assert from 'node:assert/strict';
+import {
+  describeView,
+  queueIdOfArg,
+  runDirOfArg,
+  runEndedMessage,
+  runName,
+  runNotificationMessage,
+  selectedRunDirs,
+  trainingUnderWay,
+} from '../../../../src/extension/runs/run-command-model';
+import type { QueueEntry } from '../../../../src/extension/runs/run-queue';
+import { mergeRun, type RunTreeNode } from '../../../../src/extension/runs/run-tree-model';
+
+const node = (over: Partial<RunTreeNode>): RunTreeNode =>
+  ({ kind: 'run', contextValue: 'run', id: 'n', label: 'n', ...over }) as RunTreeNode;
+const entry = (over: Partial<QueueEntry>): QueueEntry => ({
+  id: 'q1',
+  job: { kind: 'train', file: '/w/cub.spt.yaml' },
+  experiment: 'cub',
+  state: 'running',
+  enqueuedAt: 0,
+  ...over,
+});
+
+describe('extension: run command model', () => {
+  it('finds the run folder and queue entry a command argument names', () => {
+    assert.equal(runDirOfArg('/r/cub/1'), '/r/cub/1');
+    assert.equal(runDirOfArg({ fsPath: '/r/cub/2', scheme: 'file' }), '/r/cub/2');
+    assert.equal(runDirOfArg(node({ runDir: '/r/cub/3' })), '/r/cub/3');
+    assert.equal(runDirOfArg({ runDir: '/not/a/node' }), undefined);
+    assert.equal(runDirOfArg(undefined), undefined);
+    const queue = { byRunDir: (d: string) => (d === '/r/cub/1' ? { id: 'live' } : undefined) };
+    assert.equal(queueIdOfArg(queue, node({ queueId: 'q9', runDir: '/r/cub/1' })), 'q9');
+    assert.equal(queueIdOfArg(queue, '/r/cub/1'), 'live');
+    assert.equal(queueIdOfArg(queue, '/r/other/1'), undefined);
+  });
+
+  it('names runs in pick lists and questions, and reads the Runs view selection', () => {
+    const queued = mergeRun(undefined, entry({ state: 'queued' }), 0);
+    assert.equal(describeView(queued), 'cub · queued');
+    assert.equal(describeView({ ...queued, runDir: '/r/cub/20260101-000000' }), 'cub · 20260101-000000');
+    assert.equal(runName('/r/cub/20260101-000000'), 'cub/20260101-000000');
+    assert.deepEqual(
+      selectedRunDirs([
+        node({ runDir: '/a' }),
+        node({ kind: 'experiment', runDir: '/b' }),
+        node({ runDir: '/c' }),
+      ]),
+      ['/a', '/c'],
+    );
+    assert.deepEqual(selectedRunDirs(undefined), []);
+  });
+
+  it('words the run notification and the message when the run ends', () => {
+    assert.equal(runNotificationMessage(entry({ state: 'queued' }), ''), 'queued');
+    assert.equal(runNotificationMessage(entry({}), ''), 'starting');
+    assert.ok(!trainingUnderWay(entry({ step: 0 })));
+    const training = entry({ step: 1 });
+    assert.ok(trainingUnderWay(training));
+    assert.equal(
+      runNotificationMessage(training, 'epoch 0/10 · step 1/40'),
+      'epoch 0/10 · step 1/40 · follow it in the status bar',
+    );
+    assert.equal(
+      runEndedMessage(entry({ state: 'finished', testAcc: 0.681, bestValAcc: 0.7 }), 'epoch 10/10'),
+      'SPT: cub finished: epoch 10/10 · test 68.1%.',
+    );
+    assert.equal(
+      runEndedMessage(entry({ state: 'finished', bestValAcc: 0.7 }), ''),
+      'SPT: cub finished: val 70.0%.',
+    );
+    assert.equal(
+      runEndedMessage(entry({ state: 'stopped' }), ''),
+      'SPT: cub stopped at its start; resume it from the Runs view.',
+    );
+    assert.equal(runEndedMessage(entry({ state: 'failed' }), ''), null);
+  });
+});
