@@ -1,8 +1,8 @@
 import { ConfigError } from '../config/load-config';
 import { OverrideError } from '../config/override-source';
-import { CheckpointError } from '../engine/checkpoint/checkpoint-error';
 import { DataError } from '../engine/data/data-error';
 import { OutputPathError } from '../engine/predict/output-guard';
+import { CheckpointError } from '../run-folder/tensors/checkpoint-error';
 
 /** 0 ok, 1 the run failed, 2 bad input (config, data, checkpoint, arguments). */
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;

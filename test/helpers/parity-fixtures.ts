@@ -3,13 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { vitConfig } from '../../src/config/architectures';
-import type { HostTensor, TensorMap } from '../../src/engine/checkpoint/host-tensor';
-import { readSafetensors } from '../../src/engine/checkpoint/safetensors';
 import { headFromHost } from '../../src/engine/model/head';
 import { loadBackbone } from '../../src/engine/model/load-backbone';
 import { PromptedViT } from '../../src/engine/model/prompted-vit';
 import { vitWeightsFromState } from '../../src/engine/model/vit-weights';
 import { promptParamsFromHost } from '../../src/engine/prompts/prompt-params';
+import type { HostTensor, TensorMap } from '../../src/run-folder/tensors/host-tensor';
+import { readSafetensors } from '../../src/run-folder/tensors/safetensors';
 
 export const PARITY_DIR = path.join(__dirname, '..', 'fixtures', 'parity');
 

@@ -1,6 +1,6 @@
 import type { ViTConfig } from '../../src/config/architectures';
-import type { HostTensor, TensorMap } from '../../src/engine/checkpoint/host-tensor';
 import { Rng } from '../../src/engine/util/rng';
+import type { HostTensor, TensorMap } from '../../src/run-folder/tensors/host-tensor';
 
 /** A random timm-named ViT state dict (PyTorch shapes) whose every part changes the output. */
 export function randomVitState(cfg: ViTConfig, seed = 1): TensorMap {

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DoctorReport } from '../../src/engine/backend/doctor';
+import type { DoctorReport } from '../../src/shared/doctor-report';
 
 const ROOT = path.join(__dirname, '..', '..');
 

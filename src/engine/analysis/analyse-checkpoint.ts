@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../run-folder/atomic-write';
 import { analysisFile, analysisIndexFile } from '../../run-folder/layout';
+import { formatShape, type HostTensor } from '../../run-folder/tensors/host-tensor';
 import {
   ANALYSIS_VERSION,
   type AnalysisEpochFile,
@@ -23,7 +24,6 @@ import {
   type PromptPatchLayerStats,
   tokenSpaceOf,
 } from '../../shared/analysis-contract';
-import { formatShape, type HostTensor } from '../checkpoint/host-tensor';
 import type { PromptedViT } from '../model/prompted-vit';
 import { promptsToHost } from '../prompts/prompt-params';
 import { type Tensor, tf } from '../tf';

@@ -6,6 +6,7 @@
  */
 import * as os from 'node:os';
 import { AUTO_ORDER, BACKEND_NAMES, BACKEND_PACKAGES, type BackendName } from '../../config/backends';
+import type { BackendStatus, CpuPathReport, DoctorReport, WebGpuReport } from '../../shared/doctor-report';
 import { loadNativeAddon, type NativeLoad } from '../native/native-addon';
 import { findCudaLibraries, TFJS_GPU_CUDA_LIBS } from './cuda-libs';
 import { packageVersion, resolvePackageJson } from './load-package';
@@ -17,54 +18,9 @@ import {
   adapterSummary,
   softwareAdapterAllowed,
   WEBGPU_SOFTWARE_ENV,
-  type WebGpuAdapterInfo,
 } from './webgpu-adapter';
 
-export interface BackendStatus {
-  name: BackendName;
-  package: string;
-  /** Installed version, or null. */
-  version: string | null;
-  /** Whether it initialised here (checked in a child process so one backend cannot poison the next). */
-  loads: boolean;
-  detail: string;
-  /** How to make it work when it does not. */
-  hint?: string;
-}
-
-export interface DoctorReport {
-  node: string;
-  platform: string;
-  cpus: number;
-  backends: BackendStatus[];
-  cuda: { driver?: string; gpus: string[]; required: string[]; missing: string[] };
-  /** What `backend: auto` picks here. */
-  autoChoice?: BackendName;
-  webgpu?: WebGpuReport;
-  cpu?: CpuPathReport;
-}
-
-/** Which CPU training path runs here: the native step engine, or wasm and why not native. */
-export interface CpuPathReport {
-  path: 'native' | 'wasm';
-  /** The binary that loaded, or null. */
-  binary: string | null;
-  /** What loaded (BLAS, CPU kernels, file), or why the native engine did not. */
-  detail: string;
-  /** Every file looked at and what happened. */
-  tried: { path: string; error: string }[];
-}
-
-export interface WebGpuReport {
-  /** The adapter Dawn offers here, or null. */
-  adapter: WebGpuAdapterInfo | null;
-  /** The adapter in one line (vendor, architecture, device, fallback or not, buffer limits), or why there is none. */
-  summary: string;
-  /** SPT_WEBGPU_SOFTWARE is set: an explicit `device.backend: webgpu` may use a software adapter. */
-  softwareOptIn: boolean;
-  /** Why `backend: auto` picks webgpu here or not, and what an explicit `webgpu` gets. */
-  choice: string;
-}
+export type { BackendStatus, CpuPathReport, DoctorReport, WebGpuReport };
 
 const HINTS: Record<BackendName, string> = {
   'tensorflow-gpu':

@@ -4,29 +4,14 @@
  * that decides whether the webgpu backend may use it. Shared by the backend selection, `spt doctor`
  * and any engine code that sizes its work by the adapter's limits. No tfjs import here.
  */
+
+import type { WebGpuAdapterInfo } from '../../shared/doctor-report';
 import { importInstalled } from './load-package';
 
 /** `SPT_WEBGPU_SOFTWARE=1`: an explicit `device.backend: webgpu` may run on a software adapter. */
 export const WEBGPU_SOFTWARE_ENV = 'SPT_WEBGPU_SOFTWARE';
 
-export interface WebGpuAdapterInfo {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  /** What Dawn reports as `isFallbackAdapter`. */
-  isFallbackAdapter: boolean;
-  /** A fallback adapter, or one whose name is a known software rasteriser (lavapipe, llvmpipe, SwiftShader). */
-  software: boolean;
-  limits: {
-    maxBufferSize: number;
-    maxStorageBufferBindingSize: number;
-    maxStorageBuffersPerShaderStage: number;
-    maxComputeWorkgroupStorageSize: number;
-    maxComputeInvocationsPerWorkgroup: number;
-  };
-  features: string[];
-}
+export type { WebGpuAdapterInfo };
 
 /** The adapter, or why there is none. */
 export type AdapterProbe =

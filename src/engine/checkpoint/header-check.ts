@@ -5,12 +5,12 @@
  * refused by the restricted unpickler exactly as when loading (a CheckpointError).
  */
 
-import { CheckpointError } from './checkpoint-error';
-import { formatShape, type HostTensor, type TensorMap } from './host-tensor';
+import { CheckpointError } from '../../run-folder/tensors/checkpoint-error';
+import { formatShape, type HostTensor, type TensorMap } from '../../run-folder/tensors/host-tensor';
+import { readSafetensorsHeader } from '../../run-folder/tensors/safetensors';
 import { type CheckpointFormat, type Detection, detectLayout, type StateDict } from './layout-detect';
 import { listNpz } from './npz';
 import { type CheckpointKind, detectCheckpointFormat, SUPPORTED_FORMATS } from './read-checkpoint';
-import { readSafetensorsHeader } from './safetensors';
 import { type CheckpointHeaderValue, isTensorStub, readTorchHeader } from './torch-zip';
 
 export interface CheckpointHeaderInfo {

@@ -1,6 +1,6 @@
 /** Small shape operations on float HostTensors, used by the layout converters. */
 
-import { formatShape, type HostTensor, hostTensor, numel } from './host-tensor';
+import { formatShape, type HostTensor, hostTensor, numel } from '../../run-folder/tensors/host-tensor';
 
 function carrySource(from: HostTensor, to: HostTensor): HostTensor {
   if (from.sourceDType !== undefined) to.sourceDType = from.sourceDType;

@@ -3,8 +3,13 @@
  * Detection never trusts the file extension: only keys decide.
  */
 
-import { CheckpointError } from './checkpoint-error';
-import { type CheckpointDict, type CheckpointValue, isHostTensor, type TensorMap } from './host-tensor';
+import { CheckpointError } from '../../run-folder/tensors/checkpoint-error';
+import {
+  type CheckpointDict,
+  type CheckpointValue,
+  isHostTensor,
+  type TensorMap,
+} from '../../run-folder/tensors/host-tensor';
 
 export type CheckpointFormat = 'timm' | 'mae' | 'mocov3' | 'jax' | 'hf' | 'spt';
 export type RequestedFormat = 'auto' | Exclude<CheckpointFormat, 'spt'>;

@@ -3,9 +3,9 @@
  * Separate query/key/value linears are stacked into timm's fused qkv (q rows first, then k, then v).
  */
 
-import { CheckpointError } from './checkpoint-error';
+import { CheckpointError } from '../../run-folder/tensors/checkpoint-error';
+import type { HostTensor, TensorMap } from '../../run-folder/tensors/host-tensor';
 import { concat0 } from './host-ops';
-import type { HostTensor, TensorMap } from './host-tensor';
 import type { ConvertedBackbone } from './layout-jax';
 
 const LAYER = /^encoder\.layer\.(\d+)\./;

@@ -3,9 +3,9 @@
  * as timm's `_load_weights` converts them.
  */
 
-import { CheckpointError } from './checkpoint-error';
+import { CheckpointError } from '../../run-folder/tensors/checkpoint-error';
+import { formatShape, type HostTensor, type TensorMap } from '../../run-folder/tensors/host-tensor';
 import { concat0, permute, reshape, transpose2d } from './host-ops';
-import { formatShape, type HostTensor, type TensorMap } from './host-tensor';
 
 export interface ConvertedBackbone {
   backbone: TensorMap;

@@ -3,9 +3,14 @@
  * task head of SPT output files. See spt-method.md section 7 for the layouts.
  */
 
-import { CheckpointError } from './checkpoint-error';
+import { CheckpointError } from '../../run-folder/tensors/checkpoint-error';
+import {
+  type CheckpointValue,
+  formatShape,
+  type HostTensor,
+  type TensorMap,
+} from '../../run-folder/tensors/host-tensor';
 import { reshape } from './host-ops';
-import { type CheckpointValue, formatShape, type HostTensor, type TensorMap } from './host-tensor';
 import {
   type CheckpointFormat,
   detectLayout,

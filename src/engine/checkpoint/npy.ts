@@ -5,7 +5,7 @@
  */
 
 import * as fs from 'node:fs';
-import { CheckpointError } from './checkpoint-error';
+import { CheckpointError } from '../../run-folder/tensors/checkpoint-error';
 import {
   byteswapInPlace,
   contiguousStrides,
@@ -14,8 +14,8 @@ import {
   hostDTypeOf,
   type RawDType,
   rawByteSize,
-} from './dtype-convert';
-import { type HostDType, type HostTensor, numel } from './host-tensor';
+} from '../../run-folder/tensors/dtype-convert';
+import { type HostDType, type HostTensor, numel } from '../../run-folder/tensors/host-tensor';
 
 export interface NpyHeader {
   /** The numpy dtype string, for example `<f4`, `>f8`, `|b1`. */

@@ -3,8 +3,8 @@
  * (np.savez_compressed).
  */
 
-import { CheckpointError } from './checkpoint-error';
-import type { HostDType, TensorMap } from './host-tensor';
+import { CheckpointError } from '../../run-folder/tensors/checkpoint-error';
+import type { HostDType, TensorMap } from '../../run-folder/tensors/host-tensor';
 import { parseNpy, parseNpyHeader } from './npy';
 import { type ZipEntry, ZipReader } from './zip-reader';
 

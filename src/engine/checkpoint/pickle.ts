@@ -11,8 +11,8 @@
  * keys become their decimal string), tensors -> {@link TorchTensorRef} (storage data is not read here).
  */
 
-import { CheckpointError } from './checkpoint-error';
-import { type RawDType, rawByteSize } from './dtype-convert';
+import { CheckpointError } from '../../run-folder/tensors/checkpoint-error';
+import { type RawDType, rawByteSize } from '../../run-folder/tensors/dtype-convert';
 
 // ------------------------------------------------------------------ value types
 

@@ -4,8 +4,8 @@
  * with its backbone or holding only `prompt_token` and `head.*` (bare, under `model`, or behind
  * `module.`): the backbone then comes from the experiment's backbone.checkpoint.
  */
-import { CheckpointError } from './checkpoint-error';
-import type { CheckpointValue, HostTensor } from './host-tensor';
+import { CheckpointError } from '../../run-folder/tensors/checkpoint-error';
+import type { CheckpointValue, HostTensor } from '../../run-folder/tensors/host-tensor';
 import { findStateDict } from './layout-detect';
 import { mapCheckpoint, sptTaskWeights } from './layouts';
 import { readCheckpointFile } from './read-checkpoint';

@@ -4,11 +4,11 @@
  */
 
 import * as fs from 'node:fs';
-import { CheckpointError } from './checkpoint-error';
-import type { CheckpointDict, CheckpointValue, TensorMap } from './host-tensor';
+import { CheckpointError } from '../../run-folder/tensors/checkpoint-error';
+import type { CheckpointDict, CheckpointValue, TensorMap } from '../../run-folder/tensors/host-tensor';
+import { readSafetensors } from '../../run-folder/tensors/safetensors';
 import { isNpy } from './npy';
 import { readNpz } from './npz';
-import { readSafetensors } from './safetensors';
 import { readTorchCheckpoint } from './torch-zip';
 import { ZipReader } from './zip-reader';
 

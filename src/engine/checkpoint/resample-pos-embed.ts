@@ -5,8 +5,8 @@
  * flattened back in raster order.
  */
 
-import { CheckpointError } from './checkpoint-error';
-import { formatShape, type HostTensor, hostTensor } from './host-tensor';
+import { CheckpointError } from '../../run-folder/tensors/checkpoint-error';
+import { formatShape, type HostTensor, hostTensor } from '../../run-folder/tensors/host-tensor';
 import { resize2d } from './resample-1d';
 
 /** The side of the square patch grid of a (1, prefix + g*g, D) position embedding, or undefined. */

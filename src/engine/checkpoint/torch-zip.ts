@@ -6,7 +6,7 @@
  */
 
 import * as fs from 'node:fs';
-import { CheckpointError } from './checkpoint-error';
+import { CheckpointError } from '../../run-folder/tensors/checkpoint-error';
 import {
   byteswapInPlace,
   checkStridedBounds,
@@ -16,9 +16,9 @@ import {
   type HostArray,
   hostDTypeOf,
   rawByteSize,
-} from './dtype-convert';
-import type { CheckpointValue, HostDType, HostTensor } from './host-tensor';
-import { numel } from './host-tensor';
+} from '../../run-folder/tensors/dtype-convert';
+import type { CheckpointValue, HostDType, HostTensor } from '../../run-folder/tensors/host-tensor';
+import { numel } from '../../run-folder/tensors/host-tensor';
 import {
   convertPickled,
   type PickledTree,

@@ -4,8 +4,13 @@
  */
 
 import { NAMED_VITS, type NamedViT, type ViTConfig } from '../../config/architectures';
-import { CheckpointError } from './checkpoint-error';
-import { formatShape, type HostTensor, sameShape, type TensorMap } from './host-tensor';
+import { CheckpointError } from '../../run-folder/tensors/checkpoint-error';
+import {
+  formatShape,
+  type HostTensor,
+  sameShape,
+  type TensorMap,
+} from '../../run-folder/tensors/host-tensor';
 import { inferBackboneSize } from './layouts';
 import { posEmbedGrid } from './resample-pos-embed';
 

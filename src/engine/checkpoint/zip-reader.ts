@@ -6,7 +6,7 @@
 
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
-import { CheckpointError } from './checkpoint-error';
+import { CheckpointError } from '../../run-folder/tensors/checkpoint-error';
 
 export interface ZipEntry {
   /** The entry's path inside the archive, `/`-separated. */

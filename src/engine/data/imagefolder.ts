@@ -23,6 +23,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { compareCodePoints } from '../../shared/class-order';
 import { DataError } from './data-error';
 import type { SplitEntry } from './split-file';
 
@@ -50,18 +51,6 @@ export interface ImageFolder {
   classes: string[];
   /** Symbolic links that were not followed, one line each, naming the link. */
   warnings: string[];
-}
-
-/** Python's string order (by code point), which differs from JS's UTF-16 order only beyond U+FFFF. */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const ca = a.codePointAt(i)!;
-    const cb = b.codePointAt(i)!;
-    if (ca !== cb) return ca < cb ? -1 : 1;
-    if (ca > 0xffff) i++;
-  }
-  return a.length - b.length;
 }
 
 export function isImageFile(name: string): boolean {

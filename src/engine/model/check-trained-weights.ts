@@ -7,8 +7,8 @@
  */
 
 import type { ResolvedExperiment } from '../../config/load-config';
-import { CheckpointError } from '../checkpoint/checkpoint-error';
-import type { HostTensor } from '../checkpoint/host-tensor';
+import { CheckpointError } from '../../run-folder/tensors/checkpoint-error';
+import type { HostTensor } from '../../run-folder/tensors/host-tensor';
 
 export interface TrainedWeights {
   /** (S, N, D): S = 1 shallow, S = depth deep. */

@@ -1,5 +1,5 @@
 /** The task head (spec section 4): a linear layer on the pooled feature. */
-import { formatShape, type HostTensor } from '../checkpoint/host-tensor';
+import { formatShape, type HostTensor } from '../../run-folder/tensors/host-tensor';
 import { type Tensor, tf } from '../tf';
 import { type Rng, truncNormal } from '../util/rng';
 

@@ -5,7 +5,7 @@
  */
 
 import { patchGrid, type ViTConfig } from '../../config/architectures';
-import type { HostTensor, TensorMap } from '../checkpoint/host-tensor';
+import type { HostTensor, TensorMap } from '../../run-folder/tensors/host-tensor';
 import { type CheckpointFormat, mapCheckpoint, type RequestedFormat } from '../checkpoint/layouts';
 import { readCheckpointFile } from '../checkpoint/read-checkpoint';
 import { posEmbedGrid, resamplePosEmbed } from '../checkpoint/resample-pos-embed';

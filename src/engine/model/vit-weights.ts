@@ -4,7 +4,12 @@
  */
 
 import { patchGrid, type ViTConfig } from '../../config/architectures';
-import { formatShape, type HostTensor, sameShape, type TensorMap } from '../checkpoint/host-tensor';
+import {
+  formatShape,
+  type HostTensor,
+  sameShape,
+  type TensorMap,
+} from '../../run-folder/tensors/host-tensor';
 import { type Tensor, tf } from '../tf';
 import type { AttentionWeights } from './attention';
 import type { LayerNormWeights, LinearWeights } from './layers';

@@ -14,7 +14,7 @@
 
 import type { ViTConfig } from '../../config/architectures';
 import type { PromptMode } from '../../config/methods';
-import type { HostTensor } from '../checkpoint/host-tensor';
+import type { HostTensor } from '../../run-folder/tensors/host-tensor';
 import { forwardFeatures, patchEmbed } from '../model/vit';
 import type { ViTWeights } from '../model/vit-weights';
 import { type Tensor, tf } from '../tf';

@@ -5,7 +5,7 @@
  */
 
 import type { PromptMode } from '../../config/methods';
-import { formatShape, type HostTensor } from '../checkpoint/host-tensor';
+import { formatShape, type HostTensor } from '../../run-folder/tensors/host-tensor';
 import type { PromptInput } from '../model/vit';
 import { tf } from '../tf';
 

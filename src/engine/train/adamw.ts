@@ -3,7 +3,7 @@
  * groups that carry their own weight decay (spec section 5: prompts `weight_decay`, head weight
  * `wd_head`, biases 0). State lives in tf tensors; it is saved and restored for exact resumes.
  */
-import type { HostTensor } from '../checkpoint/host-tensor';
+import type { HostTensor } from '../../run-folder/tensors/host-tensor';
 import { type Tensor, tf } from '../tf';
 
 export interface ParamGroup {

@@ -1,5 +1,5 @@
 /** Puts checkpoint tensors (prompts, head, and the backbone for full fine-tuning) back into a model. */
-import type { HostTensor } from '../checkpoint/host-tensor';
+import type { HostTensor } from '../../run-folder/tensors/host-tensor';
 import type { PromptedViT } from '../model/prompted-vit';
 import { backboneTensors } from '../model/vit-weights';
 import { tf } from '../tf';

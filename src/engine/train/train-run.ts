@@ -17,13 +17,13 @@ import { createRunDir, RunFolder, removeStaleTemps, truncateJsonl } from '../../
 import { acquireRunLock, type RunLock } from '../../run-folder/run-lock';
 import { clearForRestart, hasLastCheckpoint, savedConfigProblem } from '../../run-folder/run-resume';
 import { isActiveStatus, type RecordedStatus, RUN_STATUS } from '../../run-folder/status';
+import type { HostTensor } from '../../run-folder/tensors/host-tensor';
+import { readSafetensors, writeSafetensors } from '../../run-folder/tensors/safetensors';
 import type { MetricLine, RunEvent, RunSummaryFile } from '../../shared/run-events';
 import { PERSISTED_EVENTS } from '../../shared/run-events';
 import { analyseCheckpoint, analysedEpochs, writeAnalysis } from '../analysis/analyse-checkpoint';
 import { chooseProbeEntries } from '../analysis/probe-set';
 import { type LogFn, selectBackend } from '../backend/select-backend';
-import type { HostTensor } from '../checkpoint/host-tensor';
-import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors';
 import { BatchLoader } from '../data/batch-loader';
 import { DataError } from '../data/data-error';
 import { type DatasetSplits, openDataset } from '../data/dataset';

@@ -10,7 +10,7 @@
  * (built once per batch size); then AdamW and the finite check; then one read of the losses,
  * predictions and the finite flag.
  */
-import type { HostTensor } from '../checkpoint/host-tensor';
+import type { HostTensor } from '../../run-folder/tensors/host-tensor';
 import type { PromptedViT } from '../model/prompted-vit';
 import { tf } from '../tf';
 import type { AdamW } from '../train/adamw';

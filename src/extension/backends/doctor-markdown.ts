@@ -2,7 +2,7 @@
  * The doctor report (`spt doctor --json`) as a markdown page. Pure (no vscode import) and tolerant
  * of fields it does not know, since the report comes from another process and version.
  */
-import type { DoctorReport } from '../../engine/backend/doctor';
+import type { DoctorReport } from '../../shared/doctor-report';
 
 const cell = (value: unknown): string =>
   String(value ?? '-')

@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compareCodePoints } from '../../engine/data/imagefolder';
+import { compareCodePoints } from '../../shared/class-order';
 import type { RunData } from './run-config';
 
 /** Split files larger than this are not read for names. */

@@ -7,10 +7,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { TensorMap } from '../../engine/checkpoint/host-tensor';
-import { readSafetensors, writeSafetensors } from '../../engine/checkpoint/safetensors';
 import { writeFileAtomic } from '../../run-folder/atomic-write';
 import { checkpointFile, checkpointSidecar, RUN_FILES } from '../../run-folder/layout';
+import type { TensorMap } from '../../run-folder/tensors/host-tensor';
+import { readSafetensors, writeSafetensors } from '../../run-folder/tensors/safetensors';
 
 export interface ExportedPrompts {
   dir: string;

@@ -10,7 +10,6 @@ import type { Document, Node } from 'yaml';
 import { isMap, isScalar } from 'yaml';
 import { NAMED_VITS, type NamedViT } from '../../config/architectures';
 import { rangeAt } from '../../config/semantic-rules';
-import { CheckpointError } from '../../engine/checkpoint/checkpoint-error';
 import {
   archMismatch,
   type CheckpointHeaderInfo,
@@ -21,6 +20,7 @@ import {
 import { type RequestedFormat, resolveFormat } from '../../engine/checkpoint/layout-detect';
 import { DataError } from '../../engine/data/data-error';
 import { OutsideRootError, parseSplitFile, readVptJson } from '../../engine/data/split-file';
+import { CheckpointError } from '../../run-folder/tensors/checkpoint-error';
 import { numberAt, stringAt } from './positions';
 
 export type LsSeverity = 'error' | 'warning' | 'information';

@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import type { CheckpointError } from '../../../src/engine/checkpoint/checkpoint-error';
-import type { HostTensor } from '../../../src/engine/checkpoint/host-tensor';
+import type { CheckpointError } from '../../../src/run-folder/tensors/checkpoint-error';
+import type { HostTensor } from '../../../src/run-folder/tensors/host-tensor';
 
 export const FORMATS = path.resolve(__dirname, '../../fixtures/formats');
 

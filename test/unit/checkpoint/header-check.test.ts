@@ -2,8 +2,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CheckpointError } from '../../../src/engine/checkpoint/checkpoint-error';
 import { archMismatch, readCheckpointHeaderInfo } from '../../../src/engine/checkpoint/header-check';
+import { CheckpointError } from '../../../src/run-folder/tensors/checkpoint-error';
 import {
   hfShapes,
   PARITY,

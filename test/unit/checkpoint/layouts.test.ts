@@ -1,7 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CheckpointError } from '../../../src/engine/checkpoint/checkpoint-error';
+import {
+  inferBackboneSize,
+  type MappedCheckpoint,
+  mapCheckpoint,
+} from '../../../src/engine/checkpoint/layouts';
+import { readCheckpointFile } from '../../../src/engine/checkpoint/read-checkpoint';
+import { CheckpointError } from '../../../src/run-folder/tensors/checkpoint-error';
 import {
   type CheckpointDict,
   type CheckpointValue,
@@ -9,13 +15,7 @@ import {
   hostTensor,
   numel,
   type TensorMap,
-} from '../../../src/engine/checkpoint/host-tensor';
-import {
-  inferBackboneSize,
-  type MappedCheckpoint,
-  mapCheckpoint,
-} from '../../../src/engine/checkpoint/layouts';
-import { readCheckpointFile } from '../../../src/engine/checkpoint/read-checkpoint';
+} from '../../../src/run-folder/tensors/host-tensor';
 import { LAYOUT_FILES } from '../../helpers/parity-fixtures';
 import { makeEncoder, randomTensor, rng, TINY } from './synthetic-vit';
 

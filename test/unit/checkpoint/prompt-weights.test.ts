@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadExperiment } from '../../../src/config/load-config';
-import { CheckpointError } from '../../../src/engine/checkpoint/checkpoint-error';
-import type { HostTensor } from '../../../src/engine/checkpoint/host-tensor';
 import { readPromptWeights } from '../../../src/engine/checkpoint/prompt-weights';
 import { readCheckpointFile } from '../../../src/engine/checkpoint/read-checkpoint';
 import { checkTrainedWeights } from '../../../src/engine/model/check-trained-weights';
+import { CheckpointError } from '../../../src/run-folder/tensors/checkpoint-error';
+import type { HostTensor } from '../../../src/run-folder/tensors/host-tensor';
 import { type TorchTree, torchSave } from './torch-save';
 
 const ROOT = path.join(__dirname, '..', '..', '..');

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type HostTensor, isHostTensor } from '../../../src/engine/checkpoint/host-tensor';
 import { detectCheckpointFormat, readCheckpointFile } from '../../../src/engine/checkpoint/read-checkpoint';
+import { type HostTensor, isHostTensor } from '../../../src/run-folder/tensors/host-tensor';
 import { assertCheckpointError, assertTensorFacts, expected, fixture, tempDir } from './format-helpers';
 
 describe('checkpoint/read-checkpoint', () => {

@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CheckpointError } from '../../../src/engine/checkpoint/checkpoint-error';
-import { type HostTensor, hostTensor } from '../../../src/engine/checkpoint/host-tensor';
 import { antialiasWeights, resampleAxis, resize2d } from '../../../src/engine/checkpoint/resample-1d';
 import { posEmbedGrid, resamplePosEmbed } from '../../../src/engine/checkpoint/resample-pos-embed';
-import { readSafetensors } from '../../../src/engine/checkpoint/safetensors';
+import { CheckpointError } from '../../../src/run-folder/tensors/checkpoint-error';
+import { type HostTensor, hostTensor } from '../../../src/run-folder/tensors/host-tensor';
+import { readSafetensors } from '../../../src/run-folder/tensors/safetensors';
 import { randomTensor, rng } from './synthetic-vit';
 
 /** Dense (out x in) weight matrix written straight from the definition of PyTorch's AA bicubic. */

@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TensorMap } from '../../../src/engine/checkpoint/host-tensor';
+import type { TensorMap } from '../../../src/run-folder/tensors/host-tensor';
 import {
   readSafetensors,
   readSafetensorsHeader,
   writeSafetensors,
-} from '../../../src/engine/checkpoint/safetensors';
+} from '../../../src/run-folder/tensors/safetensors';
 import { assertCheckpointError, assertTensorFacts, expected, fixture, scratchDir } from './format-helpers';
 
 /** A safetensors file from a header object and a data section. */

@@ -5,7 +5,7 @@ import {
   hostTensor,
   numel,
   type TensorMap,
-} from '../../../src/engine/checkpoint/host-tensor';
+} from '../../../src/run-folder/tensors/host-tensor';
 
 export interface TinyViT {
   dim: number;

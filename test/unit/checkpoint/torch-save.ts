@@ -3,7 +3,7 @@
  * of nested dicts of float32 tensors, pickled (protocol 2) exactly as PyTorch does for contiguous CPU
  * tensors: torch._utils._rebuild_tensor_v2(storage, 0, size, stride, False, OrderedDict()).
  */
-import type { HostTensor } from '../../../src/engine/checkpoint/host-tensor';
+import type { HostTensor } from '../../../src/run-folder/tensors/host-tensor';
 import { buildZip, type ZipInput } from './format-helpers';
 
 export type TorchTree = { [key: string]: HostTensor | TorchTree };

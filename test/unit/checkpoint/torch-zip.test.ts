@@ -1,13 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { UnsafePickleError } from '../../../src/engine/checkpoint/pickle';
+import { isTensorStub, readTorchCheckpoint, readTorchHeader } from '../../../src/engine/checkpoint/torch-zip';
 import {
   type CheckpointDict,
   type HostTensor,
   isHostTensor,
-} from '../../../src/engine/checkpoint/host-tensor';
-import { UnsafePickleError } from '../../../src/engine/checkpoint/pickle';
-import { isTensorStub, readTorchCheckpoint, readTorchHeader } from '../../../src/engine/checkpoint/torch-zip';
+} from '../../../src/run-folder/tensors/host-tensor';
 import {
   assertCheckpointError,
   assertTensorFacts,

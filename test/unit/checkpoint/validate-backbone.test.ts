@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { type ViTConfig, vitConfig } from '../../../src/config/architectures';
-import { CheckpointError } from '../../../src/engine/checkpoint/checkpoint-error';
-import type { TensorMap } from '../../../src/engine/checkpoint/host-tensor';
 import { mapCheckpoint } from '../../../src/engine/checkpoint/layouts';
 import { checkBackbone, expectedBackboneShapes } from '../../../src/engine/checkpoint/validate-backbone';
+import { CheckpointError } from '../../../src/run-folder/tensors/checkpoint-error';
+import type { TensorMap } from '../../../src/run-folder/tensors/host-tensor';
 import { encoderShapes, makeEncoder, randomTensor, rng, TINY } from './synthetic-vit';
 
 const TINY_CFG: ViTConfig = vitConfig({

@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { HostTensor } from '../../../src/engine/checkpoint/host-tensor';
 import { readCheckpointFile } from '../../../src/engine/checkpoint/read-checkpoint';
+import type { HostTensor } from '../../../src/run-folder/tensors/host-tensor';
 import { torchSave } from '../checkpoint/torch-save';
 
 const ROOT = path.join(__dirname, '..', '..', '..');

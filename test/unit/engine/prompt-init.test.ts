@@ -6,8 +6,6 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { vitConfig } from '../../../src/config/architectures';
 import { selectBackend } from '../../../src/engine/backend/select-backend';
-import type { HostTensor } from '../../../src/engine/checkpoint/host-tensor';
-import { readSafetensors } from '../../../src/engine/checkpoint/safetensors';
 import { loadBackbone } from '../../../src/engine/model/load-backbone';
 import { type ViTWeights, vitWeightsFromState } from '../../../src/engine/model/vit-weights';
 import {
@@ -21,6 +19,8 @@ import { kmeans } from '../../../src/engine/prompts/kmeans';
 import { ReservoirPlan } from '../../../src/engine/prompts/reservoir';
 import { tf } from '../../../src/engine/tf';
 import { Rng } from '../../../src/engine/util/rng';
+import type { HostTensor } from '../../../src/run-folder/tensors/host-tensor';
+import { readSafetensors } from '../../../src/run-folder/tensors/safetensors';
 import { get, normalisedImages, PARITY_DIR, parityBackbone } from '../../helpers/parity-fixtures';
 
 const b = parityBackbone();

@@ -10,11 +10,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analysedEpochs } from '../../../src/engine/analysis/analyse-checkpoint';
-import { readSafetensors } from '../../../src/engine/checkpoint/safetensors';
 import { loadTrainCheckpoint } from '../../../src/engine/run/train-checkpoint';
 import { WriteError, writeFileAtomic } from '../../../src/run-folder/atomic-write';
 import { parseFaults, setFaults } from '../../../src/run-folder/fault';
 import { JsonlWriter, readJsonl, repairJsonlTail } from '../../../src/run-folder/run-folder';
+import { readSafetensors } from '../../../src/run-folder/tensors/safetensors';
 import type { MetricLine, RunEvent, RunSummaryFile } from '../../../src/shared/run-events';
 import {
   cases,

@@ -10,18 +10,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { vitConfig } from '../../../src/config/architectures';
-import { CheckpointError } from '../../../src/engine/checkpoint/checkpoint-error';
 import { readCheckpointHeaderInfo } from '../../../src/engine/checkpoint/header-check';
-import type { TensorMap } from '../../../src/engine/checkpoint/host-tensor';
 import { UnsafePickleError, unpickle } from '../../../src/engine/checkpoint/pickle';
 import { readPromptWeights } from '../../../src/engine/checkpoint/prompt-weights';
 import { readCheckpointFile } from '../../../src/engine/checkpoint/read-checkpoint';
+import { loadBackbone } from '../../../src/engine/model/load-backbone';
+import { CheckpointError } from '../../../src/run-folder/tensors/checkpoint-error';
+import type { TensorMap } from '../../../src/run-folder/tensors/host-tensor';
 import {
   readSafetensors,
   readSafetensorsHeader,
   writeSafetensors,
-} from '../../../src/engine/checkpoint/safetensors';
-import { loadBackbone } from '../../../src/engine/model/load-backbone';
+} from '../../../src/run-folder/tensors/safetensors';
 import { PARITY_DIR } from '../../helpers/parity-fixtures';
 import { buildZip, FORMATS } from '../checkpoint/format-helpers';
 import { cases, prng, removeScratch, tmpDir } from './harness';

@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadExperiment, parseExperiment, resolveExperiment } from '../../../src/config/load-config';
-import { readSafetensors } from '../../../src/engine/checkpoint/safetensors';
 import { NonFiniteLossError, trainExperiment } from '../../../src/engine/train/train-run';
 import { readJsonl } from '../../../src/run-folder/run-folder';
+import { readSafetensors } from '../../../src/run-folder/tensors/safetensors';
 import type { MetricLine, RunEvent, RunSummaryFile } from '../../../src/shared/run-events';
 import { writeTinyExperiment } from '../../helpers/tiny-experiment';
 

@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readSafetensors } from '../../../../src/engine/checkpoint/safetensors';
 import { exportPrompts } from '../../../../src/extension/runs/export-prompts';
+import { readSafetensors } from '../../../../src/run-folder/tensors/safetensors';
 import { cliTrain, hasDist, tinyExperiment, tmpDir } from './helpers';
 
 const hasPython = spawnSync('python3', ['--version']).status === 0;

@@ -55,3 +55,52 @@ export function cliTrain(file: string): string {
 export function hasDist(): boolean {
   return fs.existsSync(TRAINER) && fs.existsSync(path.join(ROOT, 'dist', 'cli.js'));
 }
+
+/** A finished (or `status`) two-epoch run folder with summary.json and metrics.jsonl, as the trainer leaves it. */
+export function fakeRun(
+  runsDir: string,
+  exp: string,
+  stamp: string,
+  valAcc: number,
+  seed: number,
+  status = 'finished',
+) {
+  const dir = path.join(runsDir, exp, stamp);
+  fs.mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, 'config.yaml'),
+    `name: ${exp}\nseed: ${seed}\ntrain:\n  epochs: 2\n  lr: 0.05\n`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'metrics.jsonl'),
+    [
+      { t: 1, epoch: 0, step: 1, split: 'train', loss: 2.1, acc: 0.2, lr: 0.05 },
+      { t: 2, epoch: 0, step: 1, split: 'val', loss: 1.9, acc: valAcc - 0.1, lr: 0.05 },
+      { t: 3, epoch: 1, step: 2, split: 'train', loss: 1.5, acc: 0.4, lr: 0.01 },
+      { t: 4, epoch: 1, step: 2, split: 'val', loss: 1.2, acc: valAcc, lr: 0.01 },
+    ]
+      .map((l) => JSON.stringify(l))
+      .join('\n'),
+  );
+  fs.writeFileSync(
+    path.join(dir, 'summary.json'),
+    JSON.stringify({
+      status,
+      name: exp,
+      method: 'spt',
+      best_epoch: 1,
+      val_acc: valAcc,
+      test_acc: valAcc - 0.05,
+      trainable_params: 1234,
+      total_params: 99999,
+      backend: 'wasm',
+      images_per_sec: 50.5,
+      wall_seconds: 75,
+      seed,
+      epochs_completed: 2,
+      skipped_images: 0,
+      ...(status === 'failed' ? { error: 'boom' } : {}),
+    }),
+  );
+  return dir;
+}

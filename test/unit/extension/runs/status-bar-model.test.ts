@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { plannedEpochs } from '../../../../src/extension/runs/run-discovery';
 import { applyRunEvent, type QueueEntry } from '../../../../src/extension/runs/run-queue';
 import { mergeRun, progressText } from '../../../../src/extension/runs/run-tree-model';
-import { statusBarState } from '../../../../src/extension/runs/status-bar-model';
+import { activeEntry, statusBarState, statusBarText } from '../../../../src/extension/runs/status-bar-model';
 import { RUN_FILES } from '../../../../src/run-folder/layout';
 
 const entry = (over: Partial<QueueEntry>): QueueEntry => ({
@@ -20,6 +20,40 @@ const entry = (over: Partial<QueueEntry>): QueueEntry => ({
 });
 
 describe('extension: status bar model', () => {
+  it('shows the run name once, then the one progress wording (epochs completed, steps, throughput, ETA)', () => {
+    const clock = { firstStep: 1, firstAt: 0, step: 10, at: 18_000, ips: 41.2 };
+    const live = entry({
+      experiment: 'exp',
+      startedAt: 0,
+      step: 10,
+      totalSteps: 40,
+      epoch: 1,
+      epochs: 4,
+      loss: 0.51234,
+      clock,
+    });
+    assert.equal(
+      statusBarText(mergeRun(undefined, live, 18_000)),
+      'exp · epoch 1/4 · step 10/40 · 41 img/s · ETA 1 min',
+    );
+    assert.equal(statusBarText(mergeRun(undefined, entry({ experiment: 'exp' }), 0)), 'exp · starting');
+    assert.equal(
+      statusBarText(mergeRun(undefined, entry({ experiment: 'exp', state: 'queued' }), 0)),
+      'exp · queued',
+    );
+  });
+
+  it('follows the running entry started last', () => {
+    const e = activeEntry([
+      entry({ id: 'q', state: 'queued' }),
+      entry({ id: 'r1', startedAt: 1 }),
+      entry({ id: 'r2', startedAt: 2 }),
+      entry({ id: 'f', state: 'finished', startedAt: 3 }),
+    ]);
+    assert.equal(e?.id, 'r2');
+    assert.equal(activeEntry([entry({ state: 'stopped' })]), undefined);
+  });
+
   it('says `epoch 0/N` with `step 1/M` from the first step, before any epoch event or index read', () => {
     const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spt-status-bar-'));
     try {

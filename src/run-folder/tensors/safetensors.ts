@@ -7,7 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { writeFileAtomic } from '../../run-folder/atomic-write';
+import { writeFileAtomic } from '../atomic-write';
 import { CheckpointError } from './checkpoint-error';
 import { convertRaw, hostDTypeOf, type RawDType, rawByteSize } from './dtype-convert';
 import { type HostDType, numel, type TensorMap } from './host-tensor';
