@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isRunTimestamp, RUN_FILES } from '../run-folder/layout';
+import { RUN_FILES } from '../run-folder/layout';
 import type { TrainerJob } from '../shared/trainer-contract';
 import { TrainerClient } from '../trainer/client';
 import type { DoctorDocuments } from './backends/doctor-view';
@@ -17,10 +17,10 @@ import type { Logger } from './logger';
 import { errorMessage } from './logger';
 import { experimentNameOf, type QueueEntry, RunQueue } from './runs/run-queue';
 import { mergeRuns, type RunView } from './runs/run-tree-model';
+import { runsFoldersOf } from './runs/runs-folders';
 import { RunsIndex } from './runs/runs-index';
 import { settingsOverrides } from './runs/trainer-overrides';
 import { readSettings } from './settings';
-import { sweepDirOf } from './sweeps/sweep-discovery';
 import { SweepLiveRuns } from './sweeps/sweep-live';
 
 const RUN_LOGS_KEY = 'spt.runLogs';
@@ -185,31 +185,23 @@ export class SptContext implements vscode.Disposable {
       this.index.setFolders(s.runsFolders);
       return;
     }
-    const dirs = new Set<string>();
-    for (const f of vscode.workspace.workspaceFolders ?? []) {
-      if (f.uri.scheme === 'file') dirs.add(path.join(f.uri.fsPath, 'runs'));
-    }
+    const workspaceFolders = (vscode.workspace.workspaceFolders ?? [])
+      .filter((f) => f.uri.scheme === 'file')
+      .map((f) => f.uri.fsPath);
+    let runFiles: string[] = [];
+    let experimentFiles: string[] = [];
     try {
       const exclude = '**/{node_modules,.git}/**';
-      const [runFiles, experiments] = await Promise.all([
+      const [runs, experiments] = await Promise.all([
         vscode.workspace.findFiles(`**/*/*/*/{${RUN_FILES.summary},${RUN_FILES.events}}`, exclude, 2000),
         vscode.workspace.findFiles('**/*.spt.yaml', exclude, 500),
       ]);
-      for (const f of runFiles) {
-        const runDir = path.dirname(f.fsPath);
-        if (!isRunTimestamp(path.basename(runDir))) continue;
-        // A sweep's run: its runs folder is the one above `sweeps/<name>/`.
-        const sweep = sweepDirOf(runDir);
-        dirs.add(sweep ? path.dirname(path.dirname(sweep)) : path.dirname(path.dirname(runDir)));
-      }
-      for (const f of experiments) {
-        const out = experimentOutput(f.fsPath);
-        if (out) dirs.add(out.dir);
-      }
+      runFiles = runs.map((f) => f.fsPath);
+      experimentFiles = experiments.map((f) => f.fsPath);
     } catch (err) {
       this.logger.warn(`could not look for runs folders: ${errorMessage(err)}`);
     }
-    this.index.setFolders([...dirs]);
+    this.index.setFolders(runsFoldersOf({ workspaceFolders, runFiles, experimentFiles }));
   }
 
   /** Stops live runs (resumable), then disposes everything in reverse order. Idempotent. */

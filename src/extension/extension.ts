@@ -6,7 +6,6 @@
  */
 
 import * as vscode from 'vscode';
-import { RUN_STATUS } from '../run-folder/status';
 import type { DashboardMode } from '../shared/webview-contract';
 import { DoctorDocuments } from './backends/doctor-view';
 import { registerCommands } from './commands';
@@ -16,6 +15,7 @@ import type { RunningClient } from './language/language-client';
 import { startLanguageClientOnDemand } from './language/lazy-language-client';
 import { EXPERIMENT_SELECTOR } from './language/spt-language';
 import { Logger } from './logger';
+import { interruptedNotice, runFailedMessage } from './runs/run-command-model';
 import type { QueueEntry } from './runs/run-queue';
 import { buildRunTree, type RunTreeNode } from './runs/run-tree-model';
 import { RunsTreeProvider } from './runs/runs-tree-provider';
@@ -122,7 +122,7 @@ export function activate(context: vscode.ExtensionContext): SptStudioApi {
 
 async function reportFailure(e: QueueEntry): Promise<void> {
   const choice = await vscode.window.showErrorMessage(
-    `SPT: run ${e.experiment} failed: ${e.message ?? 'unknown error'}`,
+    runFailedMessage(e),
     'Show Log',
     ...(e.runDir ? ['Open Dashboard'] : []),
   );
@@ -138,20 +138,16 @@ async function reportFailure(e: QueueEntry): Promise<void> {
 /** Runs that were running when the last window closed (or crashed): offer to resume them. */
 async function offerResume(c: SptContext, context: vscode.ExtensionContext): Promise<void> {
   if (context.globalState.get<boolean>(HIDE_INTERRUPTED_KEY)) return;
-  const interrupted = c.index.records().filter((r) => r.status === RUN_STATUS.interrupted && r.resumable);
-  if (!interrupted.length) return;
-  const one = interrupted.length === 1;
-  const what = one
-    ? `The run ${interrupted[0].experiment}/${interrupted[0].timestamp} was`
-    : `${interrupted.length} runs were`;
+  const notice = interruptedNotice(c.index.records());
+  if (!notice) return;
   const choice = await vscode.window.showInformationMessage(
-    `SPT: ${what} interrupted (VS Code closed or the trainer died) and can be resumed.`,
+    notice.message,
     'Resume',
     'Show Runs',
     "Don't Show Again",
   );
   if (choice === 'Resume') {
-    if (one) await vscode.commands.executeCommand('spt.resumeRun', interrupted[0].runDir);
+    if (notice.runDir) await vscode.commands.executeCommand('spt.resumeRun', notice.runDir);
     else await vscode.commands.executeCommand('spt.resumeRun');
   } else if (choice === 'Show Runs') await vscode.commands.executeCommand('spt.runs.focus');
   else if (choice === "Don't Show Again") await context.globalState.update(HIDE_INTERRUPTED_KEY, true);

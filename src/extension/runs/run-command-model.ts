@@ -3,6 +3,8 @@
  * argument names, how a run is named in a pick list, and the run notification's texts. Pure: no `vscode`.
  */
 import * as path from 'node:path';
+import { RUN_STATUS } from '../../run-folder/status';
+import type { RunRecord } from './run-discovery';
 import type { QueueEntry } from './run-queue';
 import type { RunTreeNode, RunView } from './run-tree-model';
 
@@ -76,4 +78,27 @@ export const trainingUnderWay = (e: QueueEntry): boolean => e.state === 'running
 export function runNotificationMessage(e: QueueEntry, progress: string): string {
   if (trainingUnderWay(e)) return `${progress} · follow it in the status bar`;
   return e.state === 'queued' ? 'queued' : 'starting';
+}
+
+/** The error message when a run of this window failed. */
+export const runFailedMessage = (e: QueueEntry): string =>
+  `SPT: run ${e.experiment} failed: ${e.message ?? 'unknown error'}`;
+
+/**
+ * The notice after activation about runs that were running when the last window closed (or crashed)
+ * and can be resumed, or null when there are none. `runDir`: the one run, when there is one.
+ */
+export function interruptedNotice(
+  records: readonly RunRecord[],
+): { message: string; runDir?: string } | null {
+  const interrupted = records.filter((r) => r.status === RUN_STATUS.interrupted && r.resumable);
+  if (!interrupted.length) return null;
+  const one = interrupted.length === 1;
+  const what = one
+    ? `The run ${interrupted[0].experiment}/${interrupted[0].timestamp} was`
+    : `${interrupted.length} runs were`;
+  return {
+    message: `SPT: ${what} interrupted (VS Code closed or the trainer died) and can be resumed.`,
+    ...(one ? { runDir: interrupted[0].runDir } : {}),
+  };
 }

@@ -1,17 +1,24 @@
 /** What the run commands decide without asking or showing anything (runs/run-command-model.ts). */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   describeView,
+  interruptedNotice,
   queueIdOfArg,
   runDirOfArg,
   runEndedMessage,
+  runFailedMessage,
   runName,
   runNotificationMessage,
   selectedRunDirs,
   trainingUnderWay,
 } from '../../../../src/extension/runs/run-command-model';
+import { readRunRecord } from '../../../../src/extension/runs/run-discovery';
 import type { QueueEntry } from '../../../../src/extension/runs/run-queue';
 import { mergeRun, type RunTreeNode } from '../../../../src/extension/runs/run-tree-model';
+import { RUN_FILES } from '../../../../src/run-folder/layout';
+import { tmpDir } from './helpers';
 
 const node = (over: Partial<RunTreeNode>): RunTreeNode =>
   ({ kind: 'run', contextValue: 'run', id: 'n', label: 'n', ...over }) as RunTreeNode;
@@ -76,5 +83,34 @@ describe('extension: run command model', () => {
       'SPT: cub stopped at its start; resume it from the Runs view.',
     );
     assert.equal(runEndedMessage(entry({ state: 'failed' }), ''), null);
+  });
+
+  it('offers to resume interrupted runs, an old `initialising` run folder among them', () => {
+    const runs = tmpDir();
+    const legacy = path.join(runs, 'cub', '20240101-000001');
+    fs.mkdirSync(path.join(legacy, 'checkpoints'), { recursive: true });
+    fs.writeFileSync(
+      path.join(legacy, RUN_FILES.events),
+      `${JSON.stringify({ type: 'status', t: 1, status: 'initialising', runDir: legacy })}\n`,
+    );
+    fs.writeFileSync(path.join(legacy, 'checkpoints', 'last.json'), '{}');
+    const rec = readRunRecord(legacy);
+    assert.equal(rec.status, 'interrupted', 'recorded as created, no process writes it');
+    assert.ok(rec.resumable);
+    assert.deepEqual(interruptedNotice([rec]), {
+      message:
+        'SPT: The run cub/20240101-000001 was interrupted (VS Code closed or the trainer died) and can be resumed.',
+      runDir: legacy,
+    });
+    assert.deepEqual(interruptedNotice([rec, { ...rec, runDir: `${legacy}-2` }]), {
+      message: 'SPT: 2 runs were interrupted (VS Code closed or the trainer died) and can be resumed.',
+    });
+    assert.equal(interruptedNotice([{ ...rec, resumable: false }]), null);
+    assert.equal(interruptedNotice([{ ...rec, status: 'finished' }]), null);
+    assert.equal(
+      runFailedMessage(entry({ state: 'failed', message: 'loss is NaN' })),
+      'SPT: run cub failed: loss is NaN',
+    );
+    assert.equal(runFailedMessage(entry({ state: 'failed' })), 'SPT: run cub failed: unknown error');
   });
 });
