@@ -31,6 +31,16 @@ export interface MetricLine {
   tensor_mb?: number;
 }
 
+/** The fields of a metric line that measure the machine, not the model: two runs of one seed agree on the rest. */
+export const MEASURED_FIELDS = ['t', 'ips', 'rss_mb', 'tensor_mb'] as const;
+
+/** A metric line without its measurements (what must be identical across backends, threads and resumes). */
+export function withoutMeasurements(line: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...line };
+  for (const f of MEASURED_FIELDS) delete out[f];
+  return out;
+}
+
 export type RunEvent =
   | { type: 'status'; t: number; status: RecordedStatus; runDir: string; message?: string }
   | {
@@ -42,8 +52,10 @@ export type RunEvent =
       loss: number;
       lr: number;
       ips: number;
-      /** The batch accuracy: with `t`, `loss`, `lr` and `ips` this is the step's train line of metrics.jsonl. */
+      /** The batch accuracy: with the fields above and the memory below this is the step's train line. */
       acc?: number;
+      rss_mb?: number;
+      tensor_mb?: number;
     }
   | {
       type: 'epoch';

@@ -500,6 +500,8 @@ async function trainInRunDir(
           lr,
           ips: B / secs,
           acc: trainLine.acc,
+          rss_mb: trainLine.rss_mb,
+          tensor_mb: trainLine.tensor_mb,
         });
         lock.refresh();
         faultPoint('train:step');
