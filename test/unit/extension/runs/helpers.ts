@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { QueueEntry } from '../../../../src/extension/runs/run-queue';
 
 export const ROOT = path.join(__dirname, '..', '..', '..', '..');
 export const TRAINER = path.join(ROOT, 'dist', 'trainer.js');
@@ -104,3 +105,13 @@ export function fakeRun(
   );
   return dir;
 }
+
+/** A run queue entry of experiment `cub`, running unless `over` says otherwise. */
+export const queueEntry = (over: Partial<QueueEntry>): QueueEntry => ({
+  id: 'q1',
+  job: { kind: 'train', file: '/w/cub.spt.yaml' },
+  experiment: 'cub',
+  state: 'running',
+  enqueuedAt: 0,
+  ...over,
+});

@@ -15,21 +15,12 @@ import {
   trainingUnderWay,
 } from '../../../../src/extension/runs/run-command-model';
 import { readRunRecord } from '../../../../src/extension/runs/run-discovery';
-import type { QueueEntry } from '../../../../src/extension/runs/run-queue';
 import { mergeRun, type RunTreeNode } from '../../../../src/extension/runs/run-tree-model';
 import { RUN_FILES } from '../../../../src/run-folder/layout';
-import { tmpDir } from './helpers';
+import { queueEntry, tmpDir } from './helpers';
 
 const node = (over: Partial<RunTreeNode>): RunTreeNode =>
   ({ kind: 'run', contextValue: 'run', id: 'n', label: 'n', ...over }) as RunTreeNode;
-const entry = (over: Partial<QueueEntry>): QueueEntry => ({
-  id: 'q1',
-  job: { kind: 'train', file: '/w/cub.spt.yaml' },
-  experiment: 'cub',
-  state: 'running',
-  enqueuedAt: 0,
-  ...over,
-});
 
 describe('extension: run command model', () => {
   it('finds the run folder and queue entry a command argument names', () => {
@@ -45,7 +36,7 @@ describe('extension: run command model', () => {
   });
 
   it('names runs in pick lists and questions, and reads the Runs view selection', () => {
-    const queued = mergeRun(undefined, entry({ state: 'queued' }), 0);
+    const queued = mergeRun(undefined, queueEntry({ state: 'queued' }), 0);
     assert.equal(describeView(queued), 'cub · queued');
     assert.equal(describeView({ ...queued, runDir: '/r/cub/20260101-000000' }), 'cub · 20260101-000000');
     assert.equal(runName('/r/cub/20260101-000000'), 'cub/20260101-000000');
@@ -61,28 +52,28 @@ describe('extension: run command model', () => {
   });
 
   it('words the run notification and the message when the run ends', () => {
-    assert.equal(runNotificationMessage(entry({ state: 'queued' }), ''), 'queued');
-    assert.equal(runNotificationMessage(entry({}), ''), 'starting');
-    assert.ok(!trainingUnderWay(entry({ step: 0 })));
-    const training = entry({ step: 1 });
+    assert.equal(runNotificationMessage(queueEntry({ state: 'queued' }), ''), 'queued');
+    assert.equal(runNotificationMessage(queueEntry({}), ''), 'starting');
+    assert.ok(!trainingUnderWay(queueEntry({ step: 0 })));
+    const training = queueEntry({ step: 1 });
     assert.ok(trainingUnderWay(training));
     assert.equal(
       runNotificationMessage(training, 'epoch 0/10 · step 1/40'),
       'epoch 0/10 · step 1/40 · follow it in the status bar',
     );
     assert.equal(
-      runEndedMessage(entry({ state: 'finished', testAcc: 0.681, bestValAcc: 0.7 }), 'epoch 10/10'),
+      runEndedMessage(queueEntry({ state: 'finished', testAcc: 0.681, bestValAcc: 0.7 }), 'epoch 10/10'),
       'SPT: cub finished: epoch 10/10 · test 68.1%.',
     );
     assert.equal(
-      runEndedMessage(entry({ state: 'finished', bestValAcc: 0.7 }), ''),
+      runEndedMessage(queueEntry({ state: 'finished', bestValAcc: 0.7 }), ''),
       'SPT: cub finished: val 70.0%.',
     );
     assert.equal(
-      runEndedMessage(entry({ state: 'stopped' }), ''),
+      runEndedMessage(queueEntry({ state: 'stopped' }), ''),
       'SPT: cub stopped at its start; resume it from the Runs view.',
     );
-    assert.equal(runEndedMessage(entry({ state: 'failed' }), ''), null);
+    assert.equal(runEndedMessage(queueEntry({ state: 'failed' }), ''), null);
   });
 
   it('offers to resume interrupted runs, an old `initialising` run folder among them', () => {
@@ -108,9 +99,9 @@ describe('extension: run command model', () => {
     assert.equal(interruptedNotice([{ ...rec, resumable: false }]), null);
     assert.equal(interruptedNotice([{ ...rec, status: 'finished' }]), null);
     assert.equal(
-      runFailedMessage(entry({ state: 'failed', message: 'loss is NaN' })),
+      runFailedMessage(queueEntry({ state: 'failed', message: 'loss is NaN' })),
       'SPT: run cub failed: loss is NaN',
     );
-    assert.equal(runFailedMessage(entry({ state: 'failed' })), 'SPT: run cub failed: unknown error');
+    assert.equal(runFailedMessage(queueEntry({ state: 'failed' })), 'SPT: run cub failed: unknown error');
   });
 });

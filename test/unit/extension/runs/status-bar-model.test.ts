@@ -4,25 +4,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { plannedEpochs } from '../../../../src/extension/runs/run-discovery';
-import { applyRunEvent, type QueueEntry } from '../../../../src/extension/runs/run-queue';
+import { applyRunEvent } from '../../../../src/extension/runs/run-queue';
 import { mergeRun, progressText } from '../../../../src/extension/runs/run-tree-model';
 import { activeEntry, statusBarState, statusBarText } from '../../../../src/extension/runs/status-bar-model';
 import { RUN_FILES } from '../../../../src/run-folder/layout';
-
-const entry = (over: Partial<QueueEntry>): QueueEntry => ({
-  id: 'q1',
-  job: { kind: 'train', file: '/w/cub.spt.yaml' },
-  experiment: 'cub',
-  state: 'running',
-  enqueuedAt: 0,
-  startedAt: 1,
-  ...over,
-});
+import { queueEntry } from './helpers';
 
 describe('extension: status bar model', () => {
   it('shows the run name once, then the one progress wording (epochs completed, steps, throughput, ETA)', () => {
     const clock = { firstStep: 1, firstAt: 0, step: 10, at: 18_000, ips: 41.2 };
-    const live = entry({
+    const live = queueEntry({
       experiment: 'exp',
       startedAt: 0,
       step: 10,
@@ -36,29 +27,29 @@ describe('extension: status bar model', () => {
       statusBarText(mergeRun(undefined, live, 18_000)),
       'exp · epoch 1/4 · step 10/40 · 41 img/s · ETA 1 min',
     );
-    assert.equal(statusBarText(mergeRun(undefined, entry({ experiment: 'exp' }), 0)), 'exp · starting');
+    assert.equal(statusBarText(mergeRun(undefined, queueEntry({ experiment: 'exp' }), 0)), 'exp · starting');
     assert.equal(
-      statusBarText(mergeRun(undefined, entry({ experiment: 'exp', state: 'queued' }), 0)),
+      statusBarText(mergeRun(undefined, queueEntry({ experiment: 'exp', state: 'queued' }), 0)),
       'exp · queued',
     );
   });
 
   it('follows the running entry started last', () => {
     const e = activeEntry([
-      entry({ id: 'q', state: 'queued' }),
-      entry({ id: 'r1', startedAt: 1 }),
-      entry({ id: 'r2', startedAt: 2 }),
-      entry({ id: 'f', state: 'finished', startedAt: 3 }),
+      queueEntry({ id: 'q', state: 'queued' }),
+      queueEntry({ id: 'r1', startedAt: 1 }),
+      queueEntry({ id: 'r2', startedAt: 2 }),
+      queueEntry({ id: 'f', state: 'finished', startedAt: 3 }),
     ]);
     assert.equal(e?.id, 'r2');
-    assert.equal(activeEntry([entry({ state: 'stopped' })]), undefined);
+    assert.equal(activeEntry([queueEntry({ state: 'stopped' })]), undefined);
   });
 
   it('says `epoch 0/N` with `step 1/M` from the first step, before any epoch event or index read', () => {
     const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spt-status-bar-'));
     try {
       fs.writeFileSync(path.join(runDir, RUN_FILES.config), 'name: cub\ntrain:\n  epochs: 10\n');
-      const e = entry({ runDir });
+      const e = queueEntry({ runDir });
       applyRunEvent(
         e,
         { type: 'step', t: 1, epoch: 1, step: 1, totalSteps: 40, loss: 1, lr: 0.1, ips: 41 },
@@ -83,9 +74,9 @@ describe('extension: status bar model', () => {
   });
 
   it('keeps what the run knows, counts the other live runs, and hides when nothing runs', () => {
-    const a = entry({ id: 'a', startedAt: 1, epoch: 3, epochs: 10, step: 75, totalSteps: 250 });
-    const b = entry({ id: 'b', startedAt: 2, experiment: 'vpt', runDir: undefined });
-    const q = entry({ id: 'c', state: 'queued', startedAt: undefined });
+    const a = queueEntry({ id: 'a', startedAt: 1, epoch: 3, epochs: 10, step: 75, totalSteps: 250 });
+    const b = queueEntry({ id: 'b', startedAt: 2, experiment: 'vpt', runDir: undefined });
+    const q = queueEntry({ id: 'c', state: 'queued', startedAt: undefined });
     const never = () => {
       throw new Error('planned epochs are read only when the view lacks them');
     };
@@ -96,7 +87,7 @@ describe('extension: status bar model', () => {
     const three = statusBarState([a, b, q], views, () => null);
     assert.equal(three?.text, 'vpt · starting (+2)');
     assert.deepEqual(three?.command, { command: 'workbench.view.extension.spt', title: 'Show Runs' });
-    assert.equal(statusBarState([q, entry({ state: 'finished' })], [], never), null);
+    assert.equal(statusBarState([q, queueEntry({ state: 'finished' })], [], never), null);
     // No view of the entry yet: its name and `starting`.
     assert.equal(statusBarState([a], [], never)?.text, 'cub · starting');
   });
