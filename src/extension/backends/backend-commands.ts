@@ -12,7 +12,7 @@ import type { DoctorDocuments } from './doctor-view';
 /** What the backend commands need of the extension (SptContext has it; commands.ts wires it). */
 export interface BackendCommandDeps {
   readonly extensionPath: string;
-  readonly logger: Logger;
+  readonly logger: Pick<Logger, 'debug' | 'info' | 'show'>;
   readonly documents: Pick<DoctorDocuments, 'show'>;
   /** Where Install GPU Backend puts node_modules. */
   readonly backendsDir: string;

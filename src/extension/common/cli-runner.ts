@@ -10,6 +10,9 @@ import { nodePathSetting } from '../settings';
 
 const TIMEOUT_MS = 5 * 60_000;
 
+/** What the runner writes to the log: the command line, stderr, the output lines of a streaming run. */
+export type CliLogger = Pick<Logger, 'debug' | 'info'>;
+
 function nodeCommand(extraEnv: NodeJS.ProcessEnv = {}): { file: string; env: NodeJS.ProcessEnv } {
   const configured = nodePathSetting();
   if (configured) return { file: configured, env: { ...process.env, ...extraEnv } };
@@ -26,7 +29,7 @@ export interface CliText {
 export function runCliText(
   extensionPath: string,
   args: string[],
-  logger: Logger,
+  logger: CliLogger,
   cwd?: string,
 ): Promise<CliText> {
   const cli = path.join(extensionPath, 'dist', 'cli.js');
@@ -50,7 +53,7 @@ export function runCliText(
 export function runCliJson(
   extensionPath: string,
   args: string[],
-  logger: Logger,
+  logger: CliLogger,
   signal?: AbortSignal,
   extraEnv?: NodeJS.ProcessEnv,
 ): Promise<unknown> {
@@ -91,7 +94,7 @@ export function runCliJson(
 export function runCliStreaming(
   extensionPath: string,
   args: string[],
-  logger: Logger,
+  logger: CliLogger,
   opts: {
     cwd?: string;
     signal?: AbortSignal;

@@ -23,7 +23,7 @@ import { validateVerdict } from './validate-model';
 /** What the experiment commands need of the extension (SptContext has it; commands.ts wires it). */
 export interface ExperimentCommandDeps extends RunsSource, TrainerLauncher {
   readonly extensionPath: string;
-  readonly logger: Logger;
+  readonly logger: Pick<Logger, 'debug' | 'info' | 'show'>;
   readonly queue: LiveRuns;
 }
 

@@ -28,7 +28,7 @@ import { sweepRunDirs } from './sweep-tree-model';
 /** What Run Sweep needs of the extension (SptContext has it; commands.ts wires it). */
 export interface SweepCommandDeps {
   readonly extensionPath: string;
-  readonly logger: Logger;
+  readonly logger: Pick<Logger, 'debug' | 'info' | 'show'>;
   readonly index: RunsOnDisk;
   /** A stdout line of `spt sweep --events` of the sweep in `sweepDir`; true when it was an event. */
   takeSweepLine(sweepDir: string, line: string): boolean;
