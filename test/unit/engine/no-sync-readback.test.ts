@@ -115,8 +115,8 @@ async function runScenario(s: Scenario, guard?: SyncReadbackGuard) {
     const control = { stop: false };
     const onEvent = (e: RunEvent) => {
       if (e.type !== 'step') return;
-      stepReads.push({ part, epoch: e.epoch, step: e.step, reads: guard?.reads ?? 0 });
-      if (e.step === s.stopAtStep) control.stop = true;
+      stepReads.push({ part, epoch: e.line.epoch, step: e.line.step, reads: guard?.reads ?? 0 });
+      if (e.line.step === s.stopAtStep) control.stop = true;
     };
     let { runDir, summary } = await trainExperiment(loadExperiment(file), { control, onEvent });
     if (s.stopAtStep !== undefined) {
