@@ -146,27 +146,13 @@ async function start(tr: Training): Promise<void> {
  * that overflowed) fails the run.
  */
 async function step(tr: Training, batch: Batch): Promise<void> {
-  const { config, state } = tr;
+  const { state } = tr;
   const { pos } = state;
   const lr = learningRateAt(fractionalEpoch(pos.epoch, pos.stepInEpoch, tr.stepsPerEpoch), tr.schedule);
   const started = performance.now();
   const out = tr.gpuStep
     ? await tr.gpuStep.trainStep(batch.images, batch.labels, lr)
-    : await trainStep(
-        tr.model,
-        tr.opt,
-        batch.images,
-        batch.labels,
-        tr.exp.vit.imageSize,
-        tr.micro,
-        lr,
-        config.debug.nan_check,
-        {
-          seed: config.seed,
-          epoch: pos.epoch,
-          step: pos.stepInEpoch,
-        },
-      );
+    : await tfjsStep(tr, batch, lr);
   // A finite loss can still leave overflowed parameters behind: check them before they are saved.
   const loss = Number.isFinite(out.loss) && !out.paramsFinite ? Number.POSITIVE_INFINITY : out.loss;
   const secs = (performance.now() - started) / 1000;
@@ -182,6 +168,24 @@ async function step(tr: Training, batch: Batch): Promise<void> {
     ips: B / secs,
   };
   tr.rec.train(line, tr.totalSteps);
+}
+
+/** The TensorFlow.js step (no step engine on this backend); stochastic depth is keyed by where it is. */
+function tfjsStep(tr: Training, batch: Batch, lr: number) {
+  const { config, exp, state } = tr;
+  const where = { seed: config.seed, epoch: state.pos.epoch, step: state.pos.stepInEpoch };
+  const size = exp.vit.imageSize;
+  return trainStep(
+    tr.model,
+    tr.opt,
+    batch.images,
+    batch.labels,
+    size,
+    tr.micro,
+    lr,
+    config.debug.nan_check,
+    where,
+  );
 }
 
 /** Records a non-finite step (the error, a failed summary) and throws NonFiniteLossError. */

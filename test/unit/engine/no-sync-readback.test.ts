@@ -77,10 +77,10 @@ interface StepReads {
 
 const sha = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 
-/** What a run leaves that does not depend on timing: metrics, summary, checkpoints, analysis. */
+/** What a run leaves that does not depend on timing or the process's memory: metrics, summary, checkpoints, analysis. */
 function digest(runDir: string) {
   const metrics = readJsonl<Record<string, unknown>>(path.join(runDir, 'metrics.jsonl')).map(
-    ({ t: _t, ips: _ips, ...m }) => m,
+    ({ t: _t, ips: _ips, rss_mb: _rss, tensor_mb: _tensors, ...m }) => m,
   );
   const {
     wall_seconds: _w,
