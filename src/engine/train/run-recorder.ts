@@ -11,7 +11,7 @@ import { PERSISTED_EVENTS } from '../../shared/run-events';
 import { type MemorySample, sampleMemory } from './memory-sample';
 
 /** A metric line's numbers; the recorder adds the time and the memory sample. */
-export type LineFields = Omit<MetricLine, 't' | 'split' | 'rss_mb' | 'tensor_mb'>;
+export type LineFields = Omit<MetricLine, 't' | 'split' | 'rss_mb' | 'tensor_mb' | 'engine_mb'>;
 
 /** The epoch event without what the recorder fills in (type, time, the val line). */
 export type EpochFields = Omit<Extract<RunEvent, { type: 'epoch' }>, 'type' | 't' | 'valLine'>;
@@ -20,16 +20,19 @@ export interface RecorderOptions {
   onEvent?: (e: RunEvent) => void;
   /** Lines metrics.jsonl already holds (a resumed run's checkpoint count). */
   metricsLines?: number;
-  /** Memory per line; default: the process's resident set and TensorFlow.js's tensor bytes. */
-  sampleMemory?: () => MemorySample;
+  /** Memory per line (given the step engine's buffer bytes, if one trains the run); default: the
+   * process's resident set, TensorFlow.js's tensor bytes and the engine's buffers. */
+  sampleMemory?: (engineBytes?: number) => MemorySample;
   now?: () => number;
 }
 
 export class RunRecorder {
   /** Lines in metrics.jsonl: a checkpoint records it, so that a resumed run truncates to it. */
   metricsLines: number;
+  /** The fused step engine's buffer bytes, once set-up has one (each line records them as `engine_mb`). */
+  engineBytes: () => number | undefined = () => undefined;
   private readonly onEvent?: (e: RunEvent) => void;
-  private readonly memory: () => MemorySample;
+  private readonly memory: (engineBytes?: number) => MemorySample;
   readonly now: () => number;
 
   constructor(
@@ -95,7 +98,14 @@ export class RunRecorder {
 
   private line(split: MetricLine['split'], fields: LineFields): MetricLine {
     const { epoch, step, ...numbers } = fields; // metrics.jsonl's key order: t, epoch, step, split, loss, ...
-    const line: MetricLine = { t: this.now(), epoch, step, split, ...numbers, ...this.memory() };
+    const line: MetricLine = {
+      t: this.now(),
+      epoch,
+      step,
+      split,
+      ...numbers,
+      ...this.memory(this.engineBytes()),
+    };
     this.run.metrics.append(line);
     this.metricsLines++;
     return line;

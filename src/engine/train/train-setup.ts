@@ -182,8 +182,9 @@ export async function setUp(
       threads: config.device.threads,
       log: (m) => log('info', m),
     });
-    probe = await loadProbe(exp, data, loaders.loaderLog);
     const engine = gpuStep;
+    if (engine) rec.engineBytes = () => engine.bufferBytes; // its buffers, which tf.memory() does not see
+    probe = await loadProbe(exp, data, loaders.loaderLog);
     const held = probe;
     return {
       exp,

@@ -155,4 +155,19 @@ describe('RunRecorder', () => {
     assert.equal(line.rss_mb, 1);
     assert.ok(Math.abs(line.t - Date.now() / 1000) < 60, 'seconds since the Unix epoch by default');
   });
+
+  it("records the step engine's buffer bytes once set-up names the engine (engine_mb), with the real sampler", () => {
+    const real = new RunRecorder(new RunFolder(dir));
+    const before = real.train({ epoch: 1, step: 1, loss: 1, acc: 0, lr: 0.1, ips: 1 }, 2);
+    assert.equal(before.engine_mb, undefined, 'no engine: no engine_mb');
+    assert.ok(typeof before.rss_mb === 'number' && before.rss_mb > 0);
+    assert.ok(typeof before.tensor_mb === 'number' && before.tensor_mb >= 0);
+    real.engineBytes = () => 3 * 1024 * 1024;
+    const after = real.train({ epoch: 1, step: 2, loss: 1, acc: 0, lr: 0.1, ips: 1 }, 2);
+    assert.equal(after.engine_mb, 3);
+    assert.deepEqual(
+      metrics().map((l) => l.engine_mb),
+      [undefined, 3],
+    );
+  });
 });
