@@ -156,24 +156,7 @@ export async function setUp(
   let gpuStep: StepEngine | undefined;
   let probe: Probe | undefined;
   try {
-    const opt = new AdamW(paramGroups(model, config.train.weight_decay, config.train.wd_head));
-    if (resumed) {
-      restoreModelTensors(model, resumed.tensors);
-      opt.loadState(resumed.tensors, resumed.meta.optimizerStep);
-    }
-    const counts = model.paramCounts();
-    const micro =
-      config.train.micro_batch ??
-      chooseMicroBatch(
-        config.train.batch_size,
-        vit,
-        exp.promptLength,
-        opts.memoryBudget ?? defaultMemoryBudget(backend.name),
-      );
-    log(
-      'info',
-      `${config.prompt.method}: ${counts.trainable.toLocaleString('en')} trainable of ${(counts.backbone + counts.head + counts.prompts).toLocaleString('en')} parameters; micro-batch ${micro} of ${config.train.batch_size}`,
-    );
+    const { opt, counts, micro } = optimizer(exp, model, resumed, backend.name, opts);
     // On webgpu and native the step runs in the engine's own kernels; it hands parameters back before any read.
     gpuStep = await stepEngineForRun(backend.name, model, opt, {
       batch: config.train.batch_size,
@@ -229,6 +212,32 @@ export async function setUp(
     probe?.images.dispose();
     throw err;
   }
+}
+
+/** AdamW over the model's decay groups (a resumed run's moments restored) and the tfjs step's micro-batch. */
+function optimizer(
+  exp: ResolvedExperiment,
+  model: PromptedViT,
+  resumed: LoadedTrainCheckpoint | undefined,
+  backend: string,
+  opts: SetUpOptions,
+) {
+  const { config } = exp;
+  const opt = new AdamW(paramGroups(model, config.train.weight_decay, config.train.wd_head));
+  if (resumed) {
+    restoreModelTensors(model, resumed.tensors);
+    opt.loadState(resumed.tensors, resumed.meta.optimizerStep);
+  }
+  const counts = model.paramCounts();
+  const batch = config.train.batch_size;
+  const budget = opts.memoryBudget ?? defaultMemoryBudget(backend);
+  const micro = config.train.micro_batch ?? chooseMicroBatch(batch, exp.vit, exp.promptLength, budget);
+  const total = counts.backbone + counts.head + counts.prompts;
+  opts.log(
+    'info',
+    `${config.prompt.method}: ${counts.trainable.toLocaleString('en')} trainable of ${total.toLocaleString('en')} parameters; micro-batch ${micro} of ${batch}`,
+  );
+  return { opt, counts, micro };
 }
 
 /** The train loader and the eval loaders; their warnings go to the run once each. */
