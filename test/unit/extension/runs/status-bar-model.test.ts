@@ -52,7 +52,12 @@ describe('extension: status bar model', () => {
       const e = queueEntry({ runDir });
       applyRunEvent(
         e,
-        { type: 'step', t: 1, epoch: 1, step: 1, totalSteps: 40, loss: 1, lr: 0.1, ips: 41 },
+        {
+          type: 'step',
+          t: 1,
+          totalSteps: 40,
+          line: { t: 1, epoch: 1, step: 1, split: 'train', loss: 1, acc: 0.5, lr: 0.1, ips: 41 },
+        },
         1000,
       );
       // The view as SptContext.views() has it while the runs index has not read the new folder yet.
