@@ -20,15 +20,25 @@ export function lowerBound(x: ArrayLike<number>, value: number): number {
 }
 
 export function emptyColumns(): MetricColumns {
-  return { step: [], epoch: [], loss: [], acc: [], lr: [], t: [] };
+  return { step: [], epoch: [], loss: [], acc: [], lr: [], t: [], ips: [], rss_mb: [], tensor_mb: [] };
 }
 
 export function emptyMetrics(runDir: string): RunMetrics {
   return { runDir, train: emptyColumns(), val: emptyColumns(), test: emptyColumns(), skippedLines: 0 };
 }
 
-/** The columns of each split, in order. */
-export const COLUMN_FIELDS = ['step', 'epoch', 'loss', 'acc', 'lr', 't'] as const;
+/** The columns of each split, in order (`ips`, `rss_mb`, `tensor_mb`: NaN where a line, from an older run, lacks them). */
+export const COLUMN_FIELDS = [
+  'step',
+  'epoch',
+  'loss',
+  'acc',
+  'lr',
+  't',
+  'ips',
+  'rss_mb',
+  'tensor_mb',
+] as const;
 
 function finiteOrNaN(v: unknown): number {
   return typeof v === 'number' ? v : Number.NaN;
@@ -57,6 +67,9 @@ export function appendMetricLines(metrics: RunMetrics, lines: readonly MetricLin
       acc: finiteOrNaN(line.acc),
       lr: finiteOrNaN(line.lr),
       t: finiteOrNaN(line.t),
+      ips: finiteOrNaN(line.ips),
+      rss_mb: finiteOrNaN(line.rss_mb),
+      tensor_mb: finiteOrNaN(line.tensor_mb),
     };
     for (const f of COLUMN_FIELDS) {
       if (at === n) cols[f].push(row[f]);

@@ -46,6 +46,9 @@ export function normaliseMetrics(m: RunMetrics): RunMetrics {
       acc: cols.acc?.[i],
       lr: cols.lr?.[i],
       t: cols.t?.[i],
+      ips: cols.ips?.[i],
+      rss_mb: cols.rss_mb?.[i],
+      tensor_mb: cols.tensor_mb?.[i],
       split,
     }));
     appendMetricLines(out, lines);

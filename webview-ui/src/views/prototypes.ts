@@ -12,7 +12,14 @@ import { type AnalysisChoice, METRIC_ORIGIN, originTag } from '../lib/analysis';
 import { provenanceCells } from '../lib/attention';
 import { toCsv } from '../lib/csv';
 import { fmtNumber, fmtPercent } from '../lib/format';
-import { mapBounds, type PrototypeShape, promptSetForLayer, shapePrototypeMap } from '../lib/prototypes';
+import {
+  type Box,
+  mapBounds,
+  type PrototypeShape,
+  promptSetForLayer,
+  shapePrototypeMap,
+  shiftClear,
+} from '../lib/prototypes';
 import { classColours } from '../theme';
 import { epochLabel, epochSlider, layerSelect } from './analysis-common';
 import { AnalysisView, type AnalysisViewState } from './analysis-view';
@@ -199,6 +206,7 @@ export class PrototypesView extends AnalysisView {
       });
     }
     if (shape.prompts.length) {
+      const placed: Box[] = [];
       series.push({
         id: 'prompts',
         name: 'Prompts',
@@ -223,10 +231,20 @@ export class PrototypesView extends AnalysisView {
           color: p.foreground,
           fontSize: p.fontSize - 3,
           fontFamily: p.fontFamily,
+          // An explicit line height: zrender's default is a CJK glyph's width, far too small where no CJK
+          // font is installed, and the overlap layout below would then move labels too little.
+          lineHeight: p.fontSize + 1,
         },
         // Labels of nearby prompts (p3 next to p5) are moved apart vertically, each with a thin line to its
-        // prompt, instead of being drawn over each other or hidden.
-        labelLayout: { moveOverlap: 'shiftY' },
+        // prompt, instead of being drawn over each other or hidden (the preview checks their boxes).
+        // ECharts' own moveOverlap left them overlapping, so each label is placed below those before it.
+        labelLayout: (params: { dataIndex: number; labelRect: Box }) => {
+          if (params.dataIndex === 0) placed.length = 0;
+          const box = { ...params.labelRect };
+          const dy = shiftClear(box, placed);
+          placed.push({ ...box, y: box.y + dy });
+          return { dy };
+        },
         labelLine: { show: true, length2: 4, lineStyle: { color: p.muted, width: 0.8 } },
         emphasis: { scale: 1.3 },
         z: 4,
