@@ -103,6 +103,9 @@ describe('system panel series', () => {
     assert.equal(fmtRate(1234.4), '1,234 img/s');
     assert.equal(fmtRate(12.54), '12.5 img/s');
     assert.equal(fmtRate(0.4236), '0.42 img/s');
+    assert.equal(fmtRate(90, true), '90 img/s');
+    assert.equal(fmtRate(2.5, true), '2.5 img/s');
+    assert.equal(fmtRate(1500, true), '1,500 img/s');
     assert.equal(fmtElapsed(0.75), '0:45');
     assert.equal(fmtElapsed(12 + 5 / 60), '12:05');
     assert.equal(fmtElapsed(62.5), '1:02:30');

@@ -93,10 +93,14 @@ export function fmtMiB(v: number, precise = false): string {
   return `${v.toFixed(1)} MiB`;
 }
 
-/** Images per second: "1,234 img/s", "12.5 img/s", "0.42 img/s". */
-export function fmtRate(v: number): string {
+/**
+ * Images per second: "1,234 img/s", "12.5 img/s", "0.42 img/s"; for an axis tick (`tick`) no more digits
+ * than the value has ("90 img/s", "2.5 img/s").
+ */
+export function fmtRate(v: number, tick = false): string {
   if (!Number.isFinite(v)) return '—';
   const a = Math.abs(v);
+  if (tick) return `${Number(v.toPrecision(6)).toLocaleString('en-US', { maximumFractionDigits: 2 })} img/s`;
   const digits = a >= 100 ? 0 : a >= 10 ? 1 : 2;
   return `${v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })} img/s`;
 }

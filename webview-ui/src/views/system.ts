@@ -318,12 +318,14 @@ export class SystemView implements View {
     const option = (lines: Line[], chart: ChartHost, yName: string, fmtY: (v: number) => string): Option => ({
       ...baseOption(p),
       legend: legend(p, { data: [...new Set(lines.map((l) => l.name))] }),
-      grid: { top: 40, left: 12, right: 28, bottom: 36 },
+      grid: { top: 48, left: 12, right: 28, bottom: 36 },
       xAxis: valueAxis(p, {
         name: xName,
         nameLocation: 'middle',
         nameGap: 26,
         scale: true,
+        // Steps are whole numbers: no 1, 1, 2, 2 ticks on a short run.
+        minInterval: s.x === 'step' ? 1 : undefined,
         splitLine: { show: false },
         axisLabel: { color: p.muted, hideOverlap: true, formatter: fmtX },
       }),
@@ -345,7 +347,7 @@ export class SystemView implements View {
     this.cards[0].hidden = this.throughputLines.length === 0;
     this.cards[1].hidden = this.memoryLines.length === 0;
     this.throughput.apply(
-      option(this.throughputLines, this.throughput, 'throughput (img/s)', (v) => fmtRate(v)),
+      option(this.throughputLines, this.throughput, 'throughput (img/s)', (v) => fmtRate(v, true)),
       true,
     );
     this.memory.apply(
