@@ -20,14 +20,28 @@ export function lowerBound(x: ArrayLike<number>, value: number): number {
 }
 
 export function emptyColumns(): MetricColumns {
-  return { step: [], epoch: [], loss: [], acc: [], lr: [], t: [], ips: [], rss_mb: [], tensor_mb: [] };
+  return {
+    step: [],
+    epoch: [],
+    loss: [],
+    acc: [],
+    lr: [],
+    t: [],
+    ips: [],
+    rss_mb: [],
+    tensor_mb: [],
+    engine_mb: [],
+  };
 }
 
 export function emptyMetrics(runDir: string): RunMetrics {
   return { runDir, train: emptyColumns(), val: emptyColumns(), test: emptyColumns(), skippedLines: 0 };
 }
 
-/** The columns of each split, in order (`ips`, `rss_mb`, `tensor_mb`: NaN where a line, from an older run, lacks them). */
+/**
+ * The columns of each split, in order (the measurements `ips`, `rss_mb`, `tensor_mb`, `engine_mb`: NaN where a
+ * line lacks them: an older run, or `engine_mb` of a run whose steps ran as TensorFlow.js ops).
+ */
 export const COLUMN_FIELDS = [
   'step',
   'epoch',
@@ -38,6 +52,7 @@ export const COLUMN_FIELDS = [
   'ips',
   'rss_mb',
   'tensor_mb',
+  'engine_mb',
 ] as const;
 
 function finiteOrNaN(v: unknown): number {
@@ -70,6 +85,7 @@ export function appendMetricLines(metrics: RunMetrics, lines: readonly MetricLin
       ips: finiteOrNaN(line.ips),
       rss_mb: finiteOrNaN(line.rss_mb),
       tensor_mb: finiteOrNaN(line.tensor_mb),
+      engine_mb: finiteOrNaN(line.engine_mb),
     };
     for (const f of COLUMN_FIELDS) {
       if (at === n) cols[f].push(row[f]);

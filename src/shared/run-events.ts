@@ -29,6 +29,19 @@ export interface MetricLine {
   rss_mb?: number;
   /** Bytes held by TensorFlow.js tensors on the backend (device memory on GPU backends), MiB. */
   tensor_mb?: number;
+  /** Bytes of the fused step engine's buffers (WebGPU device memory, host memory for the native engine),
+   * MiB; absent when the steps run as TensorFlow.js ops. */
+  engine_mb?: number;
+}
+
+/** The fields of a metric line that measure the machine, not the model: two runs of one seed agree on the rest. */
+export const MEASURED_FIELDS = ['t', 'ips', 'rss_mb', 'tensor_mb', 'engine_mb'] as const;
+
+/** A metric line without its measurements (what must be identical across backends, threads and resumes). */
+export function withoutMeasurements(line: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...line };
+  for (const f of MEASURED_FIELDS) delete out[f];
+  return out;
 }
 
 export type RunEvent =
@@ -42,8 +55,11 @@ export type RunEvent =
       loss: number;
       lr: number;
       ips: number;
-      /** The batch accuracy: with `t`, `loss`, `lr` and `ips` this is the step's train line of metrics.jsonl. */
+      /** The batch accuracy: with the fields above and the memory below this is the step's train line. */
       acc?: number;
+      rss_mb?: number;
+      tensor_mb?: number;
+      engine_mb?: number;
     }
   | {
       type: 'epoch';

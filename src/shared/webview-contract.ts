@@ -91,6 +91,8 @@ export interface MetricColumns {
   rss_mb: number[];
   /** Bytes held by TensorFlow.js tensors on the backend, MiB; NaN where the line lacks it. */
   tensor_mb: number[];
+  /** Bytes of the fused step engine's buffers, MiB; NaN where the steps ran as TensorFlow.js ops. */
+  engine_mb: number[];
 }
 
 export interface RunMetrics {

@@ -787,7 +787,7 @@ async function scenarioSystem(browser: Browser): Promise<void> {
     const expDir = path.join(dir, 'runs', 'sys');
     const runDir = path.join(expDir, fs.readdirSync(expDir)[0]);
     const { lines } = readMetricLines(runDir);
-    const count = (split: string | null, f: 'ips' | 'rss_mb' | 'tensor_mb') =>
+    const count = (split: string | null, f: 'ips' | 'rss_mb' | 'tensor_mb' | 'engine_mb') =>
       lines.filter((l) => (split === null || l.split === split) && Number.isFinite(l[f])).length;
     const want: [string, string, number][] = [
       ['system-throughput', '|train', count('train', 'ips')],
@@ -796,6 +796,8 @@ async function scenarioSystem(browser: Browser): Promise<void> {
       ['system-throughput', '|test', count('test', 'ips')],
       ['system-memory', '|rss_mb', count(null, 'rss_mb')],
       ['system-memory', '|tensor_mb', count(null, 'tensor_mb')],
+      // The fused step engine's buffers: only where it trained (webgpu, native); none on wasm, no series.
+      ['system-memory', '|engine_mb', count(null, 'engine_mb')],
     ];
     if (count(null, 'rss_mb') !== lines.length || lines.length < 10)
       fail(name, `the trained run's ${lines.length} metric lines carry rss_mb on ${count(null, 'rss_mb')}`);
@@ -805,7 +807,7 @@ async function scenarioSystem(browser: Browser): Promise<void> {
       await settle(s, 2);
       const charts = await systemCharts(s);
       for (const [chart, suffix, n] of want) {
-        const got = pointsOf(charts, chart, suffix);
+        const got = pointsOf(charts, chart, suffix) ?? 0;
         if (got !== n)
           fail(name, `${chart} ${suffix} against ${x}: ${got} points, expected ${n} (metrics.jsonl)`);
       }

@@ -340,7 +340,7 @@ async function trainInRunDir(
     let running: Running = meta0?.running ?? { lossSum: 0, correct: 0, count: 0 };
     const wallBefore = meta0?.wallSeconds ?? 0;
     const metric = (m: Omit<MetricLine, 't'>): MetricLine => {
-      const line = { t: now(), ...m, ...sampleMemory() };
+      const line = { t: now(), ...m, ...sampleMemory(gpuStep?.bufferBytes) };
       run.metrics.append(line);
       metricsLines++;
       return line;
@@ -500,6 +500,9 @@ async function trainInRunDir(
           lr,
           ips: B / secs,
           acc: trainLine.acc,
+          rss_mb: trainLine.rss_mb,
+          tensor_mb: trainLine.tensor_mb,
+          ...(trainLine.engine_mb !== undefined ? { engine_mb: trainLine.engine_mb } : {}),
         });
         lock.refresh();
         faultPoint('train:step');

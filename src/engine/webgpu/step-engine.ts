@@ -111,6 +111,11 @@ export class StepEngine {
     return engine;
   }
 
+  /** Bytes of the step's buffers (backbone, trainable state, activations, gradients) on the device. */
+  get bufferBytes(): number {
+    return this.bufs.bytes;
+  }
+
   /** Trainable values held on the device (prompts, head weight, head bias). */
   get trainableValues(): number {
     return this.bufs.paramCount;

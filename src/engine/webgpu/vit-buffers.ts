@@ -121,6 +121,8 @@ export class VitBuffers {
   readonly paramCount: number;
   readonly offsets: { prompts: number; headW: number; headB: number };
   private readonly all: Gpu[] = [];
+  /** Bytes allocated in `all` (device memory on WebGPU, host memory for the native engine). */
+  bytes = 0;
 
   constructor(
     private readonly device: Gpu,
@@ -204,7 +206,9 @@ export class VitBuffers {
   }
 
   private make(label: string, size: number, usage: number): Gpu {
-    const buf = this.device.createBuffer({ label, size: Math.ceil(size / 16) * 16, usage });
+    const bytes = Math.ceil(size / 16) * 16;
+    const buf = this.device.createBuffer({ label, size: bytes, usage });
+    this.bytes += bytes;
     this.all.push(buf);
     return buf;
   }

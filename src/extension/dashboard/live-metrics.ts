@@ -28,6 +28,9 @@ export function linesOfEvent(e: RunEvent, state: LiveRunState = { lastStep: 0 })
           acc: e.acc ?? Number.NaN,
           lr: e.lr,
           ips: e.ips,
+          ...(e.rss_mb !== undefined ? { rss_mb: e.rss_mb } : {}),
+          ...(e.tensor_mb !== undefined ? { tensor_mb: e.tensor_mb } : {}),
+          ...(e.engine_mb !== undefined ? { engine_mb: e.engine_mb } : {}),
         },
       ];
     case 'epoch':

@@ -9,6 +9,7 @@
  * exactly the numbers and files of the same run without the guard, and read the device once per
  * training step.
  */
+
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -21,7 +22,7 @@ import { tf } from '../../../src/engine/tf';
 import { evaluateRun } from '../../../src/engine/train/evaluate-run';
 import { trainExperiment } from '../../../src/engine/train/train-run';
 import { readJsonl } from '../../../src/run-folder/run-folder';
-import type { RunEvent } from '../../../src/shared/run-events';
+import { type RunEvent, withoutMeasurements } from '../../../src/shared/run-events';
 import { PARITY_DIR } from '../../helpers/parity-fixtures';
 import { forbidSyncReadback, SYNC_READBACK, type SyncReadbackGuard } from '../../helpers/sync-readback-guard';
 import { type TinyExperiment, writeTinyExperiment } from '../../helpers/tiny-experiment';
@@ -80,7 +81,7 @@ const sha = (f: string) => createHash('sha256').update(fs.readFileSync(f)).diges
 /** What a run leaves that does not depend on timing: metrics, summary, checkpoints, analysis. */
 function digest(runDir: string) {
   const metrics = readJsonl<Record<string, unknown>>(path.join(runDir, 'metrics.jsonl')).map(
-    ({ t: _t, ips: _ips, ...m }) => m,
+    withoutMeasurements,
   );
   const {
     wall_seconds: _w,

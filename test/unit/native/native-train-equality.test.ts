@@ -72,6 +72,9 @@ describe('native training equals wasm training, step by step', function () {
       g.map((l) => [l.epoch, l.step]),
       w.map((l) => [l.epoch, l.step]),
     );
+    // The system panel's memory: the native engine's buffers are recorded, the tfjs-ops run has none.
+    for (const l of g) assert.ok((l.engine_mb ?? 0) > 0, `native step ${l.step}: engine_mb ${l.engine_mb}`);
+    for (const l of w) assert.equal(l.engine_mb, undefined, `wasm step ${l.step} has no step engine`);
     const diffs = g.map((l, i) => Math.abs(l.loss - w[i].loss) / Math.abs(w[i].loss));
     for (let i = 0; i < w.length; i++)
       assert.ok(

@@ -19,13 +19,14 @@ describe('metric columns', () => {
     const m = emptyMetrics('/r');
     appendMetricLines(m, [
       line(1, { ips: 120.5, rss_mb: 410.2, tensor_mb: 3.1 }),
-      line(3, { ips: 130, rss_mb: 420, tensor_mb: 3.2 }),
+      line(3, { ips: 130, rss_mb: 420, tensor_mb: 3.2, engine_mb: 7.5 }),
     ]);
     appendMetricLines(m, [line(2, { ips: 125, rss_mb: 415, tensor_mb: 3.15 })]); // late: inserted
     assert.deepEqual(m.train.step, [1, 2, 3]);
     assert.deepEqual(m.train.ips, [120.5, 125, 130]);
     assert.deepEqual(m.train.rss_mb, [410.2, 415, 420]);
     assert.deepEqual(m.train.tensor_mb, [3.1, 3.15, 3.2]);
+    assert.deepEqual(m.train.engine_mb, [Number.NaN, Number.NaN, 7.5]); // only where the step engine ran
     for (const f of COLUMN_FIELDS) assert.equal(m.train[f].length, 3, f);
   });
 

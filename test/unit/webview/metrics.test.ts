@@ -66,6 +66,7 @@ describe('webview metric columns', () => {
       ips: [0, 0, 0, 0],
       rss_mb: [0, 0, 0, 0],
       tensor_mb: [0, 0, 0, 0],
+      engine_mb: [0, 0, 0, 0],
     };
     const m = normaliseMetrics(r);
     assert.deepEqual(m.train.step, [1, 2, 3]);

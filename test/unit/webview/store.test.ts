@@ -40,6 +40,7 @@ describe('webview store', () => {
       ips: [9, 9, 9],
       rss_mb: [100, 101, 102],
       tensor_mb: [1, 1, 1],
+      engine_mb: [Number.NaN, Number.NaN, Number.NaN],
     };
     answer(file);
     const m = await p;

@@ -37,7 +37,7 @@ function run() {
     line('train', 2, 1030, { ips: 110, rss_mb: 410, tensor_mb: 2.5 }),
     line('val', 2, 1045, { ips: 900, rss_mb: 430, tensor_mb: 3 }),
     line('train', 3, 1060, { ips: 120, rss_mb: 420, tensor_mb: 2.5 }),
-    line('test', 3, 1090, { ips: 950, rss_mb: 440, tensor_mb: 3 }),
+    line('test', 3, 1090, { ips: 950, rss_mb: 440, tensor_mb: 3, engine_mb: 12 }),
   ]);
   return m;
 }
@@ -64,6 +64,7 @@ describe('system panel series', () => {
     const m = run();
     assert.deepEqual(memorySeries(m, 'rss_mb', 'step'), { x: [1, 2, 2, 3, 3], y: [400, 410, 430, 420, 440] });
     assert.deepEqual(memorySeries(m, 'tensor_mb', 'step').y, [2, 2.5, 3, 2.5, 3]);
+    assert.deepEqual(memorySeries(m, 'engine_mb', 'step'), { x: [3], y: [12] }); // only lines that carry it
   });
 
   it('leaves out lines without a value, and says what an old run lacks', () => {

@@ -49,6 +49,7 @@ export function normaliseMetrics(m: RunMetrics): RunMetrics {
       ips: cols.ips?.[i],
       rss_mb: cols.rss_mb?.[i],
       tensor_mb: cols.tensor_mb?.[i],
+      engine_mb: cols.engine_mb?.[i],
       split,
     }));
     appendMetricLines(out, lines);

@@ -9,9 +9,10 @@ import { downsampleMinMax, type Point } from './downsample';
 import { SPLITS, type Split } from './metrics';
 
 export type SystemX = 'step' | 'time';
-export type MemoryField = 'rss_mb' | 'tensor_mb';
+export type MemoryField = 'rss_mb' | 'tensor_mb' | 'engine_mb';
 
-export const MEMORY_FIELDS: readonly MemoryField[] = ['rss_mb', 'tensor_mb'];
+/** Process resident set, TensorFlow.js tensors, the fused step engine's buffers (webgpu, native only). */
+export const MEMORY_FIELDS: readonly MemoryField[] = ['rss_mb', 'tensor_mb', 'engine_mb'];
 
 /** Points of one series: x and y of equal length, x ascending (never decreasing). */
 export interface SystemSeries {
@@ -76,7 +77,7 @@ export interface SystemPresence {
 
 export function systemPresence(m: RunMetrics): SystemPresence {
   const any = (f: 'ips' | MemoryField) => SPLITS.some((s) => (m[s][f] ?? []).some(Number.isFinite));
-  return { throughput: any('ips'), memory: any('rss_mb') || any('tensor_mb') };
+  return { throughput: any('ips'), memory: MEMORY_FIELDS.some(any) };
 }
 
 /** At most about `buckets` * 4 points (min and max per bucket, first and last kept); small series unchanged. */

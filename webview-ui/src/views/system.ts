@@ -27,7 +27,16 @@ import {
 import type { StoreEvent } from '../store';
 import { card, isLive, type View, type ViewContext } from './view';
 
-const MEMORY_LABELS: Record<MemoryField, string> = { rss_mb: 'process RSS', tensor_mb: 'tensors' };
+const MEMORY_LABELS: Record<MemoryField, string> = {
+  rss_mb: 'process RSS',
+  tensor_mb: 'tensors',
+  engine_mb: 'step engine',
+};
+const MEMORY_LINE: Record<MemoryField, 'solid' | 'dashed' | 'dotted'> = {
+  rss_mb: 'solid',
+  tensor_mb: 'dashed',
+  engine_mb: 'dotted',
+};
 
 interface Line {
   id: string;
@@ -79,7 +88,8 @@ export class SystemView implements View {
         className: 'card-system',
       }),
       card('Memory', this.memory.el, {
-        subtitle: 'trainer process resident set (solid) and TensorFlow.js tensors (dashed), MiB',
+        subtitle:
+          'trainer process resident set (solid), TensorFlow.js tensors (dashed), step engine buffers (dotted, webgpu and native), MiB',
         actions: actions(this.memory, 'memory', () => this.memoryLines),
         className: 'card-system',
       }),
@@ -308,7 +318,7 @@ export class SystemView implements View {
             color: l.colour,
             width: faint ? 1 : p.highContrast ? 2.5 : 1.6,
             opacity: faint ? 0.3 : 1,
-            type: l.kind === 'tensor_mb' ? 'dashed' : 'solid',
+            type: l.kind in MEMORY_LINE ? MEMORY_LINE[l.kind as MemoryField] : 'solid',
           },
           itemStyle: { color: l.colour, opacity: faint ? 0.25 : 1 },
           emphasis: { disabled: true },

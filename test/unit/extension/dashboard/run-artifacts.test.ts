@@ -79,6 +79,7 @@ describe('dashboard run artifacts', () => {
         ips: [20],
         rss_mb: [Number.NaN],
         tensor_mb: [Number.NaN],
+        engine_mb: [Number.NaN],
       });
       // Throughput and memory: NaN on the lines written before the trainer recorded them.
       assert.deepEqual(m.train.ips, [10, 10, 10]);
