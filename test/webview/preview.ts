@@ -363,7 +363,7 @@ async function checkPromptLabels(s: Session, scenario: string, theme: string): P
       if (w > 0.5 && h > 0.5) overlaps.push(`${a.text} and ${b.text} (${w.toFixed(1)} x ${h.toFixed(1)} px)`);
     }
   if (overlaps.length) fail(scenario, `prompt labels overlap (${theme}): ${overlaps.join(', ')}`);
-  if (theme === 'dark') notes.push(`prototype map: ${boxes.length} prompt labels, none overlapping`);
+  notes.push(`prototype map (${scenario}, ${theme}): ${boxes.length} prompt labels, none overlapping`);
 }
 
 /** One SPT run: every view, dark then light (the light pass also checks the re-render on theme change). */
@@ -504,7 +504,14 @@ async function scenarioVpt(browser: Browser): Promise<void> {
   if (!text?.includes('VPT prompts have no source image: initialised with Xavier uniform'))
     fail(name, `VPT message missing: ${text}`);
   await checkVisible(s, name, 'prototypes epoch 0', { minCharts: 2 });
+  await checkPromptLabels(s, name, 'dark, epoch 0');
   await shot(s, 'vpt-prototypes-epoch0-dark.png');
+  // The last epoch (the slider's end): VPT's prompts end close together.
+  await s.page.locator('.view-prototypes input[type=range]').first().press('End');
+  await settle(s, 1);
+  await s.page.waitForTimeout(300);
+  await checkPromptLabels(s, name, 'dark, last epoch');
+  await shot(s, 'vpt-prototypes-last-dark.png');
   await finish(s, name);
 }
 

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { appendMetricLines, emptyMetrics } from '../../../src/shared/metric-columns';
 import type { MetricLine } from '../../../src/shared/run-events';
-import { shiftClear } from '../../../webview-ui/src/lib/prototypes';
+import { placeLabels, shiftClear } from '../../../webview-ui/src/lib/prototypes';
 import {
   downsampleSeries,
   fmtElapsed,
@@ -120,5 +120,25 @@ describe('prompt label placement', () => {
     assert.equal(shiftClear({ x: 30, y: 8, width: 12, height: 14 }, placed), 0); // beside: no move
     const two = [...placed, { x: 4, y: 15, width: 12, height: 14 }];
     assert.equal(shiftClear({ x: 2, y: 5, width: 12, height: 14 }, two), 25); // below both
+  });
+
+  it('places a cluster of labels in key order, whatever order they come in', () => {
+    const box = (y: number) => ({ x: 0, y, width: 12, height: 14 });
+    const forward = placeLabels(
+      new Map([
+        [0, box(0)],
+        [1, box(2)],
+        [2, box(1)],
+      ]),
+    );
+    const backward = placeLabels(
+      new Map([
+        [2, box(1)],
+        [1, box(2)],
+        [0, box(0)],
+      ]),
+    );
+    assert.deepEqual([...forward].sort(), [...backward].sort());
+    assert.deepEqual(Object.fromEntries(forward), { 0: 0, 1: 13, 2: 29 });
   });
 });

@@ -95,6 +95,14 @@ describe('UI: the dashboard', () => {
     // Dark first: the workbench starts in Dark Modern; a scenario before may have left another theme. The
     // palette is opened before the dashboard is (a webview still loading swallows F1).
     if (!(await isDark(wb))) await pickTheme(wb, 'Dark Modern');
+    // The Problems panel an earlier scenario opened would cover half of the pictures.
+    if (
+      await wb.page
+        .locator('.part.panel')
+        .isVisible()
+        .catch(() => false)
+    )
+      await wb.runCommand('View: Hide Panel').catch(() => wb.escape(1));
     await openDashboard(wb, EXPERIMENT, /finished/);
     const frame = dashboardFrame(wb);
     for (const theme of ['Dark Modern', 'Light Modern']) {

@@ -152,3 +152,15 @@ export function shiftClear(box: Box, placed: readonly Box[], gap = 1): number {
   }
   return dy;
 }
+
+/** Vertical moves (by key) that keep the boxes apart, placed in key order: each below those it would overlap. */
+export function placeLabels(boxes: ReadonlyMap<number, Box>, gap = 1): Map<number, number> {
+  const placed: Box[] = [];
+  const out = new Map<number, number>();
+  for (const [key, box] of [...boxes].sort((a, b) => a[0] - b[0])) {
+    const dy = shiftClear(box, placed, gap);
+    placed.push({ ...box, y: box.y + dy });
+    out.set(key, dy);
+  }
+  return out;
+}

@@ -16,14 +16,17 @@ import {
   type Box,
   mapBounds,
   type PrototypeShape,
+  placeLabels,
   promptSetForLayer,
   shapePrototypeMap,
-  shiftClear,
 } from '../lib/prototypes';
 import { classColours } from '../theme';
 import { epochLabel, epochSlider, layerSelect } from './analysis-common';
 import { AnalysisView, type AnalysisViewState } from './analysis-view';
 import { card, type ViewContext } from './view';
+
+/** Pixels between a prompt's symbol and its label. */
+const LABEL_DISTANCE = 5;
 
 export class PrototypesView extends AnalysisView {
   readonly root = h('div', { className: 'view view-prototypes' });
@@ -206,7 +209,7 @@ export class PrototypesView extends AnalysisView {
       });
     }
     if (shape.prompts.length) {
-      const placed: Box[] = [];
+      const anchors = new Map<number, Box>();
       series.push({
         id: 'prompts',
         name: 'Prompts',
@@ -228,6 +231,7 @@ export class PrototypesView extends AnalysisView {
           show: shape.prompts.length <= 24,
           formatter: (e: { value: number[] }) => `p${e.value[2]}`,
           position: 'right',
+          distance: LABEL_DISTANCE,
           color: p.foreground,
           fontSize: p.fontSize - 3,
           fontFamily: p.fontFamily,
@@ -237,13 +241,19 @@ export class PrototypesView extends AnalysisView {
         },
         // Labels of nearby prompts (p3 next to p5) are moved apart vertically, each with a thin line to its
         // prompt, instead of being drawn over each other or hidden (the preview checks their boxes).
-        // ECharts' own moveOverlap left them overlapping, so each label is placed below those before it.
-        labelLayout: (params: { dataIndex: number; labelRect: Box }) => {
-          if (params.dataIndex === 0) placed.length = 0;
-          const box = { ...params.labelRect };
-          const dy = shiftClear(box, placed);
-          placed.push({ ...box, y: box.y + dy });
-          return { dy };
+        // ECharts' own moveOverlap left them overlapping, so each label goes below the lower-numbered ones it
+        // would overlap. Its box is taken from its prompt's symbol (ECharts reuses labels across updates and
+        // then reports them where the last layout moved them), and placed in prompt order whatever order
+        // ECharts asks in.
+        labelLayout: (params: { dataIndex: number; rect: Box; labelRect: Box }) => {
+          const { rect, labelRect } = params;
+          anchors.set(params.dataIndex, {
+            x: rect.x + rect.width + LABEL_DISTANCE,
+            y: rect.y + rect.height / 2 - labelRect.height / 2,
+            width: labelRect.width,
+            height: labelRect.height,
+          });
+          return { dy: placeLabels(anchors).get(params.dataIndex) ?? 0 };
         },
         labelLine: { show: true, length2: 4, lineStyle: { color: p.muted, width: 0.8 } },
         emphasis: { scale: 1.3 },
