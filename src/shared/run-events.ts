@@ -46,21 +46,11 @@ export function withoutMeasurements(line: Record<string, unknown>): Record<strin
 
 export type RunEvent =
   | { type: 'status'; t: number; status: RecordedStatus; runDir: string; message?: string }
-  | {
-      type: 'step';
-      t: number;
-      epoch: number;
-      step: number;
-      totalSteps: number;
-      loss: number;
-      lr: number;
-      ips: number;
-      /** The batch accuracy: with the fields above and the memory below this is the step's train line. */
-      acc?: number;
-      rss_mb?: number;
-      tensor_mb?: number;
-      engine_mb?: number;
-    }
+  /**
+   * One optimizer step: `line` is the very train line it wrote to metrics.jsonl (loss, batch accuracy,
+   * learning rate, images per second, memory); `t` is the line's. Not persisted in events.jsonl.
+   */
+  | { type: 'step'; t: number; line: MetricLine; totalSteps: number }
   | {
       type: 'epoch';
       t: number;
@@ -69,7 +59,8 @@ export type RunEvent =
       train: { loss: number; acc: number };
       val: { loss: number; acc: number };
       best: { epoch: number; acc: number };
-      /** The val line this epoch wrote to metrics.jsonl (for live dashboards; older runs lack it). */
+      /** The val line this epoch wrote to metrics.jsonl (every run writes it; events.jsonl of runs
+       * recorded before it existed lack it). */
       valLine?: MetricLine;
     }
   /** `epoch`: epochs completed when it was saved (after epoch k: k). */

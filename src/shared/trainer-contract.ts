@@ -7,7 +7,7 @@
  * the guards below; nothing is cast.
  */
 import { isRecordedStatus } from '../run-folder/status';
-import type { RunEvent, RunSummaryFile } from './run-events';
+import type { MetricLine, RunEvent, RunSummaryFile } from './run-events';
 
 export type TrainerJob =
   | { kind: 'doctor' }
@@ -90,7 +90,7 @@ const isStr = (v: unknown): v is string => typeof v === 'string';
 
 const RUN_EVENT_FIELDS: { [K in RunEvent['type']]: (e: Record<string, unknown>) => boolean } = {
   status: (e) => isRecordedStatus(e.status) && isStr(e.runDir),
-  step: (e) => isNum(e.epoch) && isNum(e.step) && isNum(e.totalSteps) && isNum(e.loss) && isNum(e.lr),
+  step: (e) => isMetricLine(e.line) && e.line.split === 'train' && isNum(e.totalSteps),
   epoch: (e) => isNum(e.epoch) && isNum(e.epochs) && isObject(e.train) && isObject(e.val) && isObject(e.best),
   checkpoint: (e) => (e.kind === 'last' || e.kind === 'best') && isStr(e.path) && isNum(e.epoch),
   analysis: (e) => isNum(e.epoch) && isStr(e.path),
@@ -98,6 +98,22 @@ const RUN_EVENT_FIELDS: { [K in RunEvent['type']]: (e: Record<string, unknown>) 
   error: (e) => isStr(e.message),
   summary: (e) => isSummary(e.summary),
 };
+
+const SPLITS: readonly unknown[] = ['train', 'val', 'test'];
+
+/** A metrics.jsonl line's shape, as far as readers rely on it (a step event carries one). */
+export function isMetricLine(v: unknown): v is MetricLine {
+  return (
+    isObject(v) &&
+    isNum(v.t) &&
+    isNum(v.epoch) &&
+    isNum(v.step) &&
+    SPLITS.includes(v.split) &&
+    isNum(v.loss) &&
+    isNum(v.acc) &&
+    isNum(v.lr)
+  );
+}
 
 /** summary.json's shape, as far as readers rely on it. */
 export function isSummary(v: unknown): v is RunSummaryFile {

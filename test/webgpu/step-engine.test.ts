@@ -1,5 +1,5 @@
 /**
- * The WebGPU step engine against the tfjs training step it replaces (train-run.ts `trainStep` on wasm):
+ * The WebGPU step engine against the tfjs training step it replaces (tfjs-train-step.ts `trainStep` on wasm):
  * same model, same batches, same AdamW groups. Deep, shallow and no prompts; CLS and mean pooling; a
  * batch split into unequal micro-batches. Losses, predictions, parameters and AdamW moments must agree
  * after several steps; a diverging update must be caught by the finite check. Runs in
@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import { vitConfig } from '../../src/config/architectures';
 import type { Pool, PromptMode } from '../../src/config/methods';
 import { selectBackend } from '../../src/engine/backend/select-backend';
-import { trainStep } from '../../src/engine/train/train-run';
+import { trainStep } from '../../src/engine/train/tfjs-train-step';
 import { WebGpuStepEngine } from '../../src/engine/webgpu/webgpu-step-engine';
 import { stepTestBatch, stepTestModel } from '../helpers/step-engine-fixtures';
 

@@ -78,7 +78,7 @@ export async function demoCommand(args: {
     parallel,
     (id, e) => {
       if (e.type === 'step') {
-        done.set(id, e.step);
+        done.set(id, e.line.step);
         progress.update(
           [...done.values()].reduce((a, b) => a + b, 0),
           total,

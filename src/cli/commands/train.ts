@@ -38,7 +38,7 @@ export async function trainCommand(
   const progress = new Progress('train');
   const onEvent = (e: RunEvent) => {
     if (args.json) process.stdout.write(`${JSON.stringify(e)}\n`);
-    else if (e.type === 'step') progress.update(e.step, e.totalSteps);
+    else if (e.type === 'step') progress.update(e.line.step, e.totalSteps);
     // The run folder, or where a resumed run continues ("resuming from epoch E, step S").
     if (e.type === 'status' && e.status === RUN_STATUS.created)
       log('info', e.message ? `${e.message}: ${e.runDir}` : `run folder: ${e.runDir}`);

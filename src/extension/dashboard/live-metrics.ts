@@ -1,8 +1,8 @@
 /**
- * Live metrics for open dashboards: the trainer's run events turned into the very lines it writes to
- * metrics.jsonl (a `step` is a train line, an `epoch` carries its val line, the `summary` its test
- * line), a watermark per panel and run so that no line reaches a webview twice (what `metrics`
- * returned, then only newer lines), and a batcher that posts at most every 200 ms per run.
+ * Live metrics for open dashboards: the very lines the trainer writes to metrics.jsonl, as its run
+ * events carry them (a `step` its train line, an `epoch` its val line, the `summary` its test line),
+ * a watermark per panel and run so that no line reaches a webview twice (what `metrics` returned, then
+ * only newer lines), and a batcher that posts at most every 200 ms per run.
  * Pure: no `vscode`, no file access.
  */
 import type { MetricLine, RunEvent } from '../../shared/run-events';
@@ -17,24 +17,10 @@ export interface LiveRunState {
 export function linesOfEvent(e: RunEvent, state: LiveRunState = { lastStep: 0 }): MetricLine[] {
   switch (e.type) {
     case 'step':
-      state.lastStep = e.step;
-      return [
-        {
-          t: e.t,
-          epoch: e.epoch,
-          step: e.step,
-          split: 'train',
-          loss: e.loss,
-          acc: e.acc ?? Number.NaN,
-          lr: e.lr,
-          ips: e.ips,
-          ...(e.rss_mb !== undefined ? { rss_mb: e.rss_mb } : {}),
-          ...(e.tensor_mb !== undefined ? { tensor_mb: e.tensor_mb } : {}),
-          ...(e.engine_mb !== undefined ? { engine_mb: e.engine_mb } : {}),
-        },
-      ];
+      state.lastStep = e.line.step;
+      return [e.line];
     case 'epoch':
-      // A trainer older than `valLine`: the val line without its learning rate and throughput.
+      // An epoch event from before `valLine` existed: the val line without its learning rate and throughput.
       return [
         e.valLine ?? {
           t: e.t,

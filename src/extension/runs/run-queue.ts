@@ -70,10 +70,10 @@ export function applyRunEvent(e: QueueEntry, r: RunEvent, now = Date.now()): boo
     e.bestValAcc = r.best.acc;
     e.bestEpoch = r.best.epoch;
   } else if (r.type === 'step') {
-    e.loss = r.loss;
-    e.step = r.step;
+    e.loss = r.line.loss;
+    e.step = r.line.step;
     e.totalSteps = r.totalSteps;
-    e.clock = tickClock(e.clock, r.step, r.ips, now);
+    e.clock = tickClock(e.clock, r.line.step, r.line.ips, now);
   } else if (r.type === 'status' && r.message) e.message = r.message;
   else if (r.type === 'summary') e.testAcc = r.summary.test_acc ?? undefined;
   else return false;

@@ -23,7 +23,7 @@ import { promptParamsFromHost } from '../../../src/engine/prompts/prompt-params'
 import { tf } from '../../../src/engine/tf';
 import { AdamW } from '../../../src/engine/train/adamw';
 import { paramGroups } from '../../../src/engine/train/param-groups';
-import { trainStep } from '../../../src/engine/train/train-run';
+import { trainStep } from '../../../src/engine/train/tfjs-train-step';
 import { Rng } from '../../../src/engine/util/rng';
 import { stepEngineUnsupported } from '../../../src/engine/webgpu/host-weights';
 import { randomVitState } from '../../helpers/random-state';

@@ -78,7 +78,7 @@ interface StepReads {
 
 const sha = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 
-/** What a run leaves that does not depend on timing: metrics, summary, checkpoints, analysis. */
+/** What a run leaves that does not depend on timing or the process's memory: metrics, summary, checkpoints, analysis. */
 function digest(runDir: string) {
   const metrics = readJsonl<Record<string, unknown>>(path.join(runDir, 'metrics.jsonl')).map(
     withoutMeasurements,
@@ -116,8 +116,8 @@ async function runScenario(s: Scenario, guard?: SyncReadbackGuard) {
     const control = { stop: false };
     const onEvent = (e: RunEvent) => {
       if (e.type !== 'step') return;
-      stepReads.push({ part, epoch: e.epoch, step: e.step, reads: guard?.reads ?? 0 });
-      if (e.step === s.stopAtStep) control.stop = true;
+      stepReads.push({ part, epoch: e.line.epoch, step: e.line.step, reads: guard?.reads ?? 0 });
+      if (e.line.step === s.stopAtStep) control.stop = true;
     };
     let { runDir, summary } = await trainExperiment(loadExperiment(file), { control, onEvent });
     if (s.stopAtStep !== undefined) {

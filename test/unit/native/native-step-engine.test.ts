@@ -1,5 +1,5 @@
 /**
- * The native CPU step engine against the tfjs training step it replaces (train-run.ts `trainStep` on
+ * The native CPU step engine against the tfjs training step it replaces (tfjs-train-step.ts `trainStep` on
  * wasm): same model, same batches, same AdamW groups, as test/webgpu/step-engine.test.ts checks the
  * WebGPU engine. Deep, shallow and no prompts; CLS and mean pooling; batches split into unequal
  * micro-batches. Then the same training on 1 and 2 threads (agree within 1e-5; the figure is printed),
@@ -12,7 +12,7 @@ import { selectBackend } from '../../../src/engine/backend/select-backend';
 import type { PromptedViT } from '../../../src/engine/model/prompted-vit';
 import { loadNativeAddon } from '../../../src/engine/native/native-addon';
 import { NativeStepEngine } from '../../../src/engine/native/native-step-engine';
-import { trainStep } from '../../../src/engine/train/train-run';
+import { trainStep } from '../../../src/engine/train/tfjs-train-step';
 import type { StepEngine } from '../../../src/engine/webgpu/step-engine';
 import { stepTestBatch, stepTestModel } from '../../helpers/step-engine-fixtures';
 

@@ -104,6 +104,34 @@ describe('trainer contract: guards', () => {
     assert.equal(ok?.type, 'run');
   });
 
+  it('a step event carries its train line: the old flat fields alone are refused', () => {
+    const line = {
+      t: 1,
+      epoch: 1,
+      step: 3,
+      split: 'train',
+      loss: 0.7,
+      acc: 0.5,
+      lr: 0.01,
+      ips: 40,
+      rss_mb: 210,
+    };
+    const step = parseTrainerEvent({ type: 'run', event: { type: 'step', t: 1, line, totalSteps: 9 } });
+    assert.deepEqual(step, { type: 'run', event: { type: 'step', t: 1, line, totalSteps: 9 } });
+    const flat = { type: 'step', t: 1, epoch: 1, step: 3, totalSteps: 9, loss: 0.7, lr: 0.01, ips: 40 };
+    assert.equal(parseTrainerEvent({ type: 'run', event: flat }), null);
+    const valLine = { ...line, split: 'val' };
+    assert.equal(
+      parseTrainerEvent({ type: 'run', event: { type: 'step', t: 1, line: valLine, totalSteps: 9 } }),
+      null,
+    );
+    const noLr = { ...line, lr: undefined };
+    assert.equal(
+      parseTrainerEvent({ type: 'run', event: { type: 'step', t: 1, line: noLr, totalSteps: 9 } }),
+      null,
+    );
+  });
+
   it('a train result names its run folder and a summary with a status', () => {
     assert.equal(parseTrainResult({ runDir: '/r' }), null);
     assert.equal(parseTrainResult({ runDir: '/r', summary: { status: 'gone', name: 'x' } }), null);

@@ -50,8 +50,8 @@ class FakeProcess {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ofType = <T extends ToWebview['type']>(p: FakePanel, type: T) =>
   p.posted.filter((m) => (m as ToWebview).type === type) as Extract<ToWebview, { type: T }>[];
-const line = (step: number, split: MetricLine['split'] = 'train', epoch = 2): MetricLine => ({
-  t: 10 + step,
+const line = (step: number, split: MetricLine['split'] = 'train', epoch = 2, t = 10 + step): MetricLine => ({
+  t,
   epoch,
   step,
   split,
@@ -59,6 +59,13 @@ const line = (step: number, split: MetricLine['split'] = 'train', epoch = 2): Me
   acc: 0.5,
   lr: 0.01,
   ips: 5,
+});
+/** A trainer's `step` event: it carries its train line. */
+const stepEvent = (step: number, epoch: number, t: number): RunEvent => ({
+  type: 'step',
+  t,
+  line: line(step, 'train', epoch, t),
+  totalSteps: 9,
 });
 
 describe('dashboard panels', () => {
@@ -183,25 +190,14 @@ describe('dashboard panels', () => {
     proc.emit({ type: 'started', runDir: s.runDir });
     manager.openRun(s.runDir);
     const p = calls.panels[0];
-    proc.run({ type: 'step', t: 1, epoch: 2, step: 3, totalSteps: 9, loss: 1, lr: 0.01, ips: 5, acc: 0.5 });
+    proc.run(stepEvent(3, 2, 1));
     p.send({ type: 'initialized' });
-    proc.run({ type: 'step', t: 1, epoch: 2, step: 3, totalSteps: 9, loss: 1, lr: 0.01, ips: 5, acc: 0.5 });
+    proc.run(stepEvent(3, 2, 1));
     await sleep(250);
     assert.deepEqual(ofType(p, 'metricLines'), [], 'no lines before the webview read the metrics');
     p.send({ type: 'request', requestId: 1, kind: 'metrics', params: { runDir: s.runDir } });
     // Steps 1-3 and epoch 1's val line are in the file already; step 4 and epoch 2's val line are new.
-    for (const step of [3, 4])
-      proc.run({
-        type: 'step',
-        t: 10 + step,
-        epoch: 2,
-        step,
-        totalSteps: 9,
-        loss: 1,
-        lr: 0.01,
-        ips: 5,
-        acc: 0.5,
-      });
+    for (const step of [3, 4]) proc.run(stepEvent(step, 2, 10 + step));
     proc.run({
       type: 'epoch',
       t: 20,
@@ -220,7 +216,7 @@ describe('dashboard panels', () => {
     assert.ok(ofType(p, 'runs').length >= 1, 'the epoch updated the summary');
     assert.equal(ofType(p, 'runs').at(-1)?.payload[0].status, 'running');
     assert.equal(ofType(p, 'runs').at(-1)?.payload[0].epoch, 2);
-    proc.run({ type: 'step', t: 30, epoch: 3, step: 5, totalSteps: 9, loss: 1, lr: 0.01, ips: 5, acc: 0.5 });
+    proc.run(stepEvent(5, 3, 30));
     proc.run({ type: 'analysis', t: 31, epoch: 2, path: 'x' });
     const posted = p.posted.map((m) => (m as ToWebview).type);
     assert.deepEqual(posted.slice(-2), ['metricLines', 'analysisAdded'], 'lines first, then the analysis');
@@ -238,12 +234,12 @@ describe('dashboard panels', () => {
     p.send({ type: 'initialized' });
     p.send({ type: 'request', requestId: 1, kind: 'metrics', params: { runDir: s.runDir } });
     p.setVisible(false);
-    proc.run({ type: 'step', t: 14, epoch: 1, step: 4, totalSteps: 9, loss: 1, lr: 0.01, ips: 5, acc: 0.5 });
+    proc.run(stepEvent(4, 1, 14));
     await sleep(250);
     assert.deepEqual(ofType(p, 'metricLines'), []);
     p.setVisible(true);
     p.send({ type: 'initialized' });
-    proc.run({ type: 'step', t: 15, epoch: 1, step: 5, totalSteps: 9, loss: 1, lr: 0.01, ips: 5, acc: 0.5 });
+    proc.run(stepEvent(5, 1, 15));
     await sleep(250);
     assert.deepEqual(ofType(p, 'metricLines'), [], 'nothing until the new webview asks for the metrics');
   });

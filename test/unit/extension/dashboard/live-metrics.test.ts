@@ -92,23 +92,27 @@ describe('dashboard live metrics', () => {
     });
   });
 
-  it('builds lines from events of a trainer that sends no acc or val line', () => {
+  it('takes the line a step event carries, and rebuilds the val line of an epoch event without one', () => {
     const state = { lastStep: 0 };
-    const step: RunEvent = { type: 'step', t: 1, epoch: 0, step: 4, totalSteps: 8, loss: 2, lr: 0.1, ips: 3 };
-    const [t] = linesOfEvent(step, state);
-    assert.equal(t.split, 'train');
-    assert.ok(Number.isNaN(t.acc));
+    const stepLine: MetricLine = { ...train(4, 1), lr: 0.1, ips: 3, rss_mb: 120.5, tensor_mb: 3.2 };
+    const [t] = linesOfEvent({ type: 'step', t: 4, line: stepLine, totalSteps: 8 }, state);
+    assert.equal(t, stepLine, 'the carried line itself, not a copy rebuilt from fields');
+    assert.equal(state.lastStep, 4);
+    // An epoch event as events.jsonl of runs recorded before `valLine` holds it.
     const epoch: RunEvent = {
       type: 'epoch',
-      t: 2,
-      epoch: 0,
+      t: 5,
+      epoch: 1,
       epochs: 2,
       train: { loss: 2, acc: 0.1 },
       val: { loss: 1.5, acc: 0.5 },
-      best: { epoch: 0, acc: 0.5 },
+      best: { epoch: 1, acc: 0.5 },
     };
     const [v] = linesOfEvent(epoch, state);
-    assert.deepEqual({ ...v, lr: 0 }, { t: 2, epoch: 0, step: 4, split: 'val', loss: 1.5, acc: 0.5, lr: 0 });
+    assert.deepEqual({ ...v, lr: 0 }, { t: 5, epoch: 1, step: 4, split: 'val', loss: 1.5, acc: 0.5, lr: 0 });
+    assert.ok(Number.isNaN(v.lr), 'its learning rate is unknown');
+    const valLine = val(1, 4);
+    assert.equal(linesOfEvent({ ...epoch, valLine }, state)[0], valLine);
     assert.deepEqual(linesOfEvent({ type: 'warning', t: 1, message: 'x' }, state), []);
     assert.deepEqual(linesOfEvent({ type: 'summary', t: 1, summary: {} as never }, state), []);
   });

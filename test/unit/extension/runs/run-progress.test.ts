@@ -105,7 +105,12 @@ describe('run progress: one model, one wording', () => {
     };
     for (const l of listeners) l({ type: 'started', runDir: '/w/runs/cub/20261206-120000' });
     const step = (n: number) =>
-      send({ type: 'step', t: n, epoch: 4, step: n, totalSteps: 250, loss: 0.5, lr: 0.01, ips: 41 });
+      send({
+        type: 'step',
+        t: n,
+        line: { t: n, epoch: 4, step: n, split: 'train', loss: 0.5, acc: 0.5, lr: 0.01, ips: 41 },
+        totalSteps: 250,
+      });
     step(70);
     send({
       type: 'epoch',
