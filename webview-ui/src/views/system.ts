@@ -328,7 +328,8 @@ export class SystemView implements View {
     const option = (lines: Line[], chart: ChartHost, yName: string, fmtY: (v: number) => string): Option => ({
       ...baseOption(p),
       legend: legend(p, { data: [...new Set(lines.map((l) => l.name))] }),
-      grid: { top: 48, left: 12, right: 28, bottom: 36 },
+      // Room between the legend, the y-axis title and the top tick: they overlapped at top 48 / gap 10.
+      grid: { top: 60, left: 12, right: 28, bottom: 36 },
       xAxis: valueAxis(p, {
         name: xName,
         nameLocation: 'middle',
@@ -342,7 +343,7 @@ export class SystemView implements View {
       yAxis: valueAxis(p, {
         name: yName,
         nameLocation: 'end',
-        nameGap: 10,
+        nameGap: 16,
         scale: true,
         axisLabel: { color: p.muted, formatter: fmtY },
       }),
