@@ -14,6 +14,7 @@ import {
   doctorHelp,
   evalHelp,
   initHelp,
+  lspHelp,
   predictHelp,
   sweepHelp,
   sweepTaskHelp,
@@ -206,12 +207,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   lsp: {
     summary: 'the experiment-file language server, for editors other than VS Code (--stdio)',
-    help: `usage: spt lsp --stdio
-
-The experiment-file language server (diagnostics, hover, completion, quick fixes for *.spt.yaml and
-*.sweep.yaml) over stdin/stdout, for editors other than VS Code.
-
-Example (Neovim): vim.lsp.start({ name = 'spt', cmd = { 'npx', 'spt', 'lsp', '--stdio' } })`,
+    get help() {
+      return lspHelp(__filename);
+    },
     options: {},
     positionals: 0,
     raw: true,

@@ -3,7 +3,9 @@
  * doctor load TensorFlow) so that `spt --help`, `spt <command> --help` and argument errors load
  * no command module (src/cli/command-table.ts loads a command's module only when it runs).
  */
+import * as path from 'node:path';
 import { TEMPLATES } from '../config/experiment-templates';
+import { languageServerArgv, neovimCmd, quoteArg } from '../extension/language-server-command';
 
 /** `spt init`'s template when none is named. */
 export const DEFAULT_TEMPLATE = 'spt-deep';
@@ -182,3 +184,22 @@ Examples:
   spt train my.spt.yaml
   spt train my.spt.yaml --set train.lr=0.01 --set seed=1
   spt train --resume runs/my-exp/20250101-120000`;
+
+/**
+ * `spt lsp --help`, with the exact line that starts this CLI's server (`cliFile`: the running dist/cli.js),
+ * the same line "SPT: Copy Language Server Command" copies for the installed extension.
+ */
+export function lspHelp(cliFile: string, platform: NodeJS.Platform = process.platform): string {
+  const argv = languageServerArgv(path.dirname(path.dirname(path.resolve(cliFile))));
+  return `usage: spt lsp --stdio
+
+The experiment-file language server (diagnostics, hover, completion, quick fixes for *.spt.yaml and
+*.sweep.yaml) over stdin/stdout, for editors other than VS Code. Node.js 20.18.1 or newer on the PATH.
+
+This CLI's server starts with:
+  ${argv.map((a) => quoteArg(a, platform)).join(' ')}
+(in VS Code, "SPT: Copy Language Server Command" copies the installed extension's line).
+
+Example (Neovim): vim.lsp.start({ name = 'spt', cmd = ${neovimCmd(argv)} })
+Helix and Neovim 0.11+: docs/LANGUAGE-SERVER.md ("Other editors").`;
+}

@@ -20,15 +20,40 @@ export function lowerBound(x: ArrayLike<number>, value: number): number {
 }
 
 export function emptyColumns(): MetricColumns {
-  return { step: [], epoch: [], loss: [], acc: [], lr: [], t: [] };
+  return {
+    step: [],
+    epoch: [],
+    loss: [],
+    acc: [],
+    lr: [],
+    t: [],
+    ips: [],
+    rss_mb: [],
+    tensor_mb: [],
+    engine_mb: [],
+  };
 }
 
 export function emptyMetrics(runDir: string): RunMetrics {
   return { runDir, train: emptyColumns(), val: emptyColumns(), test: emptyColumns(), skippedLines: 0 };
 }
 
-/** The columns of each split, in order. */
-export const COLUMN_FIELDS = ['step', 'epoch', 'loss', 'acc', 'lr', 't'] as const;
+/**
+ * The columns of each split, in order (the measurements `ips`, `rss_mb`, `tensor_mb`, `engine_mb`: NaN where a
+ * line lacks them: an older run, or `engine_mb` of a run whose steps ran as TensorFlow.js ops).
+ */
+export const COLUMN_FIELDS = [
+  'step',
+  'epoch',
+  'loss',
+  'acc',
+  'lr',
+  't',
+  'ips',
+  'rss_mb',
+  'tensor_mb',
+  'engine_mb',
+] as const;
 
 function finiteOrNaN(v: unknown): number {
   return typeof v === 'number' ? v : Number.NaN;
@@ -57,6 +82,10 @@ export function appendMetricLines(metrics: RunMetrics, lines: readonly MetricLin
       acc: finiteOrNaN(line.acc),
       lr: finiteOrNaN(line.lr),
       t: finiteOrNaN(line.t),
+      ips: finiteOrNaN(line.ips),
+      rss_mb: finiteOrNaN(line.rss_mb),
+      tensor_mb: finiteOrNaN(line.tensor_mb),
+      engine_mb: finiteOrNaN(line.engine_mb),
     };
     for (const f of COLUMN_FIELDS) {
       if (at === n) cols[f].push(row[f]);

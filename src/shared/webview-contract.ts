@@ -85,6 +85,14 @@ export interface MetricColumns {
   lr: number[];
   /** Seconds since the Unix epoch. */
   t: number[];
+  /** Images per second of the step (train) or evaluation (val, test); NaN where the line lacks it. */
+  ips: number[];
+  /** Resident set of the trainer process, MiB; NaN where the line lacks it (runs older than the system panel). */
+  rss_mb: number[];
+  /** Bytes held by TensorFlow.js tensors on the backend, MiB; NaN where the line lacks it. */
+  tensor_mb: number[];
+  /** Bytes of the fused step engine's buffers, MiB; NaN where the steps ran as TensorFlow.js ops. */
+  engine_mb: number[];
 }
 
 export interface RunMetrics {
@@ -223,7 +231,7 @@ export interface DashboardUiState {
   /** Read by the extension's panel serializer to reopen the same runs after a reload. */
   mode: DashboardMode;
   runDirs: string[];
-  tab: 'curves' | 'prototypes' | 'attention' | 'analysis' | 'summary';
+  tab: 'curves' | 'system' | 'prototypes' | 'attention' | 'analysis' | 'summary';
   curves: { x: 'step' | 'epoch'; smoothing: number; logScale: boolean; metric: 'loss' | 'acc' | 'lr' };
   prototypes: { runDir: string | null; layer: number; epoch: number | null };
   attention: {

@@ -12,12 +12,12 @@ import {
   analysisEpochFileName,
   readF32Ref,
 } from '../../src/shared/analysis-contract';
+import { appendMetricLines, emptyMetrics } from '../../src/shared/metric-columns';
 import type { MetricLine, RunSummaryFile } from '../../src/shared/run-events';
 import type {
   AttentionData,
   DashboardRun,
   ImageData64,
-  MetricColumns,
   PromptSourceData,
   PrototypeMapData,
   RequestKind,
@@ -43,27 +43,11 @@ function readJson<T>(file: string): T {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 }
 
-export function emptyColumns(): MetricColumns {
-  return { step: [], epoch: [], loss: [], acc: [], lr: [], t: [] };
-}
-
+/** The columns as the extension builds them (src/shared/metric-columns.ts). */
 export function columnsFromLines(runDir: string, lines: MetricLine[], skipped = 0): RunMetrics {
-  const m: RunMetrics = {
-    runDir,
-    train: emptyColumns(),
-    val: emptyColumns(),
-    test: emptyColumns(),
-    skippedLines: skipped,
-  };
-  for (const l of lines) {
-    const c = m[l.split];
-    c.step.push(l.step);
-    c.epoch.push(l.epoch);
-    c.loss.push(l.loss);
-    c.acc.push(l.acc);
-    c.lr.push(l.lr);
-    c.t.push(l.t);
-  }
+  const m = emptyMetrics(runDir);
+  m.skippedLines = skipped;
+  appendMetricLines(m, lines);
   return m;
 }
 

@@ -12,12 +12,15 @@
  * Needs /usr/bin/chromium (apt-get install chromium). Env: SPT_CHROMIUM (another browser binary).
  */
 
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { MetricLine } from '../../src/shared/run-events';
 import type { DashboardMode, ToExtension, ToWebview } from '../../src/shared/webview-contract';
 import { isSplitKey } from '../../webview-ui/src/lib/split-keys';
+import { writeTinyExperiment } from '../helpers/tiny-experiment';
 import { columnsFromLines, FixtureHost, readMetricLines } from './fixture-host';
 import { syntheticRun } from './synthetic';
 import { THEMES, type ThemeName } from './themes';
@@ -29,7 +32,7 @@ const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'runs');
 const SPT = path.join(FIXTURES, 'default-spt-mean-s0', '20261127-015813');
 const VPT = path.join(FIXTURES, 'default-vpt-s0', '20261127-015356');
 const LINEAR = path.join(FIXTURES, 'default-linear-s0', '20261127-015311');
-const TABS = ['curves', 'prototypes', 'attention', 'analysis', 'summary'] as const;
+const TABS = ['curves', 'system', 'prototypes', 'attention', 'analysis', 'summary'] as const;
 type Tab = (typeof TABS)[number];
 
 const failures: string[] = [];
@@ -320,7 +323,48 @@ function finish(s: Session, scenario: string): Promise<void> {
   return s.page.close();
 }
 
-const MIN_CHARTS: Record<Tab, number> = { curves: 1, prototypes: 1, attention: 1, analysis: 4, summary: 0 };
+// The fixture runs predate the memory fields: the system tab draws their throughput, and notes the missing memory.
+const MIN_CHARTS: Record<Tab, number> = {
+  curves: 1,
+  system: 1,
+  prototypes: 1,
+  attention: 1,
+  analysis: 4,
+  summary: 0,
+};
+
+/**
+ * The prototype map's prompt labels (p0, p1, ...) as ECharts laid them out: no two boxes may overlap
+ * (p3 next to p5 was once drawn over it), and every prompt has its label.
+ */
+async function checkPromptLabels(s: Session, scenario: string, theme: string): Promise<void> {
+  const boxes = await s.page.evaluate(() =>
+    (
+      globalThis as {
+        sptDashboardDebug?: {
+          labelBoxes(
+            chart: string,
+            pattern: string,
+          ): { text: string; x: number; y: number; width: number; height: number }[];
+        };
+      }
+    ).sptDashboardDebug!.labelBoxes('prototype-map', '^p\\d+$'),
+  );
+  const chips = await s.page.locator('.view-prototypes .chips .chip').count();
+  if (boxes.length === 0 || boxes.length !== chips)
+    fail(scenario, `prompt labels (${theme}): ${boxes.length} drawn for ${chips} prompts`);
+  const overlaps: string[] = [];
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i];
+      const b = boxes[j];
+      const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+      const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+      if (w > 0.5 && h > 0.5) overlaps.push(`${a.text} and ${b.text} (${w.toFixed(1)} x ${h.toFixed(1)} px)`);
+    }
+  if (overlaps.length) fail(scenario, `prompt labels overlap (${theme}): ${overlaps.join(', ')}`);
+  notes.push(`prototype map (${scenario}, ${theme}): ${boxes.length} prompt labels, none overlapping`);
+}
 
 /** One SPT run: every view, dark then light (the light pass also checks the re-render on theme change). */
 async function scenarioSingle(browser: Browser): Promise<void> {
@@ -338,6 +382,16 @@ async function scenarioSingle(browser: Browser): Promise<void> {
           .waitForSelector('.prompt-detail canvas[data-drawn="true"]', { timeout: 10_000 })
           .catch(() => fail(name, 'prompt source image not drawn'));
         await settle(s, 2);
+        await checkPromptLabels(s, name, theme);
+      } else if (tab === 'system') {
+        await settle(s, 1);
+        const note = (await s.page.textContent('.view-system .system-notes')) ?? '';
+        if (
+          !/this run recorded no memory \(trained before metrics\.jsonl carried rss_mb and tensor_mb\)/.test(
+            note,
+          )
+        )
+          fail(name, `system tab: no note that the fixture run recorded no memory: ${JSON.stringify(note)}`);
       } else if (tab === 'attention') {
         await s.page
           .waitForSelector('.map-canvas[data-drawn="true"]', { timeout: 10_000 })
@@ -375,7 +429,7 @@ async function scenarioSingle(browser: Browser): Promise<void> {
   }));
   await s.page.keyboard.press('End');
   const end = await s.page.evaluate(() => document.querySelector('[role=tab][aria-selected=true]')?.id);
-  if (kb.focused !== 'tab-attention' || kb.selected !== 'tab-attention' || end !== 'tab-summary')
+  if (kb.focused !== 'tab-prototypes' || kb.selected !== 'tab-prototypes' || end !== 'tab-summary')
     fail(name, `keyboard tabs: ${JSON.stringify(kb)}, End -> ${end}`);
   // Exports: PNG, SVG and CSV of the curves chart go to the extension as `export` messages.
   await selectTab(s, 'curves');
@@ -450,7 +504,14 @@ async function scenarioVpt(browser: Browser): Promise<void> {
   if (!text?.includes('VPT prompts have no source image: initialised with Xavier uniform'))
     fail(name, `VPT message missing: ${text}`);
   await checkVisible(s, name, 'prototypes epoch 0', { minCharts: 2 });
+  await checkPromptLabels(s, name, 'dark, epoch 0');
   await shot(s, 'vpt-prototypes-epoch0-dark.png');
+  // The last epoch (the slider's end): VPT's prompts end close together.
+  await s.page.locator('.view-prototypes input[type=range]').first().press('End');
+  await settle(s, 1);
+  await s.page.waitForTimeout(300);
+  await checkPromptLabels(s, name, 'dark, last epoch');
+  await shot(s, 'vpt-prototypes-last-dark.png');
   await finish(s, name);
 }
 
@@ -682,6 +743,121 @@ async function scenarioLive(browser: Browser): Promise<void> {
   await finish(s, name);
 }
 
+interface ChartDebug {
+  name: string;
+  visible: boolean;
+  series: { id: string; name: string; points: number }[];
+  xAxis: { name?: string } | null;
+  yAxis: { name?: string } | null;
+}
+
+const systemCharts = (s: Session): Promise<ChartDebug[]> =>
+  s.page.evaluate(() =>
+    (globalThis as { sptDashboardDebug?: { charts(): ChartDebug[] } })
+      .sptDashboardDebug!.charts()
+      .filter((c) => c.visible && c.name.startsWith('system-')),
+  );
+
+/** Points of the series whose id ends with `suffix` (`|train`, `|rss_mb`, ...) in the chart named `chart`. */
+const pointsOf = (charts: ChartDebug[], chart: string, suffix: string): number | undefined =>
+  charts.find((c) => c.name === chart)?.series.find((x) => x.id.endsWith(suffix))?.points;
+
+/**
+ * The system panel on a real run: a tiny experiment trained by the built CLI (`spt train`, a child
+ * process), its metrics.jsonl read back, and every series must hold exactly the lines that carry its field
+ * (train img/s per step, raw and smoothed; val and test evaluations; process RSS and tensor MiB over every
+ * line), with the axis titles naming the units, against step and against wall-clock time; then, opened
+ * while "running" on its first lines, the memory series grows as the rest arrive as live lines.
+ */
+async function scenarioSystem(browser: Browser): Promise<void> {
+  const name = 'system';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spt-webview-system-'));
+  try {
+    const file = writeTinyExperiment(dir, {
+      name: 'sys',
+      seed: 3,
+      pool: 'cls',
+      init: 'mean',
+      train: '{epochs: 4, warmup_epochs: 1, batch_size: 3, lr: 0.01}',
+      analysis: '{every_epochs: 0}',
+      outputDir: 'runs',
+    });
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [path.join(ROOT, 'dist/cli.js'), 'train', file],
+        { timeout: 300_000 },
+        (err, _out, stderr) => resolve({ code: err ? ((err.code as number) ?? 1) : 0, stderr }),
+      );
+    });
+    if (r.code !== 0) return fail(name, `spt train exited ${r.code}: ${r.stderr.slice(-600)}`);
+    const expDir = path.join(dir, 'runs', 'sys');
+    const runDir = path.join(expDir, fs.readdirSync(expDir)[0]);
+    const { lines } = readMetricLines(runDir);
+    const count = (split: string | null, f: 'ips' | 'rss_mb' | 'tensor_mb' | 'engine_mb') =>
+      lines.filter((l) => (split === null || l.split === split) && Number.isFinite(l[f])).length;
+    const want: [string, string, number][] = [
+      ['system-throughput', '|train', count('train', 'ips')],
+      ['system-throughput', '|train|raw', count('train', 'ips')],
+      ['system-throughput', '|val', count('val', 'ips')],
+      ['system-throughput', '|test', count('test', 'ips')],
+      ['system-memory', '|rss_mb', count(null, 'rss_mb')],
+      ['system-memory', '|tensor_mb', count(null, 'tensor_mb')],
+      // The fused step engine's buffers: only where it trained (webgpu, native); none on wasm, no series.
+      ['system-memory', '|engine_mb', count(null, 'engine_mb')],
+    ];
+    if (count(null, 'rss_mb') !== lines.length || lines.length < 10)
+      fail(name, `the trained run's ${lines.length} metric lines carry rss_mb on ${count(null, 'rss_mb')}`);
+    const s = await open(browser, name, { runDirs: [runDir], state: { tab: 'system' } });
+    for (const x of ['step', 'time'] as const) {
+      if (x === 'time') await s.page.click('.view-system [role=radio]:text-is("Time")');
+      await settle(s, 2);
+      const charts = await systemCharts(s);
+      for (const [chart, suffix, n] of want) {
+        const got = pointsOf(charts, chart, suffix) ?? 0;
+        if (got !== n)
+          fail(name, `${chart} ${suffix} against ${x}: ${got} points, expected ${n} (metrics.jsonl)`);
+      }
+      const axes = charts.map((c) => `${c.name}: x "${c.xAxis?.name}", y "${c.yAxis?.name}"`).join('; ');
+      const xName = x === 'step' ? 'step' : 'wall-clock time since the first step (min:s)';
+      const ok =
+        charts.length === 2 &&
+        charts.every((c) => c.xAxis?.name === xName) &&
+        charts.find((c) => c.name === 'system-throughput')?.yAxis?.name === 'throughput (img/s)' &&
+        charts.find((c) => c.name === 'system-memory')?.yAxis?.name === 'memory (MiB)';
+      if (!ok) fail(name, `axis titles against ${x}: ${axes}`);
+      if (x === 'step')
+        notes.push(`system: ${want.map(([, sfx, n]) => `${sfx.slice(1)} ${n}`).join(', ')} points; ${axes}`);
+      await checkVisible(s, name, `system against ${x}`, { minCharts: 2 });
+      const note = await s.page.textContent('.view-system .system-notes');
+      if (note?.trim()) fail(name, `a run with memory got a note: ${note}`);
+      for (const theme of ['dark', 'light'] as const) {
+        await setTheme(s, theme);
+        await shot(s, `system-${x}-${theme}.png`);
+      }
+      await setTheme(s, 'dark');
+    }
+    await finish(s, name);
+
+    // Live: opened on the first 3 lines while it "runs"; the rest arrive as metricLines.
+    const host = new FixtureHost([runDir]);
+    const run = { ...host.describe(runDir), status: 'running' as const };
+    host.addVirtual({ run, metrics: columnsFromLines(runDir, lines.slice(0, 3)) });
+    const l = await open(browser, `${name}-live`, { runDirs: [runDir], host, state: { tab: 'system' } });
+    await settle(l, 2);
+    const before = pointsOf(await systemCharts(l), 'system-memory', '|rss_mb');
+    await l.send({ type: 'metricLines', payload: { runDir, lines: lines.slice(3) } });
+    await l.page.waitForTimeout(900);
+    const after = pointsOf(await systemCharts(l), 'system-memory', '|rss_mb');
+    if (before !== 3 || after !== lines.length)
+      fail(`${name}-live`, `live memory points ${before} -> ${after}, expected 3 -> ${lines.length}`);
+    notes.push(`system live: memory points ${before} -> ${after}`);
+    await finish(l, `${name}-live`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Error and empty states: a run the host refuses, and a run without analysis. */
 async function scenarioStates(browser: Browser): Promise<void> {
   const name = 'states';
@@ -785,6 +961,7 @@ const SCENARIOS: Record<string, (b: Browser) => Promise<void>> = {
   vpt: scenarioVpt,
   compare: scenarioCompare,
   live: scenarioLive,
+  system: scenarioSystem,
   states: scenarioStates,
   large: scenarioLarge,
 };

@@ -41,18 +41,25 @@ export type Chart = echarts.ECharts;
 
 const live = new Set<ChartHost>();
 
+/** Label boxes of the chart named `name` (see ChartHost.labelBoxes). */
+export function chartLabelBoxes(name: string, pattern: string) {
+  return [...live].find((c) => c.name === name)?.labelBoxes(new RegExp(pattern)) ?? [];
+}
+
 /** Every chart on screen, for the preview harness's checks (series names and point counts). */
 export function chartSummaries(): {
   name: string;
   visible: boolean;
-  series: { name: string; points: number }[];
+  series: { id: string; name: string; points: number }[];
   xAxis: { name?: string; min?: number; max?: number } | null;
+  yAxis: { name?: string } | null;
 }[] {
   return [...live].map((c) => ({
     name: c.name,
     visible: c.el.isConnected && c.el.offsetWidth > 0,
     series: c.seriesSummary(),
     xAxis: c.xAxisSummary(),
+    yAxis: c.yAxisSummary(),
   }));
 }
 
@@ -61,7 +68,7 @@ export class ChartHost {
   private chart: Chart | null = null;
   private option: Option | null = null;
   /** Series names and point counts as last applied (by id, or by position for series without one). */
-  private readonly summary = new Map<string, { name: string; points: number }>();
+  private readonly summary = new Map<string, { id: string; name: string; points: number }>();
   private readonly resize: ResizeObserver;
 
   /** The first x-axis as applied (name, range), for the preview harness. */
@@ -73,6 +80,61 @@ export class ChartHost {
     if (!x) return null;
     const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
     return { name: typeof x.name === 'string' ? x.name : undefined, min: num(x.min), max: num(x.max) };
+  }
+
+  /**
+   * Boxes (chart pixels) of the drawn labels whose text matches `pattern`, where ECharts put them after its
+   * label layout, for the preview harness's overlap check. The size is the glyphs' as the canvas measures
+   * them in the label's font (zrender's own line height comes from a CJK glyph, which a machine without
+   * CJK fonts draws far smaller); the position is ECharts'.
+   */
+  labelBoxes(pattern: RegExp): { text: string; x: number; y: number; width: number; height: number }[] {
+    interface Rect {
+      x: number;
+      y: number;
+      width: number;
+      height: number;
+      clone(): Rect;
+      applyTransform(m: unknown): void;
+    }
+    interface El {
+      ignore?: boolean;
+      invisible?: boolean;
+      style?: { text?: string; fontSize?: number | string; fontFamily?: string; fontWeight?: string };
+      getTextContent?(): El | undefined;
+      getBoundingRect(): Rect;
+      getComputedTransform(): unknown;
+      traverse?(cb: (e: El) => void): void;
+    }
+    const zr = this.chart?.getZr() as unknown as { storage: { getRoots(): El[] } } | undefined;
+    const ctx = document.createElement('canvas').getContext('2d');
+    if (!zr || !ctx) return [];
+    const out: { text: string; x: number; y: number; width: number; height: number }[] = [];
+    const visit = (el: El) => {
+      const t = el.getTextContent?.();
+      const st = t?.style;
+      const text = st?.text;
+      if (!t || !st || t.ignore || t.invisible || typeof text !== 'string' || !pattern.test(text)) return;
+      const r = t.getBoundingRect().clone();
+      const m = t.getComputedTransform();
+      if (m) r.applyTransform(m);
+      const size = typeof st.fontSize === 'number' ? `${st.fontSize}px` : (st.fontSize ?? '12px');
+      ctx.font = `${st.fontWeight ?? 'normal'} ${size} ${st.fontFamily ?? 'sans-serif'}`;
+      const mt = ctx.measureText(text);
+      const height = mt.actualBoundingBoxAscent + mt.actualBoundingBoxDescent;
+      out.push({ text, x: r.x, y: r.y + r.height / 2 - height / 2, width: mt.width, height });
+    };
+    for (const root of zr.storage.getRoots()) {
+      visit(root);
+      root.traverse?.(visit);
+    }
+    return out;
+  }
+
+  /** The first y-axis's name as applied (its title with the unit), for the preview harness. */
+  yAxisSummary(): { name?: string } | null {
+    const y = (this.chart?.getOption() as { yAxis?: { name?: unknown }[] } | undefined)?.yAxis?.[0];
+    return y ? { name: typeof y.name === 'string' ? y.name : undefined } : null;
   }
 
   constructor(
@@ -128,6 +190,7 @@ export class ChartHost {
       const key = s.id ?? `#${i}`;
       const before = this.summary.get(key);
       this.summary.set(key, {
+        id: key,
         name: s.name ?? before?.name ?? '',
         points: Array.isArray(s.data) ? s.data.length : (before?.points ?? 0),
       });
@@ -135,7 +198,7 @@ export class ChartHost {
   }
 
   /** What the chart was last given (cheap: no getOption clone); empty until it is drawn. */
-  seriesSummary(): { name: string; points: number }[] {
+  seriesSummary(): { id: string; name: string; points: number }[] {
     return this.chart ? [...this.summary.values()] : [];
   }
 

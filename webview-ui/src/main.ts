@@ -5,7 +5,7 @@
  * inline script or style, no network.
  */
 import type { DashboardRun, ToExtension } from '../../src/shared/webview-contract';
-import { chartSummaries } from './charts';
+import { chartLabelBoxes, chartSummaries } from './charts';
 import { h, notice } from './dom';
 import { asToWebview, errorMessage, RequestClient, type VsCodeApi } from './host';
 import { methodLabel } from './lib/compare';
@@ -17,12 +17,14 @@ import { AttentionView } from './views/attention';
 import { CurvesView } from './views/curves';
 import { PrototypesView } from './views/prototypes';
 import { SummaryView, statusBadge } from './views/summary';
+import { SystemView } from './views/system';
 import type { View, ViewContext } from './views/view';
 
 declare function acquireVsCodeApi(): VsCodeApi<PersistedState>;
 
 const TAB_LABELS: Record<Tab, string> = {
   curves: 'Curves',
+  system: 'System',
   prototypes: 'Prototype map',
   attention: 'Attention',
   analysis: 'Prompt–patch',
@@ -75,6 +77,7 @@ function main(): void {
 
   const views: Record<Tab, View> = {
     curves: new CurvesView(ctx),
+    system: new SystemView(ctx),
     prototypes: new PrototypesView(ctx),
     attention: new AttentionView(ctx),
     analysis: new AnalysisView(ctx),
@@ -265,6 +268,7 @@ function main(): void {
   // For the preview harness: what the charts hold.
   (globalThis as { sptDashboardDebug?: unknown }).sptDashboardDebug = {
     charts: chartSummaries,
+    labelBoxes: chartLabelBoxes,
     state: () => JSON.parse(JSON.stringify(state)),
     curvesRenderMs: () => (views.curves as CurvesView).lastRenderMs,
     curvesFirstDataAt: () => (views.curves as CurvesView).firstDataAt,

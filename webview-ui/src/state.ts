@@ -6,7 +6,7 @@
 import type { DashboardMode, DashboardUiState } from '../../src/shared/webview-contract';
 
 export type Tab = DashboardUiState['tab'];
-export const TABS: readonly Tab[] = ['curves', 'prototypes', 'attention', 'analysis', 'summary'];
+export const TABS: readonly Tab[] = ['curves', 'system', 'prototypes', 'attention', 'analysis', 'summary'];
 
 /** What this webview stores: the contract's state plus fields only the webview reads. */
 export interface PersistedState extends DashboardUiState {
@@ -17,6 +17,8 @@ export interface PersistedState extends DashboardUiState {
   selectedPrompt: number | null;
   /** Compare tab's side-by-side maps: block, epoch (null: the newest common one), probe image, head. */
   sideBySide: { layer: number; epoch: number | null; probe: number; head: number | 'mean' };
+  /** System tab: throughput and memory against step or wall-clock time, and the throughput's smoothing. */
+  system: { x: 'step' | 'time'; smoothing: number };
 }
 
 export function defaultState(mode: DashboardMode = 'run', runDirs: string[] = []): PersistedState {
@@ -31,6 +33,7 @@ export function defaultState(mode: DashboardMode = 'run', runDirs: string[] = []
     analysis: { layer: 'all' },
     selectedPrompt: null,
     sideBySide: { layer: 0, epoch: null, probe: 0, head: 'mean' },
+    system: { x: 'step', smoothing: 0.6 },
   };
 }
 
@@ -68,6 +71,7 @@ export function restoreState(raw: unknown): PersistedState {
   const a = isObj(raw.attention) ? raw.attention : {};
   const an = isObj(raw.analysis) ? raw.analysis : {};
   const sb = isObj(raw.sideBySide) ? raw.sideBySide : {};
+  const sy = isObj(raw.system) ? raw.system : {};
   const smoothing =
     typeof c.smoothing === 'number' && c.smoothing >= 0 && c.smoothing < 1 ? c.smoothing : d.curves.smoothing;
   const head = a.head === 'mean' ? 'mean' : int(a.head, -1) >= 0 ? (a.head as number) : d.attention.head;
@@ -97,6 +101,13 @@ export function restoreState(raw: unknown): PersistedState {
       epoch: intOrNull(sb.epoch),
       probe: int(sb.probe, 0),
       head: sb.head === 'mean' ? 'mean' : int(sb.head, -1) >= 0 ? (sb.head as number) : 'mean',
+    },
+    system: {
+      x: oneOf(sy.x, ['step', 'time'] as const, d.system.x),
+      smoothing:
+        typeof sy.smoothing === 'number' && sy.smoothing >= 0 && sy.smoothing < 1
+          ? sy.smoothing
+          : d.system.smoothing,
     },
   };
 }

@@ -36,7 +36,8 @@ export function parseMetricLine(text: string): MetricLine | null {
     acc: numOrNaN(o.acc),
     lr: numOrNaN(o.lr),
   };
-  if (typeof o.ips === 'number') line.ips = o.ips;
+  for (const k of ['ips', 'rss_mb', 'tensor_mb', 'engine_mb'] as const)
+    if (typeof o[k] === 'number') line[k] = o[k];
   return line;
 }
 

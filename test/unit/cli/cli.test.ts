@@ -7,6 +7,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import {
+  languageServerArgv,
+  languageServerCommandLine,
+  neovimCmd,
+} from '../../../src/extension/language-server-command';
+import { lspInitialize } from '../../helpers/lsp-handshake';
 import { parityCases } from '../../helpers/parity-fixtures';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -148,5 +154,21 @@ describe('spt CLI', () => {
     const r = spt(['predict', EXPERIMENT]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /missing --images/);
+  });
+
+  it("lsp --help shows the exact line that starts this CLI's server, the one the VS Code command copies, and it works", async function () {
+    if (process.platform === 'win32') this.skip();
+    const r = spt(['lsp', '--help']);
+    assert.equal(r.code, 0, r.stderr);
+    const line = languageServerCommandLine(ROOT);
+    assert.equal(line, `node ${path.join(ROOT, 'dist', 'cli.js')} lsp --stdio`);
+    assert.ok(
+      r.stdout.split('\n').some((l) => l.trim() === line),
+      r.stdout,
+    );
+    assert.ok(r.stdout.includes(neovimCmd(languageServerArgv(ROOT))), r.stdout);
+    assert.doesNotMatch(r.stdout, /npx/);
+    const result = await lspInitialize(line);
+    assert.ok(result.capabilities.hoverProvider, JSON.stringify(result));
   });
 });

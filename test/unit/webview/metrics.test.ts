@@ -63,6 +63,10 @@ describe('webview metric columns', () => {
       acc: [0, 0, 0, 0],
       lr: [0, 0, 0, 0],
       t: [0, 0, 0, 0],
+      ips: [0, 0, 0, 0],
+      rss_mb: [0, 0, 0, 0],
+      tensor_mb: [0, 0, 0, 0],
+      engine_mb: [0, 0, 0, 0],
     };
     const m = normaliseMetrics(r);
     assert.deepEqual(m.train.step, [1, 2, 3]);

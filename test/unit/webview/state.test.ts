@@ -17,7 +17,14 @@ describe('webview UI state restore', () => {
     s.analysis = { layer: 2 };
     s.selectedPrompt = 4;
     s.sideBySide = { layer: 2, epoch: 5, probe: 3, head: 1 };
+    s.system = { x: 'time', smoothing: 0.3 };
     assert.deepEqual(restoreState(JSON.parse(JSON.stringify(s))), s);
+    assert.deepEqual(restoreState({ tab: 'system' }).tab, 'system');
+  });
+
+  it("repairs the system tab's fields", () => {
+    assert.deepEqual(restoreState({ system: { x: 'epoch', smoothing: 1 } }).system, defaultState().system);
+    assert.deepEqual(restoreState({ system: { x: 'time' } }).system, { x: 'time', smoothing: 0.6 });
   });
 
   it('repairs bad fields one by one', () => {

@@ -37,6 +37,10 @@ describe('webview store', () => {
       acc: [0, 0, 0],
       lr: [0, 0, 0],
       t: [1, 2, 3],
+      ips: [9, 9, 9],
+      rss_mb: [100, 101, 102],
+      tensor_mb: [1, 1, 1],
+      engine_mb: [Number.NaN, Number.NaN, Number.NaN],
     };
     answer(file);
     const m = await p;

@@ -43,6 +43,8 @@ const UI_SETTINGS = {
   'workbench.layoutControl.enabled': false,
   'chat.commandCenter.enabled': false,
   'chat.disableAIFeatures': true,
+  // The workbench starts dark (the browser's default would be a light theme): `*-dark.png` shots are dark.
+  'workbench.colorTheme': 'Default Dark Modern',
 };
 
 export async function openUiSession(opts: UiSessionOptions): Promise<UiSession> {

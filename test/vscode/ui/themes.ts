@@ -3,10 +3,24 @@
  * then the theme is switched (Light Modern / Dark Modern) through "Preferences: Color Theme", shot
  * again, and switched back. The files land in .test-output/vscode/<name>-dark.png and -light.png.
  */
+import * as assert from 'node:assert/strict';
+import sharp from 'sharp';
 import type { Workbench } from './workbench';
 import { SEL, sleep } from './workbench';
 
-async function pickTheme(wb: Workbench, theme: string): Promise<void> {
+/**
+ * A screenshot that must be in its theme: the mean luminance (0-255) of the picture is below 100 for
+ * `dark` (Dark Modern: about 40) and above 150 for `light` (Light Modern: about 230).
+ */
+export async function themedScreenshot(wb: Workbench, name: string, tag: 'dark' | 'light'): Promise<void> {
+  const file = await wb.screenshot(`${name}-${tag}`);
+  assert.ok(file, `the screenshot ${name}-${tag} was not written`);
+  const mean = (await sharp(file).greyscale().stats()).channels[0].mean;
+  const ok = tag === 'dark' ? mean < 100 : mean > 150;
+  assert.ok(ok, `${name}-${tag}.png has a mean luminance of ${mean.toFixed(0)}: it is not ${tag}`);
+}
+
+export async function pickTheme(wb: Workbench, theme: string): Promise<void> {
   await wb.runCommand('Preferences: Color Theme');
   await wb.page.locator(SEL.quickInputBox).fill(theme);
   const row = await wb.waitFor(
@@ -26,7 +40,7 @@ async function pickTheme(wb: Workbench, theme: string): Promise<void> {
   await sleep(300);
 }
 
-const isDark = async (wb: Workbench) =>
+export const isDark = async (wb: Workbench): Promise<boolean> =>
   /\bvs-dark\b/.test((await wb.page.locator(SEL.workbench).getAttribute('class')) ?? '');
 
 /**
@@ -49,11 +63,11 @@ export async function screenshotBothThemes(
   const startDark = await isDark(wb);
   const [first, second] = startDark ? ['dark', 'light'] : ['light', 'dark'];
   await prepare();
-  await wb.screenshot(`${name}-${first}`);
+  await themedScreenshot(wb, name, first as 'dark' | 'light');
   await pickTheme(wb, startDark ? 'Light Modern' : 'Dark Modern');
   try {
     await prepare();
-    await wb.screenshot(`${name}-${second}`);
+    await themedScreenshot(wb, name, second as 'dark' | 'light');
   } finally {
     await pickTheme(wb, startDark ? 'Dark Modern' : 'Light Modern');
   }

@@ -46,6 +46,10 @@ export function normaliseMetrics(m: RunMetrics): RunMetrics {
       acc: cols.acc?.[i],
       lr: cols.lr?.[i],
       t: cols.t?.[i],
+      ips: cols.ips?.[i],
+      rss_mb: cols.rss_mb?.[i],
+      tensor_mb: cols.tensor_mb?.[i],
+      engine_mb: cols.engine_mb?.[i],
       split,
     }));
     appendMetricLines(out, lines);

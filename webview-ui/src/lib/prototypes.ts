@@ -123,3 +123,44 @@ export function mapBounds(
   const dy = (y1 - y0 || 1) * margin;
   return { x: [x0 - dx, x1 + dx], y: [y0 - dy, y1 + dy] };
 }
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * How far down to move a label box so that it overlaps none of `placed` (by more than `gap` pixels less),
+ * trying the nearest free spot first: labels of nearby prompts (p3 next to p5) end up stacked, not drawn
+ * over each other.
+ */
+export function shiftClear(box: Box, placed: readonly Box[], gap = 1): number {
+  let dy = 0;
+  for (let tries = 0; tries <= placed.length; tries++) {
+    const y = box.y + dy;
+    const hit = placed.find(
+      (o) =>
+        box.x < o.x + o.width &&
+        o.x < box.x + box.width &&
+        y < o.y + o.height + gap &&
+        o.y < y + box.height + gap,
+    );
+    if (!hit) return dy;
+    dy = hit.y + hit.height + gap - box.y;
+  }
+  return dy;
+}
+
+/** Vertical moves (by key) that keep the boxes apart, placed in key order: each below those it would overlap. */
+export function placeLabels(boxes: ReadonlyMap<number, Box>, gap = 1): Map<number, number> {
+  const placed: Box[] = [];
+  const out = new Map<number, number>();
+  for (const [key, box] of [...boxes].sort((a, b) => a[0] - b[0])) {
+    const dy = shiftClear(box, placed, gap);
+    placed.push({ ...box, y: box.y + dy });
+    out.set(key, dy);
+  }
+  return out;
+}

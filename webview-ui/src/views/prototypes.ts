@@ -12,11 +12,21 @@ import { type AnalysisChoice, METRIC_ORIGIN, originTag } from '../lib/analysis';
 import { provenanceCells } from '../lib/attention';
 import { toCsv } from '../lib/csv';
 import { fmtNumber, fmtPercent } from '../lib/format';
-import { mapBounds, type PrototypeShape, promptSetForLayer, shapePrototypeMap } from '../lib/prototypes';
+import {
+  type Box,
+  mapBounds,
+  type PrototypeShape,
+  placeLabels,
+  promptSetForLayer,
+  shapePrototypeMap,
+} from '../lib/prototypes';
 import { classColours } from '../theme';
 import { epochLabel, epochSlider, layerSelect } from './analysis-common';
 import { LayerEpochAnalysisView, type LayerEpochViewState } from './layer-epoch-analysis-view';
 import { card, type ViewContext } from './view';
+
+/** Pixels between a prompt's symbol and its label. */
+const LABEL_DISTANCE = 5;
 
 export class PrototypesView extends LayerEpochAnalysisView {
   readonly root = h('div', { className: 'view view-prototypes' });
@@ -199,6 +209,7 @@ export class PrototypesView extends LayerEpochAnalysisView {
       });
     }
     if (shape.prompts.length) {
+      const anchors = new Map<number, Box>();
       series.push({
         id: 'prompts',
         name: 'Prompts',
@@ -220,13 +231,30 @@ export class PrototypesView extends LayerEpochAnalysisView {
           show: shape.prompts.length <= 24,
           formatter: (e: { value: number[] }) => `p${e.value[2]}`,
           position: 'right',
+          distance: LABEL_DISTANCE,
           color: p.foreground,
           fontSize: p.fontSize - 3,
           fontFamily: p.fontFamily,
+          // An explicit line height: zrender's default is a CJK glyph's width, far too small where no CJK
+          // font is installed, and the overlap layout below would then move labels too little.
+          lineHeight: p.fontSize + 1,
         },
         // Labels of nearby prompts (p3 next to p5) are moved apart vertically, each with a thin line to its
-        // prompt, instead of being drawn over each other or hidden.
-        labelLayout: { moveOverlap: 'shiftY' },
+        // prompt, instead of being drawn over each other or hidden (the preview checks their boxes).
+        // ECharts' own moveOverlap left them overlapping, so each label goes below the lower-numbered ones it
+        // would overlap. Its box is taken from its prompt's symbol (ECharts reuses labels across updates and
+        // then reports them where the last layout moved them), and placed in prompt order whatever order
+        // ECharts asks in.
+        labelLayout: (params: { dataIndex: number; rect: Box; labelRect: Box }) => {
+          const { rect, labelRect } = params;
+          anchors.set(params.dataIndex, {
+            x: rect.x + rect.width + LABEL_DISTANCE,
+            y: rect.y + rect.height / 2 - labelRect.height / 2,
+            width: labelRect.width,
+            height: labelRect.height,
+          });
+          return { dy: placeLabels(anchors).get(params.dataIndex) ?? 0 };
+        },
         labelLine: { show: true, length2: 4, lineStyle: { color: p.muted, width: 0.8 } },
         emphasis: { scale: 1.3 },
         z: 4,

@@ -69,7 +69,22 @@ describe('dashboard run artifacts', () => {
       assert.deepEqual(m.train.loss, [2, 1.5, 1.2]);
       assert.deepEqual(m.train.epoch, [1, 1, 2]);
       assert.deepEqual(m.train.t, [1, 2, 4]);
-      assert.deepEqual(m.val, { step: [2], epoch: [1], loss: [1.4], acc: [0.75], lr: [0.05], t: [3] });
+      assert.deepEqual(m.val, {
+        step: [2],
+        epoch: [1],
+        loss: [1.4],
+        acc: [0.75],
+        lr: [0.05],
+        t: [3],
+        ips: [20],
+        rss_mb: [Number.NaN],
+        tensor_mb: [Number.NaN],
+        engine_mb: [Number.NaN],
+      });
+      // Throughput and memory: NaN on the lines written before the trainer recorded them.
+      assert.deepEqual(m.train.ips, [10, 10, 10]);
+      assert.deepEqual(m.train.rss_mb, [Number.NaN, Number.NaN, 300.5]);
+      assert.deepEqual(m.train.tensor_mb, [Number.NaN, Number.NaN, 12.3]);
       assert.deepEqual(m.test.step, []);
       assert.equal(m.skippedLines, 2);
       assert.equal(m.runDir, s.runDir);

@@ -132,7 +132,18 @@ train: {epochs: 4, lr: 0.01}
       line({ t: 2, epoch: 1, step: 2, split: 'train', loss: 1.5, acc: 0.5, lr: 0.1, ips: 10 }) +
       'not json at all\n' +
       line({ t: 3, epoch: 1, step: 2, split: 'val', loss: 1.4, acc: 0.75, lr: 0.05, ips: 20 }) +
-      line({ t: 4, epoch: 2, step: 3, split: 'train', loss: 1.2, acc: 1, lr: 0.05, ips: 10 }) +
+      line({
+        t: 4,
+        epoch: 2,
+        step: 3,
+        split: 'train',
+        loss: 1.2,
+        acc: 1,
+        lr: 0.05,
+        ips: 10,
+        rss_mb: 300.5,
+        tensor_mb: 12.3,
+      }) +
       '{"t": 5, "epoch": 2, "ste',
   );
   fs.writeFileSync(
