@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { TEMPLATES } from '../config/experiment-templates';
-import { languageServerArgv, neovimCmd, quoteArg } from '../extension/language-server-command';
+import { languageServerArgv, neovimCmd, quoteArg } from '../extension/language/language-server-command';
 
 /** `spt init`'s template when none is named. */
 export const DEFAULT_TEMPLATE = 'spt-deep';

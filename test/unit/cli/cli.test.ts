@@ -11,7 +11,7 @@ import {
   languageServerArgv,
   languageServerCommandLine,
   neovimCmd,
-} from '../../../src/extension/language-server-command';
+} from '../../../src/extension/language/language-server-command';
 import { lspInitialize } from '../../helpers/lsp-handshake';
 import { parityCases } from '../../helpers/parity-fixtures';
 
