@@ -3,7 +3,7 @@
  * compare mode), with TensorBoard-style smoothing, log scale, zoom and pan. Only the visible range is
  * drawn in detail (min/max per pixel bucket), so 100,000-point runs stay smooth; the data is untouched.
  */
-import type { DashboardRun, RunMetrics } from '../../../src/shared/webview-contract';
+import type { DashboardRun } from '../../../src/shared/webview-contract';
 import { baseOption, ChartHost, legend, type Option, tooltip, tooltipContent, valueAxis } from '../charts';
 import { checkbox, h, notice, segmented, slider } from '../dom';
 import { exportButtons } from '../export';
@@ -19,6 +19,7 @@ import {
   type XKind,
 } from '../lib/metrics';
 import { axisName, extendToPlan, plannedEnd } from '../lib/planned-axis';
+import { RunMetricsLoader } from '../lib/run-metrics-loader';
 import { SmoothingCache } from '../lib/smoothing';
 import { splitKeys } from '../lib/split-keys';
 import type { StoreEvent } from '../store';
@@ -68,9 +69,10 @@ export class CurvesView implements View {
   private readonly hint = h('p', { className: 'hint' });
   private readonly smoothingCache = new SmoothingCache();
   private readonly overviews = new OverviewCache();
-  private readonly loaded = new Map<string, RunMetrics>();
-  private readonly errors = new Map<string, string>();
-  private readonly loading = new Set<string>();
+  private readonly metrics = new RunMetricsLoader((dir) => this.ctx.store.loadMetrics(dir));
+  private readonly loaded = this.metrics.loaded;
+  private readonly errors = this.metrics.errors;
+  private readonly loading = this.metrics.loading;
   private sources: Source[] = [];
   private extent: XRange | null = null;
   /** The zoom window in x values; max = Infinity follows a live run's end. null: everything. */
@@ -195,24 +197,12 @@ export class CurvesView implements View {
   }
 
   private load(): void {
-    for (const run of this.ctx.store.runs) {
-      const dir = run.runDir;
-      if (this.loaded.has(dir) || this.loading.has(dir)) continue;
-      this.loading.add(dir);
-      this.errors.delete(dir);
-      this.ctx.store.loadMetrics(dir).then(
-        (m) => {
-          this.loading.delete(dir);
-          this.loaded.set(dir, m);
-          if (this.visible) this.draw();
-        },
-        (e: unknown) => {
-          this.loading.delete(dir);
-          this.errors.set(dir, e instanceof Error ? e.message : String(e));
-          if (this.visible) this.draw();
-        },
-      );
-    }
+    this.metrics.load(
+      this.ctx.store.runs.map((r) => r.runDir),
+      () => {
+        if (this.visible) this.draw();
+      },
+    );
   }
 
   private retry(): void {

@@ -4,12 +4,13 @@
  * the bytes TensorFlow.js tensors hold) against step or wall-clock time, one colour per run in compare
  * mode. Grows while a run trains; a run recorded before metric lines carried these fields gets a note.
  */
-import type { DashboardRun, RunMetrics } from '../../../src/shared/webview-contract';
+import type { DashboardRun } from '../../../src/shared/webview-contract';
 import { baseOption, ChartHost, legend, type Option, tooltip, valueAxis } from '../charts';
 import { h, notice, segmented, slider } from '../dom';
 import { exportButtons } from '../export';
 import { seriesToCsv } from '../lib/csv';
 import { metricCount } from '../lib/metrics';
+import { RunMetricsLoader } from '../lib/run-metrics-loader';
 import { SmoothingCache } from '../lib/smoothing';
 import {
   downsampleSeries,
@@ -60,9 +61,10 @@ export class SystemView implements View {
   private readonly notes = h('div', { className: 'view-warnings system-notes' });
   private readonly cards: HTMLElement[];
   private readonly smoothing = new SmoothingCache();
-  private readonly loaded = new Map<string, RunMetrics>();
-  private readonly errors = new Map<string, string>();
-  private readonly loading = new Set<string>();
+  private readonly metrics = new RunMetricsLoader((dir) => this.ctx.store.loadMetrics(dir));
+  private readonly loaded = this.metrics.loaded;
+  private readonly errors = this.metrics.errors;
+  private readonly loading = this.metrics.loading;
   private throughputLines: Line[] = [];
   private memoryLines: Line[] = [];
   private visible = false;
@@ -167,24 +169,12 @@ export class SystemView implements View {
   }
 
   private load(): void {
-    for (const run of this.ctx.store.runs) {
-      const dir = run.runDir;
-      if (this.loaded.has(dir) || this.loading.has(dir)) continue;
-      this.loading.add(dir);
-      this.errors.delete(dir);
-      this.ctx.store.loadMetrics(dir).then(
-        (m) => {
-          this.loading.delete(dir);
-          this.loaded.set(dir, m);
-          if (this.visible) this.draw();
-        },
-        (e: unknown) => {
-          this.loading.delete(dir);
-          this.errors.set(dir, e instanceof Error ? e.message : String(e));
-          if (this.visible) this.draw();
-        },
-      );
-    }
+    this.metrics.load(
+      this.ctx.store.runs.map((r) => r.runDir),
+      () => {
+        if (this.visible) this.draw();
+      },
+    );
   }
 
   private draw(): void {
