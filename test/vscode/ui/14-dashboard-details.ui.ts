@@ -6,9 +6,8 @@
  * x-axis to the planned steps with the ETA is asserted by scenario 12 on a live run.)
  */
 import * as assert from 'node:assert/strict';
-import { closeAllEditors, describeRunsTree, experimentRows, ui } from './context';
+import { closeAllEditors, openFinishedRunDashboard, ui } from './context';
 import { screenshotBothThemes } from './themes';
-import { SEL } from './workbench';
 
 const EXPERIMENT = 'train-tiny';
 
@@ -17,31 +16,8 @@ describe('UI: dashboard details', () => {
   after(() => closeAllEditors(ui().wb));
 
   it('names the attention colour bar with its unit, shows the plain probe image and the probe coverage', async () => {
-    const { wb, page } = ui();
-    await wb.showViewContainer('SPT', 'Runs');
-    const finished = async () => (await experimentRows(wb, EXPERIMENT)).runs.some((r) => / finished/.test(r));
-    if (!(await finished())) {
-      await wb.openFile(`exp/${EXPERIMENT}.spt.yaml`);
-      await wb.runCommand('SPT: Run Experiment');
-      await wb.waitFor(`a finished ${EXPERIMENT} run`, finished, () => describeRunsTree(wb), {
-        timeoutMs: 90_000,
-      });
-    }
-    await wb.runCommand('SPT: Open Dashboard');
-    const row = await wb.waitFor(
-      `a finished ${EXPERIMENT} run in the Open Dashboard quick pick`,
-      async () => {
-        const r = page
-          .locator(SEL.quickInputRows)
-          .filter({ hasText: EXPERIMENT })
-          .filter({ hasText: /finished/ });
-        return (await r.first().isVisible()) ? r.first() : undefined;
-      },
-      () => wb.describeQuickInput(),
-      { timeoutMs: 15_000 },
-    );
-    await row.click();
-    const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    const { wb } = ui();
+    const frame = await openFinishedRunDashboard(wb, EXPERIMENT);
     await frame.locator('#tab-attention').waitFor({ timeout: 45_000 });
     await frame.locator('#tab-attention').click();
     await frame

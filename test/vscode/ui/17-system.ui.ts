@@ -7,9 +7,8 @@
  */
 import * as assert from 'node:assert/strict';
 import type { FrameLocator } from 'playwright-core';
-import { closeAllEditors, dashboardFrame, describeRunsTree, experimentRows, ui } from './context';
+import { closeAllEditors, openFinishedRunDashboard, ui } from './context';
 import { screenshotBothThemes } from './themes';
-import { SEL } from './workbench';
 
 // Scenario 4's 40-step run (trained here when that scenario did not run: 40 epochs of one step, seconds).
 const EXPERIMENT = 'ui-run';
@@ -43,31 +42,8 @@ describe('UI: dashboard system panel', () => {
   after(() => closeAllEditors(ui().wb));
 
   it('shows throughput (img/s) and memory (MiB) series of a trained run, against step and time', async () => {
-    const { wb, page } = ui();
-    await wb.showViewContainer('SPT', 'Runs');
-    const finished = async () => (await experimentRows(wb, EXPERIMENT)).runs.some((r) => / finished/.test(r));
-    if (!(await finished())) {
-      await wb.openFile(`exp/${EXPERIMENT}.spt.yaml`);
-      await wb.runCommand('SPT: Run Experiment');
-      await wb.waitFor(`a finished ${EXPERIMENT} run`, finished, () => describeRunsTree(wb), {
-        timeoutMs: 90_000,
-      });
-    }
-    await wb.runCommand('SPT: Open Dashboard');
-    const row = await wb.waitFor(
-      `a finished ${EXPERIMENT} run in the Open Dashboard quick pick`,
-      async () => {
-        const r = page
-          .locator(SEL.quickInputRows)
-          .filter({ hasText: EXPERIMENT })
-          .filter({ hasText: /finished/ });
-        return (await r.first().isVisible()) ? r.first() : undefined;
-      },
-      () => wb.describeQuickInput(),
-      { timeoutMs: 15_000 },
-    );
-    await row.click();
-    const frame = dashboardFrame(wb);
+    const { wb } = ui();
+    const frame = await openFinishedRunDashboard(wb, EXPERIMENT);
     await frame.locator('#tab-system').waitFor({ timeout: 45_000 });
     await frame.locator('#tab-system').click();
     for (const x of ['step', 'time'] as const) {

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import type { UiSession } from './session';
-import type { Workbench } from './workbench';
+import { SEL, type Workbench } from './workbench';
 
 let current: UiSession | undefined;
 
@@ -84,6 +84,37 @@ export async function runStatusItem(wb: Workbench, experiment: string): Promise<
 export function epochOf(text: string | undefined): [number, number] | undefined {
   const m = /epoch (\d+)\/(\d+)/.exec(text ?? '');
   return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+/**
+ * Opens the dashboard of a finished run of `experiment` through "SPT: Open Dashboard", training one first
+ * (its Run Experiment) when the Runs view has none; returns the dashboard's document.
+ */
+export async function openFinishedRunDashboard(wb: Workbench, experiment: string): Promise<FrameLocator> {
+  await wb.showViewContainer('SPT', 'Runs');
+  const finished = async () => (await experimentRows(wb, experiment)).runs.some((r) => / finished/.test(r));
+  if (!(await finished())) {
+    await wb.openFile(`exp/${experiment}.spt.yaml`);
+    await wb.runCommand('SPT: Run Experiment');
+    await wb.waitFor(`a finished ${experiment} run`, finished, () => describeRunsTree(wb), {
+      timeoutMs: 90_000,
+    });
+  }
+  await wb.runCommand('SPT: Open Dashboard');
+  const row = await wb.waitFor(
+    `a finished ${experiment} run in the Open Dashboard quick pick`,
+    async () => {
+      const r = wb.page
+        .locator(SEL.quickInputRows)
+        .filter({ hasText: experiment })
+        .filter({ hasText: /finished/ });
+      return (await r.first().isVisible()) ? r.first() : undefined;
+    },
+    () => wb.describeQuickInput(),
+    { timeoutMs: 15_000 },
+  );
+  await row.click();
+  return dashboardFrame(wb);
 }
 
 /** The dashboard webview's document (two nested iframes), the newest panel when several are open. */
